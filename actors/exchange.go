@@ -1,0 +1,160 @@
+package actors
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/troupe-go/troupe/routing"
+)
+
+// Exchange is the message that carries one HTTP request through a pipeline:
+// the request, the response being built, per-request values, the request id,
+// the deadline, the itinerary and the reply address.
+//
+// An Exchange belongs to one stage at a time: the actor that holds it may
+// read and change it freely, then hands it on. Its context is the request's
+// own (with the deadline applied), the one documented exception to keeping
+// contexts out of structs, as with http.Request.
+//
+// The zero value is not usable; the ingress builds exchanges with
+// NewExchange.
+type Exchange struct {
+	// Request is the incoming request. Its body has already been read into
+	// Body by the ingress; stages must not read Request.Body.
+	Request *http.Request
+	// Body is the request body, read in full by the ingress (bounded by the
+	// route's body limit).
+	Body []byte
+	// Route is the pattern of the matched route, e.g. "/items/{id}".
+	Route string
+	// Params are the path parameters of the matched route.
+	Params routing.Params
+	// RequestID identifies the request in logs and error bodies.
+	RequestID string
+	// Deadline is when the ingress stops waiting and answers 504.
+	Deadline time.Time
+	// Response is the response being built.
+	Response Response
+
+	ctx       context.Context
+	values    []value
+	itinerary *Itinerary
+	hop       int  // index of the hop that holds the exchange
+	returning bool // visiting after-phases on the way back
+	cutHop    int  // hop whose stage ended the exchange early, or -1
+	cutStage  int  // index, within cutHop, of the stage that ended it
+	state     atomic.Uint32
+	done      chan struct{}
+}
+
+const (
+	statePending uint32 = iota
+	stateReplied
+	stateAbandoned
+)
+
+// NewExchange returns an exchange for r that will follow itinerary. ctx
+// should be r's context with the request deadline applied; it is what
+// Context returns to stages.
+func NewExchange(ctx context.Context, r *http.Request, it *Itinerary) *Exchange {
+	ex := &Exchange{
+		Request:   r,
+		ctx:       ctx,
+		itinerary: it,
+		cutHop:    -1,
+		done:      make(chan struct{}),
+	}
+	if d, ok := ctx.Deadline(); ok {
+		ex.Deadline = d
+	}
+	return ex
+}
+
+// Context returns the request's context: cancelled when the client goes
+// away, and past its deadline when the request's time is up. Stages that
+// call out pass it on.
+func (ex *Exchange) Context() context.Context { return ex.ctx }
+
+// Respond sets the response and ends the exchange early: no later stage's
+// Process runs, though earlier stages' after-phases do. A handler calls it
+// to answer.
+func (ex *Exchange) Respond(status int, contentType string, body []byte) {
+	ex.Response.Status = status
+	if contentType != "" {
+		ex.Response.Header().Set("Content-Type", contentType)
+	}
+	ex.Response.Body = body
+}
+
+// JSON responds with v encoded as JSON.
+func (ex *Exchange) JSON(status int, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	ex.Respond(status, "application/json", b)
+	return nil
+}
+
+// Fail replaces the response with the problem document for err (see
+// ErrorStatus) and ends the exchange early.
+func (ex *Exchange) Fail(err error) {
+	status := ErrorStatus(err)
+	detail := ""
+	var retry time.Duration
+	if e, ok := err.(*Error); ok {
+		detail, retry = e.Detail, e.RetryAfter
+	} else if status != http.StatusInternalServerError {
+		detail = err.Error()
+	}
+	ex.Response = Response{Status: status, Body: ProblemBody(status, detail, ex.path(), ex.RequestID)}
+	h := ex.Response.Header()
+	h.Set("Content-Type", ProblemContentType)
+	if retry > 0 {
+		h.Set("Retry-After", RetryAfterSeconds(retry))
+	}
+}
+
+func (ex *Exchange) path() string {
+	if ex.Request == nil || ex.Request.URL == nil {
+		return ""
+	}
+	return ex.Request.URL.Path
+}
+
+// RetryAfterSeconds renders d as a Retry-After value: whole seconds, rounded
+// up, at least 1.
+func RetryAfterSeconds(d time.Duration) string {
+	s := int64((d + time.Second - 1) / time.Second)
+	if s < 1 {
+		s = 1
+	}
+	return strconv.FormatInt(s, 10)
+}
+
+// Done is closed when the exchange has been answered: its Response is then
+// final and belongs to the caller of Done.
+func (ex *Exchange) Done() <-chan struct{} { return ex.done }
+
+// Abandon tells the pipeline that nobody waits for this exchange any more
+// (the client went away, or the ingress answered 504). It returns false if
+// the exchange was answered first, in which case the caller must use the
+// response.
+func (ex *Exchange) Abandon() bool {
+	return ex.state.CompareAndSwap(statePending, stateAbandoned)
+}
+
+// Settled reports whether the exchange has been answered or abandoned.
+func (ex *Exchange) Settled() bool { return ex.state.Load() != statePending }
+
+// reply hands the exchange back to the ingress, once. A reply to an
+// abandoned or already answered exchange is dropped.
+func (ex *Exchange) reply() {
+	if ex.state.CompareAndSwap(statePending, stateReplied) {
+		close(ex.done)
+	}
+}

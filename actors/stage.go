@@ -1,0 +1,51 @@
+package actors
+
+// Stage is one step of a request pipeline: middleware or a handler.
+//
+// Process runs on the way in. It returns nil to let the exchange go on to
+// the next stage, or an error to end it early: the error becomes the
+// response (see Error and ErrorStatus). A stage may also end the exchange
+// early by writing a response with Exchange.Respond; a handler, the last
+// stage of an itinerary, is expected to.
+//
+// A Stage runs inside an actor: it must not keep the exchange after Process
+// returns, and it must not block unless its Spec declares it Blocking.
+type Stage interface {
+	Process(ex *Exchange) error
+}
+
+// StageFunc adapts an ordinary function to the Stage interface.
+type StageFunc func(ex *Exchange) error
+
+// Process calls f(ex).
+func (f StageFunc) Process(ex *Exchange) error { return f(ex) }
+
+// AfterStage is a Stage with an after-phase. After runs once the handler
+// (or an earlier stage that ended the exchange) has produced a response,
+// innermost stage first, like the second half of an onion middleware. It
+// may change the response but cannot stop other after-phases from running.
+//
+// After runs only if the stage's own Process ran and returned nil without
+// responding.
+type AfterStage interface {
+	Stage
+	After(ex *Exchange)
+}
+
+// Around builds an AfterStage from two functions; after may be nil.
+func Around(before func(ex *Exchange) error, after func(ex *Exchange)) Stage {
+	if after == nil {
+		return StageFunc(before)
+	}
+	return aroundStage{before: before, after: after}
+}
+
+type aroundStage struct {
+	before func(ex *Exchange) error
+	after  func(ex *Exchange)
+}
+
+func (s aroundStage) Process(ex *Exchange) error { return s.before(ex) }
+func (s aroundStage) After(ex *Exchange)         { s.after(ex) }
+
+var _ AfterStage = aroundStage{}

@@ -1,0 +1,184 @@
+package httpin
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/troupe-go/troupe/actors"
+	"github.com/troupe-go/troupe/routing"
+	"go.uber.org/zap"
+)
+
+// Ingress is the http.Handler in front of the pipeline. Each request it
+// admits becomes one actors.Exchange on its route's itinerary; the request's
+// goroutine waits for the reply and writes it. It is safe for concurrent
+// use.
+type Ingress struct {
+	cfg      Config
+	routes   *routing.Table[*Route]
+	log      *zap.Logger
+	obs      Observer
+	ids      *requestIDs
+	inFlight atomic.Int64
+}
+
+// NewIngress returns an ingress serving routes. cfg's zero fields take their
+// defaults; obs may be nil.
+func NewIngress(cfg Config, routes *routing.Table[*Route], log *zap.Logger, obs Observer) *Ingress {
+	if obs == nil {
+		obs = nopObserver{}
+	}
+	return &Ingress{cfg: cfg.WithDefaults(), routes: routes, log: log, obs: obs, ids: newRequestIDs()}
+}
+
+// InFlight returns the number of requests admitted and not yet answered.
+func (in *Ingress) InFlight() int64 { return in.inFlight.Load() }
+
+// ServeHTTP implements http.Handler.
+func (in *Ingress) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	id := r.Header.Get(RequestIDHeader)
+	if !validRequestID(id) {
+		id = in.ids.next()
+	}
+	if in.inFlight.Add(1) > int64(in.cfg.MaxInFlight) {
+		in.inFlight.Add(-1)
+		in.reject(w, r, id, "", RejectOverload, &actors.Error{
+			Status: http.StatusServiceUnavailable, Detail: "the server is at its in-flight limit", RetryAfter: time.Second,
+		}, start)
+		return
+	}
+	in.obs.InFlight(1)
+	defer func() {
+		in.inFlight.Add(-1)
+		in.obs.InFlight(-1)
+	}()
+
+	m, outcome := in.routes.Lookup(r.Method, r.URL.EscapedPath())
+	switch outcome {
+	case routing.BadPath:
+		in.reject(w, r, id, "", RejectBadPath, actors.NewError(http.StatusBadRequest, "the request path is malformed"), start)
+		return
+	case routing.NotFound:
+		in.reject(w, r, id, "", RejectNotFound, actors.NewError(http.StatusNotFound, "no route matches the path"), start)
+		return
+	case routing.MethodNotAllowed:
+		w.Header().Set("Allow", m.Allow)
+		in.reject(w, r, id, "", RejectMethod, actors.Errorf(http.StatusMethodNotAllowed, "method %s is not allowed here", r.Method), start)
+		return
+	}
+	rt := m.Value
+
+	body, err := in.readBody(r, rt)
+	if err != nil {
+		reason := RejectBadBody
+		if actors.ErrorStatus(err) == http.StatusRequestEntityTooLarge {
+			reason = RejectBodyTooBig
+		}
+		in.reject(w, r, id, rt.Pattern, reason, err, start)
+		return
+	}
+
+	timeout := rt.Timeout
+	if timeout == 0 {
+		timeout = in.cfg.RequestTimeout
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), timeout)
+	defer cancel()
+	ex := actors.NewExchange(ctx, r, rt.Itinerary)
+	ex.Body, ex.Route, ex.Params, ex.RequestID = body, rt.Pattern, m.Params, id
+	if err := rt.Itinerary.Dispatch(ex); err != nil {
+		in.reject(w, r, id, rt.Pattern, RejectStageDown, err, start)
+		return
+	}
+
+	select {
+	case <-ex.Done():
+	case <-ctx.Done():
+		if ex.Abandon() {
+			if r.Context().Err() != nil { // the client went away: nobody to answer
+				in.obs.Rejected(RejectClientGone)
+				in.obs.Observe(rt.Pattern, 499, time.Since(start))
+				return
+			}
+			in.reject(w, r, id, rt.Pattern, RejectDeadline, actors.Errorf(http.StatusGatewayTimeout, "the request did not complete within %s", timeout), start)
+			return
+		}
+		<-ex.Done() // answered just as the deadline passed: use the answer
+	}
+	status := writeResponse(w, id, &ex.Response)
+	in.obs.Observe(rt.Pattern, status, time.Since(start))
+}
+
+// readBody reads the request body in full, up to the route's limit.
+func (in *Ingress) readBody(r *http.Request, rt *Route) ([]byte, error) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil, nil
+	}
+	limit := rt.MaxBodyBytes
+	if limit == 0 {
+		limit = in.cfg.MaxBodyBytes
+	}
+	tooLarge := actors.Errorf(http.StatusRequestEntityTooLarge, "the request body is larger than %d bytes", limit)
+	if r.ContentLength > limit {
+		return nil, tooLarge
+	}
+	var body []byte
+	var err error
+	if r.ContentLength >= 0 {
+		body = make([]byte, r.ContentLength)
+		_, err = io.ReadFull(r.Body, body)
+	} else {
+		body, err = io.ReadAll(io.LimitReader(r.Body, limit+1))
+		if err == nil && int64(len(body)) > limit {
+			return nil, tooLarge
+		}
+	}
+	switch {
+	case err == nil:
+		return body, nil
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return nil, &actors.Error{Status: http.StatusRequestTimeout, Detail: "the request body was not received in time", Err: err}
+	default:
+		return nil, &actors.Error{Status: http.StatusBadRequest, Detail: "the request body could not be read", Err: err}
+	}
+}
+
+// reject answers a request that did not get through, with a problem body.
+func (in *Ingress) reject(w http.ResponseWriter, r *http.Request, id, route string, reason Rejection, err error, start time.Time) {
+	in.obs.Rejected(reason)
+	resp := actors.Response{}
+	ex := actors.Exchange{Request: r, RequestID: id}
+	ex.Fail(err)
+	resp = ex.Response
+	status := writeResponse(w, id, &resp)
+	in.obs.Observe(route, status, time.Since(start))
+}
+
+// writeResponse writes resp, the one response of the request, and returns
+// its status.
+func writeResponse(w http.ResponseWriter, id string, resp *actors.Response) int {
+	h := w.Header()
+	for k, v := range resp.HeaderIfAny() {
+		h[k] = v
+	}
+	h[RequestIDHeader] = []string{id}
+	if len(resp.Body) > 2048 { // below this net/http computes it itself
+		h["Content-Length"] = []string{strconv.Itoa(len(resp.Body))}
+	}
+	status := resp.Status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	w.WriteHeader(status)
+	if len(resp.Body) > 0 {
+		_, _ = w.Write(resp.Body) // a failed write means the client is gone; nothing to do
+	}
+	return status
+}

@@ -1,0 +1,39 @@
+package httpin
+
+import "time"
+
+// Rejection is why the ingress answered a request without running its
+// pipeline, or stopped waiting for it.
+type Rejection string
+
+// The reasons a request is rejected, as counted in metrics.
+const (
+	RejectOverload     Rejection = "overload"       // past the in-flight limit: 503
+	RejectBadPath      Rejection = "bad_path"       // 400
+	RejectNotFound     Rejection = "not_found"      // 404
+	RejectMethod       Rejection = "method"         // 405
+	RejectBodyTooBig   Rejection = "body_too_large" // 413
+	RejectBadBody      Rejection = "bad_body"       // 400: the body could not be read
+	RejectStageDown    Rejection = "stage_down"     // 503: a stage of the route is down
+	RejectDeadline     Rejection = "deadline"       // 504
+	RejectClientGone   Rejection = "client_gone"    // the client went away first
+)
+
+// Observer is told about every request the ingress finishes. It must be
+// safe for concurrent use and fast: it runs on the request path.
+type Observer interface {
+	// Observe records a finished request: its route pattern ("" when no
+	// route matched), status (499 when the client went away) and duration.
+	Observe(route string, status int, d time.Duration)
+	// Rejected records a rejection.
+	Rejected(reason Rejection)
+	// InFlight is called with +1 when a request is admitted and -1 when it
+	// is done.
+	InFlight(delta int)
+}
+
+type nopObserver struct{}
+
+func (nopObserver) Observe(string, int, time.Duration) {}
+func (nopObserver) Rejected(Rejection)                 {}
+func (nopObserver) InFlight(int)                       {}

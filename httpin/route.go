@@ -1,0 +1,19 @@
+package httpin
+
+import (
+	"time"
+
+	"github.com/troupe-go/troupe/actors"
+)
+
+// Route is what the ingress knows of a matched route.
+type Route struct {
+	// Pattern is the route's pattern, for logs and metrics.
+	Pattern string
+	// Itinerary is the route's plan of stage actors.
+	Itinerary *actors.Itinerary
+	// Timeout is the route's request deadline; 0 means the ingress default.
+	Timeout time.Duration
+	// MaxBodyBytes is the route's body limit; 0 means the ingress default.
+	MaxBodyBytes int64
+}

@@ -1,0 +1,137 @@
+package httpin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/troupe-go/troupe/actors"
+	"go.uber.org/zap"
+)
+
+// Server is the ingress actor: it owns the listener and the http.Server, and
+// on Drain shuts them down gracefully — no new connections, every request
+// already accepted answered in full. The serving goroutine belongs to the
+// actor, which waits for it.
+type Server struct {
+	cfg Config
+	srv *http.Server
+	ln  net.Listener
+	log *zap.Logger
+	sys *actors.System
+	pid *actor.PID
+
+	serving sync.WaitGroup
+	once    sync.Once
+	err     error // from Serve, once it has returned
+}
+
+// NewServer returns a server for handler on cfg.Addr. cfg's zero fields
+// take their defaults.
+func NewServer(cfg Config, handler http.Handler, sys *actors.System) *Server {
+	cfg = cfg.WithDefaults()
+	log := sys.Logger().Named("ingress")
+	return &Server{
+		cfg: cfg,
+		log: log,
+		sys: sys,
+		srv: &http.Server{
+			Addr:              cfg.Addr,
+			Handler:           handler,
+			ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+			ReadTimeout:       cfg.ReadTimeout,
+			WriteTimeout:      cfg.WriteTimeout,
+			IdleTimeout:       cfg.IdleTimeout,
+			MaxHeaderBytes:    cfg.MaxHeaderBytes,
+			ErrorLog:          zap.NewStdLog(log.WithOptions(zap.IncreaseLevel(zap.WarnLevel))),
+		},
+	}
+}
+
+// Start binds the listener and spawns the ingress actor, which serves on it.
+// The address is in use when Start returns.
+func (s *Server) Start() error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("ingress: %w", err)
+	}
+	s.ln = ln
+	props := actor.PropsFromProducer(func() actor.Actor { return (*serverActor)(s) },
+		actor.WithGuardian(actor.NewOneForOneStrategy(0, time.Second, func(any) actor.Directive { return actor.ResumeDirective })))
+	s.pid = s.sys.Root().SpawnPrefix(props, "ingress")
+	s.log.Info("listening", zap.String("addr", ln.Addr().String()))
+	return nil
+}
+
+// Addr returns the address the server listens on, once started.
+func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// Drain shuts the server down gracefully, waiting until ctx ends at most:
+// the listener closes at once (new connections are refused), and Drain
+// returns once every accepted request has been answered. The ingress actor
+// then stops. Safe to call twice.
+func (s *Server) Drain(ctx context.Context) error {
+	if s.pid == nil {
+		return nil
+	}
+	done := make(chan error, 1) // the actor answers once and must never block on it
+	s.sys.Root().Send(s.pid, drain{ctx: ctx, done: done})
+	select {
+	case err := <-done:
+		if err := s.sys.Root().StopFuture(s.pid).Wait(); err != nil {
+			s.log.Warn("ingress actor did not stop", zap.Error(err))
+		}
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+type drain struct {
+	ctx  context.Context
+	done chan<- error
+}
+
+// serverActor is Server seen as an actor.
+type serverActor Server
+
+// Receive implements actor.Actor.
+func (a *serverActor) Receive(c actor.Context) {
+	s := (*Server)(a)
+	switch m := c.Message().(type) {
+	case *actor.Started:
+		s.serving.Go(func() {
+			if err := s.srv.Serve(s.ln); !errors.Is(err, http.ErrServerClosed) {
+				s.err = err
+				s.log.Error("serving failed", zap.Error(err))
+			}
+		})
+	case drain:
+		m.done <- s.shutdown(m.ctx)
+	case *actor.Stopping:
+		_ = s.shutdown(context.Background())
+	}
+}
+
+// shutdown stops the http.Server gracefully and waits for the serving
+// goroutine.
+func (s *Server) shutdown(ctx context.Context) error {
+	var err error
+	s.once.Do(func() {
+		err = s.srv.Shutdown(ctx)
+		if err != nil {
+			s.log.Warn("graceful shutdown cut short", zap.Error(err))
+			_ = s.srv.Close()
+		}
+		s.serving.Wait()
+		if err == nil {
+			err = s.err
+		}
+	})
+	return err
+}

@@ -1,0 +1,45 @@
+package troupe
+
+import (
+	"time"
+
+	"github.com/troupe-go/troupe/actors"
+)
+
+// Route is one method and pattern with its handler, its own stages and
+// limits. Its methods return the route, for chaining.
+type Route struct {
+	group     *Group
+	method    string
+	pattern   string
+	handler   *actors.Spec
+	stages    []*actors.Spec
+	timeout   time.Duration
+	bodyLimit int64
+}
+
+// With adds stages that apply to this route only.
+func (r *Route) With(stages ...*actors.Spec) *Route {
+	r.stages = append(r.stages, stages...)
+	return r
+}
+
+// Timeout sets the route's request deadline, replacing the server's
+// default; past it the client gets 504.
+func (r *Route) Timeout(d time.Duration) *Route {
+	r.timeout = d
+	return r
+}
+
+// MaxBodyBytes sets the route's body limit, replacing the server's
+// default; a larger body gets 413.
+func (r *Route) MaxBodyBytes(n int64) *Route {
+	r.bodyLimit = n
+	return r
+}
+
+// Pattern returns the route's full pattern, group prefixes included.
+func (r *Route) Pattern() string { return r.pattern }
+
+// Method returns the route's method.
+func (r *Route) Method() string { return r.method }

@@ -1,0 +1,171 @@
+package troupe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/troupe-go/troupe/actors"
+	"github.com/troupe-go/troupe/httpin"
+	"github.com/troupe-go/troupe/internal/admin"
+	"github.com/troupe-go/troupe/internal/metrics"
+	"github.com/troupe-go/troupe/supervisor"
+	"go.uber.org/zap"
+)
+
+// ErrStarted is returned when an app is built twice (Handler, Start or Run).
+var ErrStarted = errors.New("troupe: app already started")
+
+// Handler builds the app — spawns its stage actors under their supervisors
+// — and returns it as an http.Handler, with the WithMiddleware middleware
+// around the ingress. Use it to mount troupe in a server of your own; call
+// Close once that server has drained.
+func (a *App) Handler() (http.Handler, error) {
+	if err := a.build(); err != nil {
+		return nil, err
+	}
+	var h http.Handler = a.ingress
+	for i := len(a.middleware) - 1; i >= 0; i-- {
+		h = a.middleware[i](h)
+	}
+	return h, nil
+}
+
+func (a *App) build() error {
+	if a.sys != nil {
+		return ErrStarted
+	}
+	if err := errors.Join(a.cfg.HTTP.Validate(), a.validatePolicies()); err != nil {
+		return err
+	}
+	a.sys = actors.NewSystem(a.log, actors.WithPureActors(a.cfg.PureActors))
+	a.tree = supervisor.NewTree(a.sys, a.clock)
+	table, hops, err := a.plan()
+	if err == nil {
+		for _, h := range hops {
+			if err = a.tree.Supervise(h); err != nil {
+				break
+			}
+		}
+	}
+	if err != nil {
+		a.Close()
+		return err
+	}
+	a.hops = hops
+	a.metrics = metrics.New()
+	a.metrics.Registry().MustRegister(metrics.NewStageCollector(a.tree, func() []*actors.Hop { return a.hops }))
+	a.ingress = httpin.NewIngress(a.cfg.HTTP, table, a.log.Named("ingress"), a.metrics)
+	return nil
+}
+
+// Close stops the app's actors. Call it after the server in front of the
+// app has drained; Shutdown calls it for you.
+func (a *App) Close() {
+	if a.tree != nil {
+		a.tree.Stop()
+	}
+	if a.sys != nil {
+		a.sys.Shutdown()
+	}
+}
+
+// Start builds the app and starts serving on the configured listener and
+// the admin listener; it returns once both accept connections.
+func (a *App) Start() error {
+	h, err := a.Handler()
+	if err != nil {
+		return err
+	}
+	a.server = httpin.NewServer(a.cfg.HTTP, h, a.sys)
+	if err := a.server.Start(); err != nil {
+		a.Close()
+		return err
+	}
+	if addr := a.cfg.Admin.Addr; addr != "off" {
+		if addr == "" {
+			addr = "127.0.0.1:9090"
+		}
+		if err := a.startAdmin(addr); err != nil {
+			_ = a.server.Drain(context.Background())
+			a.Close()
+			return err
+		}
+	}
+	a.ready.Store(true)
+	return nil
+}
+
+// Addr returns the address the app serves on, once started.
+func (a *App) Addr() net.Addr { return a.server.Addr() }
+
+// AdminAddr returns the admin listener's address, or nil when it is off.
+func (a *App) AdminAddr() net.Addr {
+	if a.adminLn == nil {
+		return nil
+	}
+	return a.adminLn.Addr()
+}
+
+// Run starts the app, serves until ctx ends, then shuts down gracefully.
+func (a *App) Run(ctx context.Context) error {
+	if err := a.Start(); err != nil {
+		return err
+	}
+	<-ctx.Done()
+	sctx, cancel := context.WithTimeout(context.Background(), a.cfg.HTTP.WithDefaults().ShutdownTimeout)
+	defer cancel()
+	return a.Shutdown(sctx)
+}
+
+// Shutdown stops the app gracefully: /readyz turns false, the listener
+// closes, every request already accepted is answered, the stage actors
+// stop, then the admin listener, and the log is synced. Requests still
+// running when ctx ends are cut off.
+func (a *App) Shutdown(ctx context.Context) error {
+	a.ready.Store(false)
+	a.log.Info("shutting down")
+	err := a.server.Drain(ctx)
+	a.Close()
+	if a.admin != nil {
+		err = errors.Join(err, a.admin.Shutdown(ctx))
+		a.adminDone.Wait()
+	}
+	a.log.Info("stopped")
+	_ = a.log.Sync() // fails on a terminal's stderr; nothing to do about it
+	return err
+}
+
+func (a *App) startAdmin(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("admin listener: %w", err)
+	}
+	a.adminLn = ln
+	a.admin = &http.Server{
+		Handler:           admin.Handler(a.metrics.Registry(), a.readiness),
+		ReadHeaderTimeout: 5 * time.Second,
+		ErrorLog:          zap.NewStdLog(a.log.Named("admin").WithOptions(zap.IncreaseLevel(zap.WarnLevel))),
+	}
+	a.adminDone.Go(func() {
+		if err := a.admin.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			a.log.Error("admin listener failed", zap.Error(err))
+		}
+	})
+	a.log.Info("admin listening", zap.String("addr", ln.Addr().String()))
+	return nil
+}
+
+func (a *App) readiness() (bool, []string) {
+	var reasons []string
+	if !a.ready.Load() {
+		reasons = append(reasons, "not serving (starting or shutting down)")
+	}
+	for _, name := range a.tree.Down() {
+		reasons = append(reasons, "stage "+name+" is down")
+	}
+	return len(reasons) == 0, reasons
+}

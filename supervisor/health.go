@@ -1,0 +1,101 @@
+package supervisor
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/troupe-go/troupe/actors"
+)
+
+// Health tracks the failures of one stage, wherever it is hosted, and owns
+// the stage's gate. It is safe for concurrent use.
+type Health struct {
+	policy Policy
+	clock  Clock
+	gate   *actors.Gate
+
+	restarts atomic.Int64
+
+	mu       sync.Mutex
+	failures []time.Time // the last MaxRestarts+1 failures, a ring
+	next     int         // where the next failure goes in failures
+	downs    int         // consecutive times marked down
+	reopened time.Time   // when the gate last reopened
+	timer    Timer       // pending reopen, or nil
+	stopped  bool
+}
+
+func newHealth(name string, p Policy, clock Clock) *Health {
+	p = p.withDefaults()
+	return &Health{
+		policy:   p,
+		clock:    clock,
+		gate:     actors.NewGate(name, clock.Now),
+		failures: make([]time.Time, p.MaxRestarts+1),
+	}
+}
+
+// Name returns the stage's name.
+func (h *Health) Name() string { return h.gate.Name() }
+
+// Gate returns the stage's gate.
+func (h *Health) Gate() *actors.Gate { return h.gate }
+
+// Restarts returns how many times an actor of the stage was restarted.
+func (h *Health) Restarts() int64 { return h.restarts.Load() }
+
+// Down reports whether the stage is marked down.
+func (h *Health) Down() bool { return h.gate.Down() }
+
+// failed records a failure. If it is one too many within the window, the
+// gate closes and reopens after the back-off; failed returns that back-off,
+// or 0.
+func (h *Health) failed() time.Duration {
+	h.restarts.Add(1)
+	now := h.clock.Now()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.failures[h.next] = now
+	h.next = (h.next + 1) % len(h.failures)
+	// The oldest of the last MaxRestarts+1 failures is the one about to be
+	// overwritten; if even it is inside the window, the intensity is passed.
+	oldest := h.failures[h.next]
+	if oldest.IsZero() || now.Sub(oldest) > h.policy.Window || h.gate.Down() || h.stopped {
+		return 0
+	}
+	if !h.reopened.IsZero() && now.Sub(h.reopened) > h.policy.MaxBackoff {
+		h.downs = 0
+	}
+	backoff := h.policy.Backoff << min(h.downs, 20)
+	backoff = min(backoff, h.policy.MaxBackoff)
+	h.downs++
+	h.gate.Close(now.Add(backoff))
+	h.timer = h.clock.AfterFunc(backoff, h.reopen)
+	return backoff
+}
+
+// reopen opens the gate after a back-off and forgets the failures that
+// closed it.
+func (h *Health) reopen() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.stopped {
+		return
+	}
+	clear(h.failures)
+	h.reopened = h.clock.Now()
+	h.timer = nil
+	h.gate.Open()
+}
+
+// stop cancels a pending reopen.
+func (h *Health) stop() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.stopped = true
+	if h.timer != nil {
+		h.timer.Stop()
+		h.timer = nil
+	}
+}

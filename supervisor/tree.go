@@ -1,0 +1,155 @@
+package supervisor
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/troupe-go/troupe/actors"
+	"go.uber.org/zap"
+)
+
+// Tree is the supervision tree of a pipeline: one stage supervisor actor
+// per hop, spawned from the root under a guardian that resumes it (a stage
+// supervisor only spawns its children, so a failure there is a bug to log,
+// not a reason to lose the hop), and the stage actors below, under Strategy.
+// It also holds the Health of every stage.
+//
+// A Tree is safe for concurrent use. Stop stops every actor it spawned.
+type Tree struct {
+	sys   *actors.System
+	clock Clock
+	log   *zap.Logger
+
+	mu          sync.Mutex
+	health      map[string]*Health
+	order       []string
+	supervisors []*actor.PID
+	guardian    actor.SupervisorStrategy
+	stopped     bool
+}
+
+// NewTree returns an empty tree spawning into sys. A nil clock means the
+// system clock.
+func NewTree(sys *actors.System, clock Clock) *Tree {
+	if clock == nil {
+		clock = SystemClock()
+	}
+	t := &Tree{sys: sys, clock: clock, log: sys.Logger().Named("supervisor"), health: map[string]*Health{}}
+	t.guardian = actor.NewOneForOneStrategy(0, time.Second, func(reason any) actor.Directive {
+		t.log.Error("stage supervisor failed; resuming it", zap.String("reason", fmt.Sprint(reason)))
+		return actor.ResumeDirective
+	})
+	return t
+}
+
+// Stage registers a stage under policy and returns its Health. A stage
+// registered twice keeps its first policy.
+func (t *Tree) Stage(name string, policy Policy) *Health {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if h, ok := t.health[name]; ok {
+		return h
+	}
+	h := newHealth(name, policy, t.clock)
+	t.health[name] = h
+	t.order = append(t.order, name)
+	return h
+}
+
+// Health returns the health of every registered stage, in registration
+// order.
+func (t *Tree) Health() []*Health {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := make([]*Health, len(t.order))
+	for i, n := range t.order {
+		out[i] = t.health[n]
+	}
+	return out
+}
+
+// Down returns the names of the stages marked down, sorted.
+func (t *Tree) Down() []string {
+	var down []string
+	for _, h := range t.Health() {
+		if h.Down() {
+			down = append(down, h.Name())
+		}
+	}
+	slices.Sort(down)
+	return down
+}
+
+// ErrStopped is returned by Supervise after Stop.
+var ErrStopped = errors.New("supervisor: tree stopped")
+
+// Supervise spawns a stage supervisor for hop and, under it, the hop's
+// actors. Every stage of the hop must have been registered with Stage.
+func (t *Tree) Supervise(hop *actors.Hop) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.stopped {
+		return ErrStopped
+	}
+	s := &Strategy{health: map[string]*Health{}, log: t.log}
+	for _, spec := range hop.Specs() {
+		h, ok := t.health[spec.Name]
+		if !ok {
+			return fmt.Errorf("supervisor: stage %q was not registered", spec.Name)
+		}
+		s.health[spec.Name] = h
+		s.all = append(s.all, h)
+	}
+	ready := make(chan struct{})
+	props := actor.PropsFromProducer(
+		func() actor.Actor { return &stageSupervisor{hop: hop, sys: t.sys, ready: ready} },
+		actor.WithSupervisor(s),
+		actor.WithGuardian(t.guardian),
+		actor.WithDispatcher(actor.NewSynchronizedDispatcher(300)),
+	)
+	pid := t.sys.Root().SpawnPrefix(props, "stage:"+hop.Name())
+	<-ready
+	t.supervisors = append(t.supervisors, pid)
+	return nil
+}
+
+// Stop stops every stage supervisor and so every stage actor, waits for
+// them, and cancels pending reopens. Call it once no exchange is in flight.
+// It is safe to call twice.
+func (t *Tree) Stop() {
+	t.mu.Lock()
+	sups := t.supervisors
+	t.supervisors, t.stopped = nil, true
+	t.mu.Unlock()
+	for _, pid := range sups {
+		if err := t.sys.Root().StopFuture(pid).Wait(); err != nil {
+			t.log.Warn("stage supervisor did not stop in time", zap.String("actor", pid.Id), zap.Error(err))
+		}
+	}
+	for _, h := range t.Health() {
+		h.stop()
+	}
+}
+
+// stageSupervisor is the parent of one hop's actors. On start it spawns
+// them; restarts are the Strategy's business.
+type stageSupervisor struct {
+	hop   *actors.Hop
+	sys   *actors.System
+	ready chan struct{}
+	once  sync.Once
+}
+
+// Receive implements actor.Actor.
+func (s *stageSupervisor) Receive(c actor.Context) {
+	if _, ok := c.Message().(*actor.Started); ok {
+		s.once.Do(func() {
+			s.hop.Spawn(c, s.sys)
+			close(s.ready)
+		})
+	}
+}
