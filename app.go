@@ -115,7 +115,9 @@ func (a *App) Use(stages ...*actors.Spec) *App {
 }
 
 // Group returns a group of routes under prefix, with stages of its own.
-func (a *App) Group(prefix string, stages ...*actors.Spec) *Group { return a.root.Group(prefix, stages...) }
+func (a *App) Group(prefix string, stages ...*actors.Spec) *Group {
+	return a.root.Group(prefix, stages...)
+}
 
 // Handle adds a route at the top level; see Group.Handle.
 func (a *App) Handle(method, pattern string, handler *actors.Spec) *Route {

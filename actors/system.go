@@ -70,7 +70,9 @@ func (s *System) Shutdown() {
 // every recovered panic and dead letter at Info.
 type warnAndAbove struct{ zapcore.Core }
 
-func (c warnAndAbove) Enabled(l zapcore.Level) bool { return l >= zapcore.WarnLevel && c.Core.Enabled(l) }
+func (c warnAndAbove) Enabled(l zapcore.Level) bool {
+	return l >= zapcore.WarnLevel && c.Core.Enabled(l)
+}
 
 func (c warnAndAbove) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
 	if !c.Enabled(e.Level) {

@@ -8,15 +8,15 @@ type Rejection string
 
 // The reasons a request is rejected, as counted in metrics.
 const (
-	RejectOverload     Rejection = "overload"       // past the in-flight limit: 503
-	RejectBadPath      Rejection = "bad_path"       // 400
-	RejectNotFound     Rejection = "not_found"      // 404
-	RejectMethod       Rejection = "method"         // 405
-	RejectBodyTooBig   Rejection = "body_too_large" // 413
-	RejectBadBody      Rejection = "bad_body"       // 400: the body could not be read
-	RejectStageDown    Rejection = "stage_down"     // 503: a stage of the route is down
-	RejectDeadline     Rejection = "deadline"       // 504
-	RejectClientGone   Rejection = "client_gone"    // the client went away first
+	RejectOverload   Rejection = "overload"       // past the in-flight limit: 503
+	RejectBadPath    Rejection = "bad_path"       // 400
+	RejectNotFound   Rejection = "not_found"      // 404
+	RejectMethod     Rejection = "method"         // 405
+	RejectBodyTooBig Rejection = "body_too_large" // 413
+	RejectBadBody    Rejection = "bad_body"       // 400: the body could not be read
+	RejectStageDown  Rejection = "stage_down"     // 503: a stage of the route is down
+	RejectDeadline   Rejection = "deadline"       // 504
+	RejectClientGone Rejection = "client_gone"    // the client went away first
 )
 
 // Observer is told about every request the ingress finishes. It must be
