@@ -1,0 +1,128 @@
+package actors_test
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/troupe-go/troupe/actors"
+	"github.com/troupe-go/troupe/supervisor"
+)
+
+func TestItineraryOrder(t *testing.T) {
+	tests := []struct {
+		name string
+		hops func() [][]*actors.Spec
+		want []string
+	}{
+		{
+			name: "fused pure hop, stateful hop, blocking handler",
+			hops: func() [][]*actors.Spec {
+				state := &actors.Spec{Name: "c", Kind: actors.Stateful, New: func() actors.Stage {
+					return actors.Around(func(ex *actors.Exchange) error { note(ex, "c>"); return nil }, func(ex *actors.Exchange) { note(ex, "c<") })
+				}}
+				return [][]*actors.Spec{{recorder("a", actors.Global, true), recorder("b", actors.Auth, false)}, {state}, {handler("h", actors.Blocking)}}
+			},
+			want: []string{"a>", "b>", "c>", "h", "c<", "a<"},
+		},
+		{
+			name: "after-phases only, innermost first, across hops",
+			hops: func() [][]*actors.Spec {
+				return [][]*actors.Spec{{recorder("a", actors.Global, true)}, {recorder("b", actors.Global, true)}, {recorder("c", actors.Global, false)}, {handler("h", actors.Pure)}}
+			},
+			want: []string{"a>", "b>", "c>", "h", "b<", "a<"},
+		},
+		{
+			name: "single pure hop with the handler fused",
+			hops: func() [][]*actors.Spec {
+				return [][]*actors.Spec{{recorder("a", actors.Global, true), recorder("b", actors.Global, true), handler("h", actors.Pure)}}
+			},
+			want: []string{"a>", "b>", "h", "b<", "a<"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := newPipeline(t, supervisor.Policy{}, nil, tt.hops()...)
+			ex := p.run(t, "/x", traced)
+			if got := traceOf(ex); !slices.Equal(got, tt.want) {
+				t.Errorf("trace = %v, want %v", got, tt.want)
+			}
+			if ex.Response.Status != http.StatusOK {
+				t.Errorf("status = %d, want 200", ex.Response.Status)
+			}
+		})
+	}
+}
+
+func TestStageEndsExchangeEarly(t *testing.T) {
+	tests := []struct {
+		name       string
+		stop       *actors.Spec
+		wantStatus int
+		wantTrace  []string
+	}{
+		{
+			name: "error maps to its status",
+			stop: &actors.Spec{Name: "stop", Stage: actors.Around(func(ex *actors.Exchange) error {
+				note(ex, "stop>")
+				return actors.NewError(http.StatusForbidden, "no")
+			}, func(ex *actors.Exchange) { note(ex, "stop<") })},
+			wantStatus: http.StatusForbidden,
+			wantTrace:  []string{"a>", "stop>", "a<"},
+		},
+		{
+			name: "plain error is a 500",
+			stop: &actors.Spec{Name: "stop", Stage: actors.StageFunc(func(ex *actors.Exchange) error {
+				note(ex, "stop>")
+				return errors.New("database on fire")
+			})},
+			wantStatus: http.StatusInternalServerError,
+			wantTrace:  []string{"a>", "stop>", "a<"},
+		},
+		{
+			name: "respond short-circuits the handler",
+			stop: &actors.Spec{Name: "stop", Stage: actors.Around(func(ex *actors.Exchange) error {
+				note(ex, "stop>")
+				ex.Respond(http.StatusNotModified, "", nil)
+				return nil
+			}, func(ex *actors.Exchange) { note(ex, "stop<") })},
+			wantStatus: http.StatusNotModified,
+			wantTrace:  []string{"a>", "stop>", "a<"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := newPipeline(t, supervisor.Policy{}, nil,
+				[]*actors.Spec{recorder("a", actors.Global, true)}, []*actors.Spec{tt.stop}, []*actors.Spec{handler("h", actors.Blocking)})
+			ex := p.run(t, "/x", traced)
+			if ex.Response.Status != tt.wantStatus {
+				t.Errorf("status = %d, want %d", ex.Response.Status, tt.wantStatus)
+			}
+			if got := traceOf(ex); !slices.Equal(got, tt.wantTrace) {
+				t.Errorf("trace = %v, want %v", got, tt.wantTrace)
+			}
+		})
+	}
+}
+
+func TestErrorBodyIsProblemWithRequestID(t *testing.T) {
+	p := newPipeline(t, supervisor.Policy{}, nil, []*actors.Spec{{Name: "deny", Stage: actors.StageFunc(func(*actors.Exchange) error {
+		return &actors.Error{Status: http.StatusTooManyRequests, Detail: "slow down", RetryAfter: 1500 * 1e6}
+	})}}, []*actors.Spec{handler("h", actors.Pure)})
+	ex := p.run(t, "/items/1", nil)
+	body := string(ex.Response.Body)
+	for _, want := range []string{`"status":429`, `"detail":"slow down"`, `"request_id":"req-/items/1"`, `"instance":"/items/1"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("body %s lacks %s", body, want)
+		}
+	}
+	h := ex.Response.HeaderIfAny()
+	if got := h.Get("Content-Type"); got != actors.ProblemContentType {
+		t.Errorf("Content-Type = %q, want %q", got, actors.ProblemContentType)
+	}
+	if got := h.Get("Retry-After"); got != "2" {
+		t.Errorf("Retry-After = %q, want 2 (1.5s rounded up)", got)
+	}
+}
