@@ -60,6 +60,9 @@ type App struct {
 	adminLn   net.Listener
 	adminDone sync.WaitGroup
 	ready     atomic.Bool
+
+	shutdownOnce sync.Once
+	shutdownErr  error
 }
 
 // Option configures an App.

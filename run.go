@@ -126,6 +126,11 @@ func (a *App) Run(ctx context.Context) error {
 // stop, then the admin listener, and the log is synced. Requests still
 // running when ctx ends are cut off.
 func (a *App) Shutdown(ctx context.Context) error {
+	a.shutdownOnce.Do(func() { a.shutdownErr = a.shutdown(ctx) })
+	return a.shutdownErr
+}
+
+func (a *App) shutdown(ctx context.Context) error {
 	a.ready.Store(false)
 	a.log.Info("shutting down")
 	err := a.server.Drain(ctx)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"strings"
+	"sync/atomic"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"go.uber.org/zap"
@@ -83,10 +84,18 @@ func (h *Hop) Spawn(parent actor.SpawnerContext, sys *System) {
 		dispatcher = actor.NewDefaultDispatcher(sys.throughput)
 	}
 	r := routees{root: sys.sys.Root, pids: make([]*actor.PID, n), mailboxes: make([]actor.Mailbox, n)}
+	var load []atomic.Int32
+	if h.kind == Blocking {
+		load = make([]atomic.Int32, n)
+	}
 	log := sys.log.With(zap.String("stage", h.name))
 	for i := range n {
+		var slot *atomic.Int32
+		if load != nil {
+			slot = &load[i]
+		}
 		props := actor.PropsFromProducer(
-			func() actor.Actor { return newStageActor(h, log) },
+			func() actor.Actor { return newStageActor(h, log, slot) },
 			actor.WithDispatcher(dispatcher),
 			actor.WithMailbox(func() actor.Mailbox {
 				mb := actor.Unbounded()()
@@ -98,7 +107,7 @@ func (h *Hop) Spawn(parent actor.SpawnerContext, sys *System) {
 	}
 	switch {
 	case h.kind == Blocking:
-		h.ref = &leastQueued{routees: r}
+		h.ref = &idleFirst{routees: r, load: load}
 	case h.kind == Stateful && n > 1:
 		h.ref = &partitioned{routees: r, seed: maphash.MakeSeed(), key: h.specs[0].PartitionKey}
 	default:

@@ -23,8 +23,8 @@ const (
 	Stateful
 	// Blocking stages may block (I/O, slow calls). They run on a pool of
 	// Spec.Concurrency actors, each on a goroutine of its own, so at most
-	// that many run at once; an exchange goes to the less loaded of two
-	// actors picked at random.
+	// that many run at once; an exchange goes to an idle actor if there is
+	// one, else to the least loaded.
 	Blocking
 )
 

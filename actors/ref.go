@@ -2,7 +2,6 @@ package actors
 
 import (
 	"hash/maphash"
-	"math/rand/v2"
 	"sync/atomic"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -57,24 +56,34 @@ func (r *partitioned) tell(ex *Exchange) {
 	r.root.Send(r.pids[i], ex)
 }
 
-// leastQueued sends to the less loaded of two actors picked at random
-// ("the power of two choices"): cheap, and it keeps an exchange from
-// queueing behind a slow one when an idle actor exists.
-type leastQueued struct {
+// idleFirst sends to an idle actor when there is one, else to the least
+// loaded. load[i] counts the exchanges told to actor i and not yet done
+// with; the actor decrements it. Claiming an idle actor with a
+// compare-and-swap means two senders never pick the same idle actor, so a
+// pool of n actors really runs n exchanges at once before any queues.
+type idleFirst struct {
 	routees
+	load []atomic.Int32
+	next atomic.Uint32
 }
 
-func (r *leastQueued) tell(ex *Exchange) {
+func (r *idleFirst) tell(ex *Exchange) {
 	n := uint32(len(r.pids))
-	i := rand.Uint32N(n)
-	if n > 1 {
-		j := rand.Uint32N(n - 1)
-		if j >= i {
-			j++
-		}
-		if r.mailboxes[j].UserMessageCount() < r.mailboxes[i].UserMessageCount() {
-			i = j
+	start := r.next.Add(1)
+	for k := range n {
+		i := (start + k) % n
+		if r.load[i].CompareAndSwap(0, 1) {
+			r.root.Send(r.pids[i], ex)
+			return
 		}
 	}
-	r.root.Send(r.pids[i], ex)
+	best := start % n
+	for k := range n {
+		i := (start + k) % n
+		if r.load[i].Load() < r.load[best].Load() {
+			best = i
+		}
+	}
+	r.load[best].Add(1)
+	r.root.Send(r.pids[best], ex)
 }

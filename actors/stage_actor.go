@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"runtime/debug"
+	"sync/atomic"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"go.uber.org/zap"
@@ -30,10 +31,11 @@ type stageActor struct {
 	stages []Stage
 	afters []AfterStage // afters[i] is stages[i] as an AfterStage, or nil
 	log    *zap.Logger
+	load   *atomic.Int32 // this actor's load slot in an idleFirst pool, or nil
 }
 
-func newStageActor(h *Hop, log *zap.Logger) *stageActor {
-	a := &stageActor{hop: h, stages: make([]Stage, len(h.specs)), afters: make([]AfterStage, len(h.specs)), log: log}
+func newStageActor(h *Hop, log *zap.Logger, load *atomic.Int32) *stageActor {
+	a := &stageActor{hop: h, stages: make([]Stage, len(h.specs)), afters: make([]AfterStage, len(h.specs)), log: log, load: load}
 	for i, s := range h.specs {
 		st := s.Stage
 		if s.Kind == Stateful {
@@ -48,8 +50,14 @@ func newStageActor(h *Hop, log *zap.Logger) *stageActor {
 // Receive implements actor.Actor.
 func (a *stageActor) Receive(c actor.Context) {
 	ex, ok := c.Message().(*Exchange)
-	if !ok || ex.Settled() {
-		return // lifecycle messages; exchanges nobody waits for any more
+	if !ok {
+		return // lifecycle messages
+	}
+	if a.load != nil {
+		defer a.load.Add(-1)
+	}
+	if ex.Settled() {
+		return // nobody waits for it any more
 	}
 	if ex.returning {
 		a.after(ex, len(a.stages))

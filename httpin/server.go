@@ -29,6 +29,9 @@ type Server struct {
 	serving sync.WaitGroup
 	once    sync.Once
 	err     error // from Serve, once it has returned
+
+	drainOnce sync.Once
+	drainErr  error
 }
 
 // NewServer returns a server for handler on cfg.Addr. cfg's zero fields
@@ -79,17 +82,21 @@ func (s *Server) Drain(ctx context.Context) error {
 	if s.pid == nil {
 		return nil
 	}
-	done := make(chan error, 1) // the actor answers once and must never block on it
-	s.sys.Root().Send(s.pid, drain{ctx: ctx, done: done})
-	select {
-	case err := <-done:
+	s.drainOnce.Do(func() {
+		done := make(chan error, 1) // the actor answers once and must never block on it
+		s.sys.Root().Send(s.pid, drain{ctx: ctx, done: done})
+		select {
+		case s.drainErr = <-done:
+		case <-ctx.Done():
+			s.drainErr = ctx.Err()
+			_ = s.srv.Close() // cut off what is still running; the actor finishes its drain
+			s.drainErr = errors.Join(s.drainErr, <-done)
+		}
 		if err := s.sys.Root().StopFuture(s.pid).Wait(); err != nil {
 			s.log.Warn("ingress actor did not stop", zap.Error(err))
 		}
-		return err
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	})
+	return s.drainErr
 }
 
 type drain struct {

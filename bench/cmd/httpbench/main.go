@@ -1,0 +1,390 @@
+// Command httpbench measures what troupe's pipeline costs over HTTP. It
+// serves the same five trivial middleware and JSON handler twice in one
+// process, as a plain net/http handler chain and as a troupe pipeline of
+// pure stages (package bench), each on its own loopback port, and loads
+// them in interleaved rounds with wrk, which runs as a separate process.
+// For each round it records wrk's throughput and latency percentiles and
+// the server's CPU time per request: this process's user+sys time during
+// the round, divided by the requests wrk completed.
+//
+// Usage, from bench/:
+//
+//	go run ./cmd/httpbench [-conns 64,256] [-rounds 5] [-duration 5s] [-json FILE] [-cpuprofile FILE]
+//
+// It needs wrk (Debian: apt-get install -y wrk), targets only 127.0.0.1,
+// and stops by itself: every wrk run is bounded, and so is the whole run.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/troupe-go/troupe/bench"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "httpbench:", err)
+		os.Exit(1)
+	}
+}
+
+// config is the run's configuration, from the flags.
+type config struct {
+	conns      []int
+	rounds     int
+	duration   time.Duration
+	warmup     time.Duration
+	threads    int
+	stages     int
+	wrk        string
+	cpuprofile string
+	jsonOut    string
+}
+
+func parseFlags(args []string, stderr io.Writer) (*config, error) {
+	c := &config{}
+	fs := flag.NewFlagSet("httpbench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	conns := fs.String("conns", "64,256", "comma-separated wrk connection counts, each measured in turn")
+	fs.IntVar(&c.rounds, "rounds", 5, "measured rounds per peer and connection count")
+	fs.DurationVar(&c.duration, "duration", 5*time.Second, "length of each round (whole seconds)")
+	fs.DurationVar(&c.warmup, "warmup", 2*time.Second, "unrecorded warm-up per peer and connection count (whole seconds; 0 for none)")
+	fs.IntVar(&c.threads, "threads", 2, "wrk threads (-t)")
+	fs.IntVar(&c.stages, "stages", 5, "middleware in each peer's pipeline")
+	fs.StringVar(&c.wrk, "wrk", "/usr/bin/wrk", "path of the wrk binary")
+	fs.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of troupe's measured rounds (only) to `file`")
+	fs.StringVar(&c.jsonOut, "json", "", "write every measured round, raw, as JSON to `file`")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	for _, s := range strings.Split(*conns, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("-conns: %q is not a positive number", s)
+		}
+		c.conns = append(c.conns, n)
+	}
+	var errs []error
+	if c.rounds < 1 {
+		errs = append(errs, errors.New("-rounds must be at least 1"))
+	}
+	if c.duration < time.Second || c.duration%time.Second != 0 {
+		errs = append(errs, errors.New("-duration must be whole seconds, at least 1s"))
+	}
+	if c.warmup < 0 || c.warmup%time.Second != 0 {
+		errs = append(errs, errors.New("-warmup must be whole seconds"))
+	}
+	if c.threads < 1 || c.stages < 0 {
+		errs = append(errs, errors.New("-threads must be at least 1 and -stages not negative"))
+	}
+	for _, n := range c.conns {
+		if n < c.threads {
+			errs = append(errs, fmt.Errorf("-conns %d is fewer than -threads %d (wrk needs one per thread)", n, c.threads))
+		}
+	}
+	return c, errors.Join(errs...)
+}
+
+// flags returns the effective configuration as a command line.
+func (c *config) flags() string {
+	conns := make([]string, len(c.conns))
+	for i, n := range c.conns {
+		conns[i] = strconv.Itoa(n)
+	}
+	s := fmt.Sprintf("-conns %s -rounds %d -duration %s -warmup %s -threads %d -stages %d",
+		strings.Join(conns, ","), c.rounds, c.duration, c.warmup, c.threads, c.stages)
+	if c.cpuprofile != "" {
+		s += " -cpuprofile " + c.cpuprofile
+	}
+	if c.jsonOut != "" {
+		s += " -json " + c.jsonOut
+	}
+	return s
+}
+
+// budget bounds the whole run: every round and warm-up at its length plus
+// wrk's grace, and a minute for start-up and shutdown.
+func (c *config) budget() time.Duration {
+	runs := time.Duration(len(c.conns)) * 2 * (time.Duration(c.rounds)*(c.duration+wrkGrace) + c.warmup + wrkGrace)
+	return runs + time.Minute
+}
+
+// peer is one server under load.
+type peer interface {
+	Start(addr string) error
+	Addr() net.Addr
+	Shutdown(ctx context.Context) error
+	Hits() int64
+}
+
+type namedPeer struct {
+	name string
+	peer
+	url string
+}
+
+func run(ctx context.Context, args []string, stdout io.Writer) error {
+	c, err := parseFlags(args, os.Stderr)
+	if err != nil {
+		return err
+	}
+	if _, err := exec.LookPath(c.wrk); err != nil {
+		return fmt.Errorf("wrk not found at %s (%w): install it with `apt-get install -y wrk` (Debian), or pass -wrk PATH", c.wrk, err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.budget())
+	defer cancel()
+
+	m := readMachine(c.wrk)
+	fmt.Fprintf(stdout, "httpbench: troupe vs plain net/http, %d trivial middleware + a small JSON handler\n", c.stages)
+	fmt.Fprintf(stdout, "machine:   %s\n", m)
+	fmt.Fprintf(stdout, "command:   cd bench && go run ./cmd/httpbench %s\n", c.flags())
+	fmt.Fprintf(stdout, "load:      wrk -t%d -c N -d %ds --latency http://127.0.0.1:PORT%s, N in -conns; rounds interleaved plain, troupe, plain, troupe…, runtime.GC() before each\n",
+		c.threads, int(c.duration/time.Second), bench.Path)
+	fmt.Fprintln(stdout, "troupe:    the handler only computes, so it is a troupe.PureHandler: stages and handler fuse into one hop")
+	if c.cpuprofile != "" {
+		fmt.Fprintln(stdout, "NOTE:      -cpuprofile is on: troupe's rounds carry the profiler's overhead; do not quote this run's ratios")
+	}
+	fmt.Fprintln(stdout)
+
+	log, err := warnLogger()
+	if err != nil {
+		return err
+	}
+	peers := []*namedPeer{
+		{name: "plain", peer: bench.NewNetHTTP(c.stages)},
+		{name: "troupe", peer: bench.NewTroupe(c.stages, log)},
+	}
+	for _, p := range peers {
+		if err := p.Start("127.0.0.1:0"); err != nil {
+			return fmt.Errorf("%s: %w", p.name, err)
+		}
+		defer func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := p.Shutdown(sctx); err != nil {
+				fmt.Fprintf(os.Stderr, "httpbench: %s shutdown: %v\n", p.name, err)
+			}
+		}()
+		p.url = "http://" + p.Addr().String() + bench.Path
+		body, err := probe(ctx, p.url)
+		if err != nil {
+			return fmt.Errorf("%s at %s: %w", p.name, p.url, err)
+		}
+		fmt.Fprintf(stdout, "%-6s serves %s → %s\n", p.name, p.url, body)
+	}
+	fmt.Fprintln(stdout)
+
+	prof := &profiler{}
+	rep := &report{
+		Date: time.Now().UTC().Format(time.RFC3339), Machine: m,
+		Command: "cd bench && go run ./cmd/httpbench " + c.flags(),
+		Stages:  c.stages, Threads: c.threads, DurationS: c.duration.Seconds(), Rounds: c.rounds,
+	}
+	countStages := 0
+	for i := range c.stages {
+		if bench.Kinds[i%len(bench.Kinds)] == bench.Count {
+			countStages++
+		}
+	}
+	runErr := func() error {
+		for _, conns := range c.conns {
+			if c.warmup > 0 {
+				for _, p := range peers {
+					if _, err := runWrk(ctx, c.wrk, p.url, c.threads, conns, c.warmup); err != nil {
+						return fmt.Errorf("warm-up of %s: %w", p.name, err)
+					}
+				}
+			}
+			for r := 1; r <= c.rounds; r++ {
+				for _, p := range peers {
+					var pr *profiler
+					if c.cpuprofile != "" && p.name == "troupe" {
+						pr = prof
+					}
+					rd, err := measure(ctx, c, p, conns, countStages, pr)
+					if err != nil {
+						return fmt.Errorf("%s, %d connections, round %d: %w", p.name, conns, r, err)
+					}
+					rd.Round = r
+					rep.Runs = append(rep.Runs, rd)
+					fmt.Fprintf(stdout, "c=%-4d round %d/%d %-6s %9s req/s  p50 %8s  p99 %8s  CPU %6.2f µs/req%s\n",
+						conns, r, c.rounds, p.name, thousands(rd.RPS), fmtDur(rd.P50us), fmtDur(rd.P99us), rd.CPUPerReqUs, rd.warnings())
+				}
+			}
+		}
+		return nil
+	}()
+
+	if len(rep.Runs) > 0 {
+		rep.summarize(c.conns)
+		fmt.Fprintln(stdout)
+		rep.print(stdout)
+	}
+	var errs []error
+	errs = append(errs, runErr)
+	if c.jsonOut != "" && len(rep.Runs) > 0 {
+		if err := rep.writeJSON(c.jsonOut); err != nil {
+			errs = append(errs, err)
+		} else {
+			fmt.Fprintf(stdout, "\nraw rounds written to %s\n", c.jsonOut)
+		}
+	}
+	if c.cpuprofile != "" && len(prof.profiles) > 0 {
+		if err := prof.write(c.cpuprofile); err != nil {
+			errs = append(errs, err)
+		} else {
+			fmt.Fprintf(stdout, "CPU profile of troupe's %d measured rounds written to %s (go tool pprof -top %s)\n",
+				len(prof.profiles), c.cpuprofile, c.cpuprofile)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// measure runs one recorded round against p and returns it.
+func measure(ctx context.Context, c *config, p *namedPeer, conns, countStages int, prof *profiler) (*round, error) {
+	runtime.GC() // the previous round's garbage is not this round's cost
+	hits0 := p.Hits()
+	if prof != nil {
+		if err := prof.start(); err != nil {
+			return nil, err
+		}
+	}
+	cpu0, err := processCPU()
+	if err != nil {
+		return nil, err
+	}
+	res, wrkErr := runWrk(ctx, c.wrk, p.url, c.threads, conns, c.duration)
+	cpu1, err := processCPU()
+	if prof != nil {
+		prof.stop()
+	}
+	if wrkErr != nil {
+		return nil, wrkErr
+	}
+	if err != nil {
+		return nil, err
+	}
+	if res.Requests == 0 {
+		return nil, errors.New("wrk completed no request:\n" + res.RawOutput)
+	}
+	rd := &round{
+		Conns: conns, Peer: p.name, Requests: res.Requests, ElapsedS: res.Elapsed.Seconds(), RPS: res.RPS,
+		P50us: us(res.P50), P99us: us(res.P99), CPUSeconds: (cpu1 - cpu0).Seconds(),
+		Non2xx: res.Non2xx, SocketErrors: res.SockErrs,
+	}
+	rd.CPUPerReqUs = us(cpu1-cpu0) / float64(res.Requests)
+	if countStages > 0 {
+		rd.Served = (p.Hits() - hits0) / int64(countStages)
+	}
+	return rd, nil
+}
+
+// processCPU returns this process's user+sys CPU time. wrk runs in a
+// process of its own, and RUSAGE_SELF does not count children.
+func processCPU() (time.Duration, error) {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0, fmt.Errorf("getrusage: %w", err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), nil
+}
+
+// probe GETs url once and returns its status and body, failing unless the
+// answer is a 200 with the X-Bench header the first middleware sets.
+func probe(ctx context.Context, url string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return "", err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return "", err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("status %d: %s", resp.StatusCode, body)
+	}
+	return fmt.Sprintf("%d %s %s (X-Bench: %q)", resp.StatusCode, resp.Header.Get("Content-Type"), body, resp.Header.Get("X-Bench")), nil
+}
+
+// warnLogger returns troupe's logger for the run: JSON to stderr, Warn and
+// above, so that the app says nothing per request but its problems show.
+func warnLogger() (*zap.Logger, error) {
+	cfg := zap.NewProductionConfig()
+	cfg.Level = zap.NewAtomicLevelAt(zapcore.WarnLevel)
+	cfg.Sampling = nil
+	return cfg.Build()
+}
+
+// machine describes where the run happened.
+type machine struct {
+	NProc      int    `json:"nproc"`
+	GOMAXPROCS int    `json:"gomaxprocs"`
+	CPU        string `json:"cpu"`
+	Go         string `json:"go"`
+	OS         string `json:"os"`
+	Wrk        string `json:"wrk"`
+}
+
+func (m machine) String() string {
+	return fmt.Sprintf("nproc %d (GOMAXPROCS %d), CPU %q, %s %s, %s", m.NProc, m.GOMAXPROCS, m.CPU, m.Go, m.OS, m.Wrk)
+}
+
+func readMachine(wrk string) machine {
+	m := machine{
+		NProc: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0), CPU: "unknown",
+		Go: runtime.Version(), OS: runtime.GOOS + "/" + runtime.GOARCH, Wrk: "wrk (version unknown)",
+	}
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for line := range strings.Lines(string(b)) {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+				m.CPU = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	// wrk -v prints its version line, then its usage, and exits 1.
+	out, _ := exec.Command(wrk, "-v").CombinedOutput()
+	if line, _, _ := strings.Cut(string(out), "\n"); strings.HasPrefix(line, "wrk ") {
+		m.Wrk, _, _ = strings.Cut(line, " Copyright")
+	}
+	return m
+}
+
+// writeJSON writes the report to path.
+func (r *report) writeJSON(path string) error {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}

@@ -1,0 +1,10 @@
+// Package bench holds the peers of troupe's HTTP benchmark: the same five
+// trivial middleware and the same trivial JSON handler, written once as a
+// plain net/http handler chain (nethttp.go) and once as a troupe pipeline of
+// pure stages (troupe.go). work.go says what each middleware does; both
+// peers do exactly that and nothing more, so that the difference between
+// them is what troupe's pipeline costs.
+//
+// The program that loads both peers with wrk and prints the comparison is
+// cmd/httpbench; README.md says how to run and read it.
+package bench
