@@ -40,7 +40,9 @@ type Exchange struct {
 	// Response is the response being built.
 	Response Response
 
-	ctx       context.Context
+	parent    context.Context
+	ctx       context.Context    // parent with Deadline applied, made on first use
+	cancel    context.CancelFunc // releases ctx's timer early; the parent's end releases it anyway
 	values    []value
 	itinerary *Itinerary
 	hop       int  // index of the hop that holds the exchange
@@ -57,13 +59,13 @@ const (
 	stateAbandoned
 )
 
-// NewExchange returns an exchange for r that will follow itinerary. ctx
-// should be r's context with the request deadline applied; it is what
-// Context returns to stages.
+// NewExchange returns an exchange for r that will follow itinerary. ctx is
+// the request's context, normally r.Context(); if it has a deadline, that
+// is the exchange's Deadline. The ingress sets Deadline itself.
 func NewExchange(ctx context.Context, r *http.Request, it *Itinerary) *Exchange {
 	ex := &Exchange{
 		Request:   r,
-		ctx:       ctx,
+		parent:    ctx,
 		itinerary: it,
 		cutHop:    -1,
 		done:      make(chan struct{}),
@@ -75,9 +77,20 @@ func NewExchange(ctx context.Context, r *http.Request, it *Itinerary) *Exchange 
 }
 
 // Context returns the request's context: cancelled when the client goes
-// away, and past its deadline when the request's time is up. Stages that
-// call out pass it on.
-func (ex *Exchange) Context() context.Context { return ex.ctx }
+// away, and past its deadline when Deadline passes. Stages that call out
+// pass it on.
+//
+// It is made on first use, so that requests whose stages never ask for it
+// do not pay for a timer.
+func (ex *Exchange) Context() context.Context {
+	if ex.ctx == nil {
+		ex.ctx = ex.parent
+		if d, ok := ex.parent.Deadline(); !ex.Deadline.IsZero() && (!ok || ex.Deadline.Before(d)) {
+			ex.ctx, ex.cancel = context.WithDeadline(ex.parent, ex.Deadline)
+		}
+	}
+	return ex.ctx
+}
 
 // Respond sets the response and ends the exchange early: no later stage's
 // Process runs, though earlier stages' after-phases do. A handler calls it

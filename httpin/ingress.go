@@ -1,12 +1,12 @@
 package httpin
 
 import (
-	"context"
 	"errors"
 	"io"
 	"net/http"
 	"os"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -89,32 +89,49 @@ func (in *Ingress) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if timeout == 0 {
 		timeout = in.cfg.RequestTimeout
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), timeout)
-	defer cancel()
-	ex := actors.NewExchange(ctx, r, rt.Itinerary)
-	ex.Body, ex.Route, ex.Params, ex.RequestID = body, rt.Pattern, m.Params, id
+	ex := actors.NewExchange(r.Context(), r, rt.Itinerary)
+	ex.Body, ex.Route, ex.Params, ex.RequestID, ex.Deadline = body, rt.Pattern, m.Params, id, start.Add(timeout)
 	if err := rt.Itinerary.Dispatch(ex); err != nil {
 		in.reject(w, r, id, rt.Pattern, RejectStageDown, err, start)
 		return
 	}
 
+	// A pooled timer rather than context.WithTimeout: this wait is on
+	// every request, and a derived context costs five allocations and a
+	// timer of its own. Stages that want the deadline as a context get one
+	// from Exchange.Context.
+	timer := timers.Get().(*time.Timer)
+	timer.Reset(time.Until(ex.Deadline))
+	defer func() {
+		timer.Stop() // since Go 1.23, no stale tick survives Stop
+		timers.Put(timer)
+	}()
 	select {
 	case <-ex.Done():
-	case <-ctx.Done():
+	case <-timer.C:
 		if ex.Abandon() {
-			if r.Context().Err() != nil { // the client went away: nobody to answer
-				in.obs.Rejected(RejectClientGone)
-				in.obs.Observe(rt.Pattern, 499, time.Since(start))
-				return
-			}
 			in.reject(w, r, id, rt.Pattern, RejectDeadline, actors.Errorf(http.StatusGatewayTimeout, "the request did not complete within %s", timeout), start)
 			return
 		}
 		<-ex.Done() // answered just as the deadline passed: use the answer
+	case <-r.Context().Done():
+		if ex.Abandon() { // the client went away: nobody to answer
+			in.obs.Rejected(RejectClientGone)
+			in.obs.Observe(rt.Pattern, 499, time.Since(start))
+			return
+		}
+		<-ex.Done()
 	}
 	status := writeResponse(w, id, &ex.Response)
 	in.obs.Observe(rt.Pattern, status, time.Since(start))
 }
+
+// timers holds stopped timers for the ingress's deadline wait.
+var timers = sync.Pool{New: func() any {
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	return t
+}}
 
 // readBody reads the request body in full, up to the route's limit.
 func (in *Ingress) readBody(r *http.Request, rt *Route) ([]byte, error) {
