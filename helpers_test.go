@@ -115,3 +115,5 @@ func mark(name string, p actors.Priority) *actors.Spec {
 		return nil
 	}))
 }
+
+func nopLogger() *zap.Logger { return zap.NewNop() }

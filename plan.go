@@ -46,14 +46,15 @@ func (a *App) plan() (*routing.Table[*httpin.Route], []*actors.Hop, error) {
 
 // plannedStages returns the route's stages in execution order: global, groups
 // from the outermost, the route's own, stably sorted by priority, each
-// name once; then the handler.
+// stage once (a stage a route inherits and names again runs once); then the
+// handler.
 func (r *Route) plannedStages() []*actors.Spec {
 	all := append(r.group.chain(), r.stages...)
-	seen := map[string]bool{}
+	seen := map[*actors.Spec]bool{}
 	out := make([]*actors.Spec, 0, len(all)+1)
 	for _, s := range all {
-		if s != nil && !seen[s.Name] {
-			seen[s.Name] = true
+		if s != nil && !seen[s] {
+			seen[s] = true
 			out = append(out, s)
 		}
 	}

@@ -1,6 +1,6 @@
-// Command hello is the smallest troupe server: one stage, one group with a
-// stage of its own, two handlers. Run it with `go run ./examples/hello` and
-// try `curl localhost:8080/hello` and `curl localhost:8080/api/items/42`.
+// Command hello is the smallest troupe server: one global stage, a group
+// with a stage of its own, two handlers. Run it with `go run ./examples/hello`
+// and try `curl localhost:8080/hello` and `curl localhost:8080/api/items/42`.
 package main
 
 import (
@@ -15,7 +15,15 @@ import (
 )
 
 func main() {
-	app := troupe.New(troupe.Config{})
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := newApp(troupe.Config{}).Run(ctx); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func newApp(cfg troupe.Config) *troupe.App {
+	app := troupe.New(cfg)
 	app.Use(troupe.Stage("server-header", actors.Global, actors.StageFunc(func(ex *actors.Exchange) error {
 		ex.Response.Header().Set("Server", "troupe")
 		return nil
@@ -23,7 +31,7 @@ func main() {
 	app.GET("/hello", func(ex *actors.Exchange) error {
 		return ex.JSON(http.StatusOK, map[string]string{"message": "hello"})
 	})
-	api := app.Group("/api", troupe.Stage("require-json", actors.Preprocessing, actors.StageFunc(func(ex *actors.Exchange) error {
+	api := app.Group("/api", troupe.Stage("json-only", actors.Preprocessing, actors.StageFunc(func(ex *actors.Exchange) error {
 		if ex.Request.Header.Get("Accept") == "text/html" {
 			return actors.NewError(http.StatusNotAcceptable, "this API speaks JSON")
 		}
@@ -32,10 +40,5 @@ func main() {
 	api.GET("/items/{id}", func(ex *actors.Exchange) error {
 		return ex.JSON(http.StatusOK, map[string]string{"id": ex.Params.Get("id")})
 	})
-
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	if err := app.Run(ctx); err != nil {
-		log.Fatal(err)
-	}
+	return app
 }
