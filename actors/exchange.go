@@ -114,7 +114,8 @@ func (ex *Exchange) JSON(status int, v any) error {
 }
 
 // Fail replaces the response with the problem document for err (see
-// ErrorStatus) and ends the exchange early.
+// ErrorStatus) and ends the exchange early. Headers earlier stages set
+// (CORS, security headers) stay, except those that describe the old body.
 func (ex *Exchange) Fail(err error) {
 	status := ErrorStatus(err)
 	detail := ""
@@ -124,13 +125,20 @@ func (ex *Exchange) Fail(err error) {
 	} else if status != http.StatusInternalServerError {
 		detail = err.Error()
 	}
-	ex.Response = Response{Status: status, Body: ProblemBody(status, detail, ex.path(), ex.RequestID)}
+	ex.Response.Status = status
+	ex.Response.Body = ProblemBody(status, detail, ex.path(), ex.RequestID)
 	h := ex.Response.Header()
+	for _, k := range bodyHeaders {
+		delete(h, k)
+	}
 	h.Set("Content-Type", ProblemContentType)
 	if retry > 0 {
 		h.Set("Retry-After", RetryAfterSeconds(retry))
 	}
 }
+
+// bodyHeaders describe a response body; Fail drops them with the body.
+var bodyHeaders = []string{"Content-Length", "Content-Encoding", "Content-Range", "Etag", "Last-Modified"}
 
 func (ex *Exchange) path() string {
 	if ex.Request == nil || ex.Request.URL == nil {
