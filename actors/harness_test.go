@@ -20,7 +20,7 @@ type pipeline struct {
 }
 
 // newPipeline spawns one hop per element of hops and chains them.
-func newPipeline(t *testing.T, policy supervisor.Policy, clock supervisor.Clock, hops ...[]*actors.Spec) *pipeline {
+func newPipeline(t testing.TB, policy supervisor.Policy, clock supervisor.Clock, hops ...[]*actors.Spec) *pipeline {
 	t.Helper()
 	sys := actors.NewSystem(zaptest.NewLogger(t, zaptest.Level(zap.ErrorLevel)))
 	tree := supervisor.NewTree(sys, clock)
