@@ -18,6 +18,10 @@ import (
 // nothing else: 20,000 requests from 64 concurrent callers.
 func TestPanicIsolation(t *testing.T) {
 	const total, callers = 20000, 64
+	bound := 50 * time.Millisecond // the goal, checked without the race detector
+	if raceEnabled {
+		bound = 250 * time.Millisecond
+	}
 	flaky := troupe.Stage("flaky", actors.Business, actors.StageFunc(func(ex *actors.Exchange) error {
 		if ex.Request.Header.Get("X-Panic") == "1" {
 			panic("injected failure")
@@ -31,11 +35,11 @@ func TestPanicIsolation(t *testing.T) {
 	})
 
 	var (
-		next                    atomic.Int64
-		mu                      sync.Mutex
-		failures                []string
-		okCount, panicked, slow atomic.Int64
-		wg                      sync.WaitGroup
+		next              atomic.Int64
+		mu                sync.Mutex
+		failures          []string
+		okCount, panicked atomic.Int64
+		wg                sync.WaitGroup
 	)
 	fail := func(format string, args ...any) {
 		mu.Lock()
@@ -66,9 +70,8 @@ func TestPanicIsolation(t *testing.T) {
 					fail("request %d: 500 body %s lacks its request id %s", i, r.body, r.header.Get("X-Request-ID"))
 				case boom:
 					panicked.Add(1)
-					if r.took > 50*time.Millisecond {
-						slow.Add(1)
-						fail("request %d: 500 took %s, want < 50ms", i, r.took)
+					if r.took > bound {
+						fail("request %d: 500 took %s, want < %s", i, r.took, bound)
 					}
 				case r.status != http.StatusOK || r.body != "ok":
 					fail("request %d: status %d body %q, want 200 ok", i, r.status, r.body)
