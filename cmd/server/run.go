@@ -1,0 +1,195 @@
+package main
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/troupe-go/troupe"
+	"github.com/troupe-go/troupe/config"
+	"github.com/troupe-go/troupe/internal/demo"
+	"go.uber.org/zap"
+)
+
+// defaultConfig is the configuration used without -config.
+//
+//go:embed default.yaml
+var defaultConfig []byte
+
+// defaultConfigName is the file name errors in defaultConfig are reported
+// under.
+const defaultConfigName = "default.yaml"
+
+// usageError is a bad command line or configuration: exit status 2.
+// printed says that it has been reported already (by the flag package).
+type usageError struct {
+	err     error
+	printed bool
+}
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+// exitCode reports err on stderr, unless it has been already, and returns
+// the exit status for it: 0 for nil, 2 for a usage error, else 1.
+func exitCode(err error, stderr io.Writer) int {
+	if err == nil {
+		return 0
+	}
+	ue, usage := errors.AsType[*usageError](err)
+	if !usage || !ue.printed {
+		fmt.Fprintln(stderr, err)
+	}
+	if usage {
+		return 2
+	}
+	return 1
+}
+
+// runConfig holds what tests hook into run.
+type runConfig struct {
+	// ready, if set, is called once the server accepts connections, with
+	// its address and the admin listener's (nil when off).
+	ready func(addr, admin net.Addr)
+}
+
+// run runs the server with command-line args until ctx ends or a signal
+// arrives.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return runConfig{}.run(ctx, args, stdout, stderr)
+}
+
+func (rc runConfig) run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("server", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", "", "the configuration `file`; defaults to the built-in one (see -print-default)")
+	check := fs.Bool("check", false, "validate the configuration, print \"config OK: N routes\" or its errors, and exit")
+	printDefault := fs.Bool("print-default", false, "print the built-in configuration and exit")
+	kinds := fs.Bool("kinds", false, "list the stage and handler kinds a configuration may name, and exit")
+	logFormat := fs.String("log-format", "", "log `format`, json or console; overrides log.format")
+	addr := fs.String("addr", "", "listen on `host:port`; overrides server.addr")
+	adminAddr := fs.String("admin-addr", "", "admin listener `host:port`, or off; overrides admin.addr")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: server [flags]\n\nRuns a troupe server from a YAML configuration.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return &usageError{err: err, printed: true}
+	}
+	if fs.NArg() > 0 {
+		return &usageError{err: fmt.Errorf("unexpected arguments: %s (flags go before them? see -h)", strings.Join(fs.Args(), " "))}
+	}
+	if *logFormat != "" && *logFormat != "json" && *logFormat != "console" {
+		return &usageError{err: fmt.Errorf("-log-format: unknown format %q (want json or console)", *logFormat)}
+	}
+	if err := checkAddr("-addr", *addr, false); err != nil {
+		return err
+	}
+	if err := checkAddr("-admin-addr", *adminAddr, true); err != nil {
+		return err
+	}
+
+	reg := &config.Registry{}
+	demo.Register(reg)
+	switch {
+	case *printDefault:
+		_, err := stdout.Write(defaultConfig)
+		return err
+	case *kinds:
+		return printKinds(stdout, reg)
+	}
+
+	cfg, err := loadConfig(*configPath, reg)
+	if err != nil {
+		return &usageError{err: err}
+	}
+	if *addr != "" {
+		cfg.App.HTTP.Addr = *addr
+	}
+	if *adminAddr != "" {
+		cfg.App.Admin.Addr = *adminAddr
+	}
+	if *logFormat != "" {
+		cfg.Log.Format = *logFormat
+	}
+	if *check {
+		return checkConfig(cfg, stdout)
+	}
+
+	log := newLogger(cfg.Log, stderr)
+	app := cfg.Build(troupe.WithLogger(log))
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	// app.Run would do, but the bound addresses are needed in between.
+	if err := app.Start(); err != nil {
+		return err
+	}
+	log.Info("serving", zap.String("config", cfg.File), zap.Int("routes", len(app.Routes())))
+	if rc.ready != nil {
+		rc.ready(app.Addr(), app.AdminAddr())
+	}
+	<-ctx.Done()
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.App.HTTP.WithDefaults().ShutdownTimeout)
+	defer cancel()
+	return app.Shutdown(sctx)
+}
+
+// checkAddr reports an address flag that is set but not host:port (or
+// "off", where allowed).
+func checkAddr(flagName, addr string, allowOff bool) error {
+	if addr == "" || allowOff && addr == "off" {
+		return nil
+	}
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return &usageError{err: fmt.Errorf("%s: bad address %q: want host:port, such as \"127.0.0.1:8080\"", flagName, addr)}
+	}
+	return nil
+}
+
+// loadConfig loads the file at path, or the built-in configuration.
+func loadConfig(path string, reg *config.Registry) (*config.Config, error) {
+	if path == "" {
+		return config.Parse(defaultConfigName, defaultConfig, reg)
+	}
+	return config.Load(path, reg)
+}
+
+// checkConfig builds cfg's app, stage actors included, without listening,
+// and reports the number of routes.
+func checkConfig(cfg *config.Config, stdout io.Writer) error {
+	app := cfg.Build(troupe.WithLogger(zap.NewNop()))
+	if _, err := app.Handler(); err != nil {
+		return &usageError{err: fmt.Errorf("%s: %w", cfg.File, err)}
+	}
+	app.Close()
+	_, err := fmt.Fprintf(stdout, "config OK: %d routes\n", len(app.Routes()))
+	return err
+}
+
+// printKinds lists the registered kinds with their docs.
+func printKinds(w io.Writer, reg *config.Registry) error {
+	var b strings.Builder
+	b.WriteString("Stage kinds (stages: NAME: {kind: KIND}):\n")
+	for _, name := range reg.StageKinds() {
+		k, _ := reg.Stage(name)
+		fmt.Fprintf(&b, "  %-12s %s (priority %s)\n", name, k.Doc, k.Priority)
+	}
+	b.WriteString("\nHandler kinds (routes: - {handler: KIND}):\n")
+	for _, name := range reg.HandlerKinds() {
+		k, _ := reg.Handler(name)
+		fmt.Fprintf(&b, "  %-12s %s\n", name, k.Doc)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

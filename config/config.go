@@ -1,0 +1,200 @@
+// Package config reads a troupe server from a YAML file: its listeners,
+// logging, supervision, named stages and routes. Stages and handlers are
+// built by kinds registered by name in a Registry, so the file says
+// `kind: header` and the program decides what "header" means.
+//
+// Every problem is reported as "FILE:LINE: reason", at the line of the
+// offending YAML node, and Load reports all of them at once.
+//
+// # Schema
+//
+// Keys are snake_case; every key is optional unless marked required, and a
+// key that is left out (or null) takes its default. Unknown keys are
+// errors, everywhere. Durations are Go duration strings ("500ms", "5s",
+// "1m30s") and must not be negative; sizes and counts are non-negative
+// integers. Zero means "the default" for every duration, size and count.
+// YAML anchors, aliases and merge keys (<<) may be used.
+//
+//	server:                     # the HTTP listener (httpin.Config)
+//	  addr: ":8080"             # host:port
+//	  read_header_timeout: 5s
+//	  read_timeout: 30s
+//	  write_timeout: 60s        # keep it above request_timeout
+//	  idle_timeout: 120s
+//	  max_header_bytes: 65536
+//	  max_body_bytes: 1048576   # default body limit of a route; larger → 413
+//	  max_in_flight: 1024       # admission limit; beyond it → 503
+//	  request_timeout: 10s      # default request deadline; past it → 504
+//	  shutdown_timeout: 30s     # bound on a graceful shutdown
+//	admin:
+//	  addr: "127.0.0.1:9090"    # /healthz /readyz /metrics /debug/pprof; "off" disables
+//	log:
+//	  format: json              # json | console
+//	  level: info               # debug | info | warn | error
+//	pure_actors: 0              # actors per hop of pure stages; 0 = 2 × GOMAXPROCS
+//	supervision:                # default restart policy (supervisor.Policy)
+//	  max_restarts: 100         # more failures than this within window → stage down
+//	  window: 1s
+//	  backoff: 1s               # how long a stage stays down, doubling…
+//	  max_backoff: 30s          # …up to this
+//	stages:                     # named stages: name → definition
+//	  NAME:                     # letters, digits, '-', '_', '.'
+//	    kind: KIND              # required: a registered stage kind
+//	    priority: global        # global | routing | auth | preprocessing | business | terminating;
+//	                            # defaults to the kind's priority
+//	    options: {…}            # the kind's options
+//	    supervision: {…}        # overrides keys of the default policy for this stage
+//	global: [NAME, …]           # stages every route runs
+//	groups:                     # route groups; they nest
+//	  - prefix: /PATH           # required; starts with "/"
+//	    stages: [NAME, …]       # stages of every route in the group
+//	    groups: [ … ]           # nested groups, same shape
+//	    routes: [ … ]           # routes, same shape as below, paths relative to prefix
+//	routes:
+//	  - method: GET             # required: GET, POST, …, any upper-case token, or "*"
+//	    path: /items/{id}       # required; starts with "/"; {name} and {name...} parameters
+//	    handler: KIND           # required: a registered handler kind
+//	    options: {…}            # the handler's options
+//	    stages: [NAME, …]       # stages of this route only
+//	    timeout: 2s             # overrides server.request_timeout
+//	    max_body_bytes: 1024    # overrides server.max_body_bytes
+//	    supervision: {…}        # overrides keys of the default policy for the handler
+//
+// A route's stages are the global ones, then its groups' from the
+// outermost, then its own, each name once, stably sorted by priority; its
+// handler comes last. A route's handler is a stage named "METHOD PATTERN"
+// (e.g. "GET /demo/flaky"), the name its metrics and readiness use.
+//
+// A stage's or route's supervision starts from the top-level supervision
+// and replaces the keys it gives.
+package config
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/troupe-go/troupe"
+	"github.com/troupe-go/troupe/actors"
+	"go.uber.org/zap/zapcore"
+)
+
+// Config is a parsed, validated configuration: ready to Build an app from.
+type Config struct {
+	// File is the file name given to Load or Parse.
+	File string
+	// App holds the settings of the app: listeners, default supervision,
+	// and the policies of the stages and handlers that override it.
+	App troupe.Config
+	// Log configures the logger.
+	Log Log
+	// Stages holds the declared stages by name.
+	Stages map[string]*actors.Spec
+	// Global lists the stages every route runs, in file order.
+	Global []*actors.Spec
+	// Groups lists the top-level groups, in file order.
+	Groups []*Group
+	// Routes lists the top-level routes, in file order.
+	Routes []*Route
+}
+
+// Log configures the logger.
+type Log struct {
+	// Format is "json" or "console". Defaults to "json".
+	Format string
+	// Level is the minimum level logged. Defaults to info.
+	Level zapcore.Level
+}
+
+// Group is a group of routes under a path prefix, with stages of its own.
+type Group struct {
+	// Prefix is the group's prefix, relative to its parent group's.
+	Prefix string
+	// Stages are the stages of every route in the group.
+	Stages []*actors.Spec
+	// Groups are the nested groups.
+	Groups []*Group
+	// Routes are the group's own routes.
+	Routes []*Route
+	// Line is the group's line in the file.
+	Line int
+}
+
+// Route is one route: a method and path with a handler, stages and limits.
+type Route struct {
+	// Method is the route's method, or "*" for every method.
+	Method string
+	// Path is the route's path, relative to its group's prefix.
+	Path string
+	// Pattern is the route's full pattern, group prefixes included.
+	Pattern string
+	// Handler answers the route's requests; it is named "METHOD PATTERN".
+	Handler *actors.Spec
+	// Stages are the stages of this route only.
+	Stages []*actors.Spec
+	// Timeout is the route's request deadline; 0 means the server's.
+	Timeout time.Duration
+	// MaxBodyBytes is the route's body limit; 0 means the server's.
+	MaxBodyBytes int64
+	// Line is the route's line in the file.
+	Line int
+}
+
+// Load reads and parses the configuration file at path; see Parse.
+func Load(path string, reg *Registry) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return Parse(path, data, reg)
+}
+
+// Parse parses and validates a configuration, building every stage and
+// handler with the kinds in reg (nil means none). filename is used in
+// errors only. On failure it returns every problem found, each an *Error,
+// joined with errors.Join and sorted by line.
+//
+// Parse checks everything an app build would: kinds and their options,
+// stage references, priorities, policies, methods, and route patterns
+// (syntax, and conflicts between routes).
+func Parse(filename string, data []byte, reg *Registry) (*Config, error) {
+	if reg == nil {
+		reg = &Registry{}
+	}
+	return newParser(filename, reg).parse(data)
+}
+
+// declarer is what routes and groups are declared on: a troupe.App or a
+// troupe.Group.
+type declarer interface {
+	Group(prefix string, stages ...*actors.Spec) *troupe.Group
+	Handle(method, pattern string, handler *actors.Spec) *troupe.Route
+}
+
+var (
+	_ declarer = (*troupe.App)(nil)
+	_ declarer = (*troupe.Group)(nil)
+)
+
+// Build returns a new app declared from the configuration: its settings,
+// global stages, groups and routes. The app is not started. Build may be
+// called more than once; the apps share the configuration's stage specs,
+// which are read-only.
+func (c *Config) Build(opts ...troupe.Option) *troupe.App {
+	app := troupe.New(c.App, opts...)
+	app.Use(c.Global...)
+	declare(app, c.Groups, c.Routes)
+	return app
+}
+
+func declare(d declarer, groups []*Group, routes []*Route) {
+	for _, r := range routes {
+		d.Handle(r.Method, r.Path, r.Handler).
+			With(r.Stages...).
+			Timeout(r.Timeout).
+			MaxBodyBytes(r.MaxBodyBytes)
+	}
+	for _, g := range groups {
+		declare(d.Group(g.Prefix, g.Stages...), g.Groups, g.Routes)
+	}
+}

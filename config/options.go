@@ -1,0 +1,199 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"reflect"
+	"slices"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Options are the options of one configured stage or handler: the YAML
+// under its options key, kept as a node so that the kind's constructor can
+// decode them into a struct of its own and errors keep their lines. The
+// zero value holds no options.
+type Options struct {
+	file string
+	line int // of the options node, or of the stage when there is none
+	node *yaml.Node
+}
+
+// NewOptions returns the options held by node, a mapping, found in file. A
+// document node is unwrapped; a nil or null node means no options. Parse
+// builds Options itself: NewOptions is for tests of kinds and for programs
+// that read YAML of their own.
+func NewOptions(file string, node *yaml.Node) Options {
+	if node != nil && node.Kind == yaml.DocumentNode {
+		if len(node.Content) == 0 {
+			return Options{file: file, line: max(node.Line, 1)}
+		}
+		node = node.Content[0]
+	}
+	o := Options{file: file, line: 1}
+	if node != nil {
+		o.line = node.Line
+		if !isNull(node) {
+			o.node = node
+		}
+	}
+	return o
+}
+
+// Line returns the line of the options in their file: the line of the
+// options key's value, or of the stage or route when it has none.
+func (o Options) Line() int { return o.line }
+
+// Empty reports whether no options were given.
+func (o Options) Empty() bool { return o.node == nil }
+
+// Decode decodes the options into v, a pointer to a struct (or anything
+// yaml.v3 decodes into), leaving v's fields alone where no option is given:
+// set defaults before calling it. Keys that match no field of the struct
+// (by its yaml tags, or the lowercased field name) are errors, as are
+// values of the wrong type. The error joins one *Error per problem, each
+// with the line of the offending key or value.
+func (o Options) Decode(v any) error {
+	if o.node == nil {
+		return nil
+	}
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() {
+		return o.Errorf("options decode into a %T, want a non-nil pointer", v)
+	}
+	var errs []error
+	for _, u := range unknownKeys(o.node, rv.Type(), nil) {
+		errs = append(errs, &Error{File: o.file, Line: u.key.Line, Err: u.err()})
+	}
+	if err := o.node.Decode(v); err != nil {
+		errs = append(errs, fromYAML(o.file, o.line, "bad option value: ", err)...)
+	}
+	sortByLine(errs)
+	return errors.Join(errs...)
+}
+
+// Errorf returns an *Error at the options' line, for a constructor that
+// finds a bad option value.
+func (o Options) Errorf(format string, args ...any) error {
+	return &Error{File: o.file, Line: o.line, Err: fmt.Errorf(format, args...)}
+}
+
+// unknownKey is a mapping key that matches no field of the struct it
+// decodes into.
+type unknownKey struct {
+	key   *yaml.Node
+	known []string
+}
+
+func (u unknownKey) err() error {
+	if len(u.known) == 0 {
+		return fmt.Errorf("unknown option %q: this kind takes no options", u.key.Value)
+	}
+	return fmt.Errorf("unknown option %q (want one of %s)", u.key.Value, strings.Join(u.known, ", "))
+}
+
+var (
+	unmarshalerType = reflect.TypeFor[yaml.Unmarshaler]()
+	nodeType        = reflect.TypeFor[yaml.Node]()
+)
+
+// unknownKeys walks n alongside t, the type it decodes into, and appends to
+// out every mapping key that matches no struct field: the check yaml.v3's
+// Decoder.KnownFields makes, which Node.Decode cannot. Types that decode
+// themselves (yaml.Unmarshaler, yaml.Node) are not looked into; nor are
+// values whose shape does not fit t, which Decode reports.
+func unknownKeys(n *yaml.Node, t reflect.Type, out []unknownKey) []unknownKey {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	n = resolve(n)
+	if t == nodeType || t.Implements(unmarshalerType) || reflect.PointerTo(t).Implements(unmarshalerType) {
+		return out
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		if n.Kind != yaml.MappingNode {
+			return out
+		}
+		fields, open := structFields(t)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if k.Tag == "!!merge" {
+				out = unknownKeys(v, t, out)
+				continue
+			}
+			if ft, ok := fields[k.Value]; ok {
+				out = unknownKeys(v, ft, out)
+			} else if !open {
+				out = append(out, unknownKey{key: k, known: slices.Sorted(maps.Keys(fields))})
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		if n.Kind == yaml.SequenceNode {
+			for _, c := range n.Content {
+				out = unknownKeys(c, t.Elem(), out)
+			}
+		}
+	case reflect.Map:
+		if n.Kind == yaml.MappingNode {
+			for i := 1; i < len(n.Content); i += 2 {
+				out = unknownKeys(n.Content[i], t.Elem(), out)
+			}
+		}
+	}
+	return out
+}
+
+// structFields returns the YAML keys of struct t's fields, as yaml.v3 names
+// them, and whether t also takes any other key (an inline map).
+func structFields(t reflect.Type) (fields map[string]reflect.Type, open bool) {
+	fields = map[string]reflect.Type{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if f.PkgPath != "" && !f.Anonymous {
+			continue // unexported
+		}
+		name, flags, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if name == "-" {
+			continue
+		}
+		if slices.Contains(strings.Split(flags, ","), "inline") {
+			ft := f.Type
+			for ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			switch ft.Kind() {
+			case reflect.Map:
+				open = true
+			case reflect.Struct:
+				sub, o := structFields(ft)
+				for k, v := range sub {
+					fields[k] = v
+				}
+				open = open || o
+			}
+			continue
+		}
+		if name == "" {
+			name = strings.ToLower(f.Name)
+		}
+		fields[name] = f.Type
+	}
+	return fields, open
+}
+
+// resolve follows aliases to the node they name.
+func resolve(n *yaml.Node) *yaml.Node {
+	for n != nil && n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	return n
+}
+
+// isNull reports whether n is an empty or null scalar (`key:`, `key: ~`).
+func isNull(n *yaml.Node) bool {
+	n = resolve(n)
+	return n == nil || n.Kind == 0 || n.Kind == yaml.ScalarNode && n.Tag == "!!null"
+}

@@ -1,0 +1,576 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"net"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/troupe-go/troupe"
+	"github.com/troupe-go/troupe/actors"
+	"github.com/troupe-go/troupe/routing"
+	"github.com/troupe-go/troupe/supervisor"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.yaml.in/yaml/v3"
+)
+
+// parser walks the YAML node tree of one file, building a Config and
+// collecting every error with its line. It never stops at the first error:
+// a bad value is reported and parsing goes on with the zero value.
+type parser struct {
+	file     string
+	reg      *Registry
+	cfg      *Config
+	errs     []error
+	base     supervisor.Policy // the top-level supervision
+	declared map[string]bool   // stage names declared, built or not
+	routes   int               // route entries seen, valid or not
+
+	// scratch computes full route patterns exactly as troupe does; table
+	// and first catch bad patterns and conflicts at their lines.
+	scratch *troupe.App
+	table   routing.Table[int]
+	first   map[string]int // "METHOD PATTERN" → line of its first route
+}
+
+func newParser(file string, reg *Registry) *parser {
+	return &parser{
+		file: file,
+		reg:  reg,
+		cfg: &Config{
+			File:   file,
+			App:    troupe.Config{Policies: map[string]supervisor.Policy{}},
+			Log:    Log{Format: "json", Level: zapcore.InfoLevel},
+			Stages: map[string]*actors.Spec{},
+		},
+		declared: map[string]bool{},
+		scratch:  troupe.New(troupe.Config{}, troupe.WithLogger(zap.NewNop())),
+		first:    map[string]int{},
+	}
+}
+
+func (p *parser) parse(data []byte) (*Config, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, errors.Join(fromYAML(p.file, 1, "", err)...)
+	}
+	root := &doc
+	if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
+		root = doc.Content[0]
+	}
+	top := p.fields(root, "the configuration",
+		"server", "admin", "log", "pure_actors", "supervision", "stages", "global", "groups", "routes")
+	// Order matters where sections refer to each other, not in the file.
+	p.server(top["server"])
+	p.admin(top["admin"])
+	p.log(top["log"])
+	p.cfg.App.PureActors = int(p.count(top["pure_actors"], "pure_actors"))
+	p.base = p.policy(top["supervision"], "supervision", supervisor.Policy{})
+	p.cfg.App.Supervision = p.base
+	for _, kv := range p.pairs(top["stages"], "stages") {
+		p.stage(kv.key, kv.value)
+	}
+	p.cfg.Global = p.refs(top["global"], "global")
+	p.cfg.Routes = p.routeList(top["routes"], p.scratch, "routes")
+	p.cfg.Groups = p.groupList(top["groups"], p.scratch, "groups")
+	if p.routes == 0 {
+		p.errorf(root, "no routes: declare at least one under routes or groups")
+	}
+	if len(p.errs) > 0 {
+		return nil, errors.Join(p.dedup()...)
+	}
+	return p.cfg, nil
+}
+
+// errorf records an error at n's line.
+func (p *parser) errorf(n *yaml.Node, format string, args ...any) {
+	line := 1
+	if n != nil && n.Line > 0 {
+		line = n.Line
+	}
+	p.errs = append(p.errs, &Error{File: p.file, Line: line, Err: fmt.Errorf(format, args...)})
+}
+
+// dedup sorts the errors by line and drops repeats, which aliases cause:
+// a node used twice is checked twice.
+func (p *parser) dedup() []error {
+	sortByLine(p.errs)
+	seen := map[string]bool{}
+	out := p.errs[:0]
+	for _, e := range p.errs {
+		if !seen[e.Error()] {
+			seen[e.Error()] = true
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// pair is one key and value of a mapping.
+type pair struct{ key, value *yaml.Node }
+
+// pairs returns the entries of mapping n in order, with merge keys (<<)
+// expanded and explicit keys winning over merged ones. A null n has none.
+func (p *parser) pairs(n *yaml.Node, what string) []pair {
+	n = resolve(n)
+	if isNull(n) {
+		return nil
+	}
+	if n.Kind != yaml.MappingNode {
+		p.errorf(n, "%s must be a mapping, got %s", what, describe(n))
+		return nil
+	}
+	var out, merged []pair
+	seen := map[string]*yaml.Node{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Tag == "!!merge" {
+			merged = append(merged, p.merge(v, what)...)
+			continue
+		}
+		if k.Kind != yaml.ScalarNode {
+			p.errorf(k, "%s: a key must be a plain string, got %s", what, describe(k))
+			continue
+		}
+		if prev, dup := seen[k.Value]; dup {
+			p.errorf(k, "duplicate key %q in %s (first at line %d)", k.Value, what, prev.Line)
+			continue
+		}
+		seen[k.Value] = k
+		out = append(out, pair{k, v})
+	}
+	for _, m := range merged {
+		if _, ok := seen[m.key.Value]; !ok {
+			seen[m.key.Value] = m.key
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// merge returns the entries a merge key brings in: one mapping's, or a
+// list of mappings', the earlier ones winning.
+func (p *parser) merge(v *yaml.Node, what string) []pair {
+	v = resolve(v)
+	if v.Kind != yaml.SequenceNode {
+		return p.pairs(v, what)
+	}
+	var out []pair
+	for _, c := range v.Content {
+		out = append(out, p.pairs(c, what)...)
+	}
+	return out
+}
+
+// fields returns the values of mapping n by key, reporting keys that are
+// not in known.
+func (p *parser) fields(n *yaml.Node, what string, known ...string) map[string]*yaml.Node {
+	out := map[string]*yaml.Node{}
+	for _, kv := range p.pairs(n, what) {
+		if !slices.Contains(known, kv.key.Value) {
+			p.errorf(kv.key, "unknown key %q in %s (want one of %s)", kv.key.Value, what, strings.Join(known, ", "))
+			continue
+		}
+		out[kv.key.Value] = kv.value
+	}
+	return out
+}
+
+// list returns the items of sequence n; a null n has none.
+func (p *parser) list(n *yaml.Node, what string) []*yaml.Node {
+	r := resolve(n)
+	if isNull(r) {
+		return nil
+	}
+	if r.Kind != yaml.SequenceNode {
+		p.errorf(n, "%s must be a list, got %s", what, describe(r))
+		return nil
+	}
+	return r.Content
+}
+
+// str returns the text of scalar n; null is "". ok is false when an error
+// was reported.
+func (p *parser) str(n *yaml.Node, what string) (s string, ok bool) {
+	r := resolve(n)
+	if isNull(r) {
+		return "", true
+	}
+	if r.Kind != yaml.ScalarNode {
+		p.errorf(n, "%s must be a string, got %s", what, describe(r))
+		return "", false
+	}
+	return r.Value, true
+}
+
+// duration returns the Go duration n holds; null is 0.
+func (p *parser) duration(n *yaml.Node, what string) time.Duration {
+	s, ok := p.str(n, what)
+	if !ok || s == "" {
+		return 0
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		p.errorf(n, "%s: bad duration %q: want a Go duration such as 500ms, 5s or 1m30s", what, s)
+		return 0
+	}
+	if d < 0 {
+		p.errorf(n, "%s must not be negative, got %s", what, s)
+		return 0
+	}
+	return d
+}
+
+// count returns the non-negative integer n holds; null is 0.
+func (p *parser) count(n *yaml.Node, what string) int64 {
+	s, ok := p.str(n, what)
+	if !ok || s == "" {
+		return 0
+	}
+	v, err := strconv.ParseInt(strings.ReplaceAll(s, "_", ""), 10, 64)
+	if err != nil {
+		p.errorf(n, "%s must be a whole number, got %q", what, s)
+		return 0
+	}
+	if v < 0 {
+		p.errorf(n, "%s must not be negative, got %d", what, v)
+		return 0
+	}
+	return v
+}
+
+// addr returns the host:port n holds, or "off" where allowed.
+func (p *parser) addr(n *yaml.Node, what string, allowOff bool) string {
+	s, ok := p.str(n, what)
+	if !ok || s == "" || allowOff && s == "off" {
+		return s
+	}
+	if _, _, err := net.SplitHostPort(s); err != nil {
+		p.errorf(n, "%s: bad address %q: want host:port, such as \":8080\" or \"127.0.0.1:9090\"", what, s)
+	}
+	return s
+}
+
+func (p *parser) server(n *yaml.Node) {
+	h := &p.cfg.App.HTTP
+	durations := []struct {
+		key string
+		dst *time.Duration
+	}{
+		{"read_header_timeout", &h.ReadHeaderTimeout}, {"read_timeout", &h.ReadTimeout},
+		{"write_timeout", &h.WriteTimeout}, {"idle_timeout", &h.IdleTimeout},
+		{"request_timeout", &h.RequestTimeout}, {"shutdown_timeout", &h.ShutdownTimeout},
+	}
+	f := p.fields(n, "server", "addr", "read_header_timeout", "read_timeout", "write_timeout", "idle_timeout",
+		"max_header_bytes", "max_body_bytes", "max_in_flight", "request_timeout", "shutdown_timeout")
+	h.Addr = p.addr(f["addr"], "server.addr", false)
+	for _, d := range durations {
+		*d.dst = p.duration(f[d.key], "server."+d.key)
+	}
+	h.MaxHeaderBytes = int(p.count(f["max_header_bytes"], "server.max_header_bytes"))
+	h.MaxBodyBytes = p.count(f["max_body_bytes"], "server.max_body_bytes")
+	h.MaxInFlight = int(p.count(f["max_in_flight"], "server.max_in_flight"))
+}
+
+func (p *parser) admin(n *yaml.Node) {
+	f := p.fields(n, "admin", "addr")
+	p.cfg.App.Admin.Addr = p.addr(f["addr"], "admin.addr", true)
+}
+
+func (p *parser) log(n *yaml.Node) {
+	f := p.fields(n, "log", "format", "level")
+	if s, ok := p.str(f["format"], "log.format"); ok && s != "" {
+		if s != "json" && s != "console" {
+			p.errorf(f["format"], "log.format: unknown format %q (want json or console)", s)
+		} else {
+			p.cfg.Log.Format = s
+		}
+	}
+	if s, ok := p.str(f["level"], "log.level"); ok && s != "" {
+		l, err := zapcore.ParseLevel(s)
+		if err != nil {
+			p.errorf(f["level"], "log.level: unknown level %q (want debug, info, warn or error)", s)
+		} else {
+			p.cfg.Log.Level = l
+		}
+	}
+}
+
+// policy returns base with the keys n gives replaced.
+func (p *parser) policy(n *yaml.Node, what string, base supervisor.Policy) supervisor.Policy {
+	f := p.fields(n, what, "max_restarts", "window", "backoff", "max_backoff")
+	pol := base
+	if v := f["max_restarts"]; !isNull(v) {
+		pol.MaxRestarts = int(p.count(v, what+".max_restarts"))
+	}
+	for key, dst := range map[string]*time.Duration{"window": &pol.Window, "backoff": &pol.Backoff, "max_backoff": &pol.MaxBackoff} {
+		if v := f[key]; !isNull(v) {
+			*dst = p.duration(v, what+"."+key)
+		}
+	}
+	return pol
+}
+
+// stageName is what a stage may be called: it appears in metrics labels and
+// logs, and cannot collide with handler names, which hold a space.
+var stageName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+
+// stage declares the stage under key.
+func (p *parser) stage(key, n *yaml.Node) {
+	name := key.Value
+	p.declared[name] = true
+	what := fmt.Sprintf("stage %q", name)
+	if !stageName.MatchString(name) {
+		p.errorf(key, "bad stage name %q: use letters, digits, '-', '_' and '.'", name)
+	}
+	if r := resolve(n); isNull(r) || r.Kind != yaml.MappingNode {
+		p.errorf(n, "%s must be a mapping with a kind, got %s", what, describe(r))
+		return
+	}
+	f := p.fields(n, what, "kind", "priority", "options", "supervision")
+	if sv := f["supervision"]; !isNull(sv) {
+		p.cfg.App.Policies[name] = p.policy(sv, what+" supervision", p.base)
+	}
+	kindName, ok := p.str(f["kind"], what+" kind")
+	if !ok {
+		return
+	}
+	if kindName == "" {
+		p.errorf(key, "%s has no kind (stage kinds: %s)", what, names(p.reg.StageKinds()))
+		return
+	}
+	k, ok := p.reg.Stage(kindName)
+	if !ok {
+		p.unknownKind(f["kind"], kindName, true)
+		return
+	}
+	prio := k.Priority
+	if pn := f["priority"]; !isNull(pn) {
+		if s, ok := p.str(pn, what+" priority"); ok {
+			if pr, err := actors.ParsePriority(s); err != nil {
+				p.errorf(pn, "%s: %v", what, err)
+			} else {
+				prio = pr
+			}
+		}
+	}
+	if spec := p.build(k, kindName, name, f["options"], f["kind"]); spec != nil {
+		spec.Priority = prio
+		p.cfg.Stages[name] = spec
+	}
+}
+
+// unknownKind reports a kind name that is not registered as the kind
+// wanted, saying so when it is registered as the other.
+func (p *parser) unknownKind(n *yaml.Node, name string, stage bool) {
+	_, isStage := p.reg.Stage(name)
+	_, isHandler := p.reg.Handler(name)
+	switch {
+	case stage && isHandler:
+		p.errorf(n, "%q is a handler kind, not a stage kind: name it in a route's handler key", name)
+	case stage:
+		p.errorf(n, "unknown stage kind %q (stage kinds: %s)", name, names(p.reg.StageKinds()))
+	case isStage:
+		p.errorf(n, "%q is a stage kind, not a handler kind: declare it under stages and list it in the route's stages", name)
+	default:
+		p.errorf(n, "unknown handler kind %q (handler kinds: %s)", name, names(p.reg.HandlerKinds()))
+	}
+}
+
+// build calls kind k's constructor. Its errors are placed at the options'
+// line unless they carry one; at is where the kind is named.
+func (p *parser) build(k Kind, kindName, name string, optsNode, at *yaml.Node) *actors.Spec {
+	opts := Options{file: p.file, line: at.Line}
+	if optsNode != nil {
+		opts.line = optsNode.Line
+		if !isNull(optsNode) {
+			opts.node = resolve(optsNode)
+		}
+	}
+	spec, err := k.New(name, opts)
+	if err != nil {
+		p.errs = append(p.errs, located(p.file, opts.line, err)...)
+		return nil
+	}
+	if spec == nil {
+		p.errorf(at, "kind %q built no stage", kindName)
+		return nil
+	}
+	spec.Name = name
+	if err := spec.Validate(); err != nil {
+		p.errorf(at, "kind %q built an invalid stage: %v", kindName, err)
+		return nil
+	}
+	return spec
+}
+
+// refs resolves a list of stage names.
+func (p *parser) refs(n *yaml.Node, what string) []*actors.Spec {
+	var out []*actors.Spec
+	for _, item := range p.list(n, what) {
+		name, ok := p.str(item, what+" entry")
+		if !ok {
+			continue
+		}
+		if s, ok := p.cfg.Stages[name]; ok {
+			out = append(out, s)
+			continue
+		}
+		if p.declared[name] {
+			continue // declared with errors, reported there
+		}
+		p.errorf(item, "unknown stage %q in %s (declared stages: %s)", name, what, names(slices.Sorted(maps.Keys(p.declared))))
+	}
+	return out
+}
+
+func (p *parser) groupList(n *yaml.Node, scratch declarer, what string) []*Group {
+	var out []*Group
+	for _, item := range p.list(n, what) {
+		if g := p.group(item, scratch); g != nil {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+func (p *parser) group(n *yaml.Node, scratch declarer) *Group {
+	if r := resolve(n); r.Kind != yaml.MappingNode {
+		p.errorf(n, "a group must be a mapping with a prefix, got %s", describe(r))
+		return nil
+	}
+	f := p.fields(n, "a group", "prefix", "stages", "groups", "routes")
+	g := &Group{Line: n.Line}
+	prefix, ok := p.str(f["prefix"], "group prefix")
+	switch {
+	case !ok:
+	case prefix == "":
+		p.errorf(n, "a group needs a prefix")
+	case !strings.HasPrefix(prefix, "/"):
+		p.errorf(f["prefix"], "group prefix %q must start with \"/\"", prefix)
+	}
+	g.Prefix = prefix
+	what := "group " + prefix
+	g.Stages = p.refs(f["stages"], what+" stages")
+	sub := scratch.Group(prefix)
+	g.Routes = p.routeList(f["routes"], sub, what+" routes")
+	g.Groups = p.groupList(f["groups"], sub, what+" groups")
+	return g
+}
+
+func (p *parser) routeList(n *yaml.Node, scratch declarer, what string) []*Route {
+	var out []*Route
+	for _, item := range p.list(n, what) {
+		if r := p.route(item, scratch); r != nil {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (p *parser) route(n *yaml.Node, scratch declarer) *Route {
+	p.routes++
+	if r := resolve(n); r.Kind != yaml.MappingNode {
+		p.errorf(n, "a route must be a mapping with method, path and handler, got %s", describe(r))
+		return nil
+	}
+	f := p.fields(n, "a route", "method", "path", "handler", "options", "stages", "timeout", "max_body_bytes", "supervision")
+	r := &Route{Line: n.Line}
+	method, mok := p.str(f["method"], "route method")
+	switch {
+	case !mok:
+	case method == "":
+		p.errorf(n, "route has no method")
+		mok = false
+	default:
+		if err := (&routing.Table[int]{}).Add(method, "/", 0); err != nil {
+			p.errorf(f["method"], "%s", strings.TrimPrefix(err.Error(), "routing: "))
+			mok = false
+		}
+	}
+	path, pok := p.str(f["path"], "route path")
+	switch {
+	case !pok:
+	case path == "":
+		p.errorf(n, "route has no path")
+		pok = false
+	case !strings.HasPrefix(path, "/"):
+		p.errorf(f["path"], "route path %q must start with \"/\"", path)
+		pok = false
+	}
+	r.Method, r.Path = method, path
+	what := "route"
+	if mok && pok {
+		r.Pattern = scratch.Handle(method, path, nil).Pattern()
+		what = "route " + method + " " + r.Pattern
+		p.addPattern(f["path"], method, r.Pattern)
+	}
+	name := method + " " + r.Pattern
+	r.Stages = p.refs(f["stages"], what+" stages")
+	r.Timeout = p.duration(f["timeout"], what+" timeout")
+	r.MaxBodyBytes = p.count(f["max_body_bytes"], what+" max_body_bytes")
+	if sv := f["supervision"]; !isNull(sv) {
+		p.cfg.App.Policies[name] = p.policy(sv, what+" supervision", p.base)
+	}
+	kindName, ok := p.str(f["handler"], what+" handler")
+	if !ok {
+		return r
+	}
+	if kindName == "" {
+		p.errorf(n, "%s has no handler (handler kinds: %s)", what, names(p.reg.HandlerKinds()))
+		return r
+	}
+	k, ok := p.reg.Handler(kindName)
+	if !ok {
+		p.unknownKind(f["handler"], kindName, false)
+		return r
+	}
+	if spec := p.build(k, kindName, name, f["options"], f["handler"]); spec != nil {
+		spec.Priority = actors.Terminating
+		r.Handler = spec
+	}
+	return r
+}
+
+// addPattern adds a route's pattern to the throwaway table, reporting bad
+// patterns and conflicts with earlier routes at the path's line.
+func (p *parser) addPattern(at *yaml.Node, method, pattern string) {
+	key := method + " " + pattern
+	if line, dup := p.first[key]; dup {
+		p.errorf(at, "duplicate route %s %s (first declared at line %d)", method, pattern, line)
+		return
+	}
+	if err := p.table.Add(method, pattern, at.Line); err != nil {
+		p.errorf(at, "%s", strings.TrimPrefix(err.Error(), "routing: "))
+		return
+	}
+	p.first[key] = at.Line
+}
+
+// describe names what n is, for errors.
+func describe(n *yaml.Node) string {
+	switch {
+	case isNull(n):
+		return "nothing"
+	case n.Kind == yaml.MappingNode:
+		return "a mapping"
+	case n.Kind == yaml.SequenceNode:
+		return "a list"
+	default:
+		return fmt.Sprintf("%q", n.Value)
+	}
+}
+
+// names lists names for errors.
+func names(list []string) string {
+	if len(list) == 0 {
+		return "none"
+	}
+	return strings.Join(list, ", ")
+}
