@@ -1,0 +1,45 @@
+package httpin
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestConfigDefaults(t *testing.T) {
+	c := Config{}.WithDefaults()
+	if c.Addr != ":8080" || c.ReadHeaderTimeout != 5*time.Second || c.MaxBodyBytes != 1<<20 ||
+		c.MaxInFlight != 1024 || c.RequestTimeout != 10*time.Second || c.MaxHeaderBytes != 64<<10 {
+		t.Errorf("Config{}.WithDefaults() = %+v", c)
+	}
+	if c.WriteTimeout <= c.RequestTimeout {
+		t.Errorf("default WriteTimeout %s must exceed RequestTimeout %s, or a 504 could not be written", c.WriteTimeout, c.RequestTimeout)
+	}
+	kept := Config{Addr: "127.0.0.1:1", RequestTimeout: time.Second}.WithDefaults()
+	if kept.Addr != "127.0.0.1:1" || kept.RequestTimeout != time.Second {
+		t.Errorf("WithDefaults overwrote set fields: %+v", kept)
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	tests := []struct {
+		name string
+		give Config
+		want string // "" for valid
+	}{
+		{"zero", Config{}, ""},
+		{"negative timeout", Config{ReadTimeout: -time.Second}, "read_timeout must not be negative"},
+		{"negative limit", Config{MaxInFlight: -1}, "must not be negative"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.give.Validate()
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("Validate() = %v, want nil", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Errorf("Validate() = %v, want it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
