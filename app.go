@@ -49,6 +49,7 @@ type App struct {
 	clock      supervisor.Clock
 	middleware []func(http.Handler) http.Handler
 	routes     []*Route
+	adminMux   []adminRoute
 
 	metrics   *metrics.Metrics
 	sys       *actors.System
@@ -141,3 +142,16 @@ func (a *App) PATCH(pattern string, h HandlerFunc) *Route { return a.root.PATCH(
 
 // DELETE adds a top-level DELETE route; see Group.GET.
 func (a *App) DELETE(pattern string, h HandlerFunc) *Route { return a.root.DELETE(pattern, h) }
+
+type adminRoute struct {
+	pattern string
+	handler http.Handler
+}
+
+// AdminHandle adds a route to the admin listener, next to /healthz,
+// /readyz, /metrics and /debug/pprof: an operator's control such as a
+// maintenance switch. pattern is an http.ServeMux pattern, e.g.
+// "PUT /maintenance". Call it before Start.
+func (a *App) AdminHandle(pattern string, h http.Handler) {
+	a.adminMux = append(a.adminMux, adminRoute{pattern, h})
+}

@@ -150,8 +150,12 @@ func (a *App) startAdmin(addr string) error {
 		return fmt.Errorf("admin listener: %w", err)
 	}
 	a.adminLn = ln
+	mux := admin.Handler(a.metrics.Registry(), a.readiness)
+	for _, r := range a.adminMux {
+		mux.Handle(r.pattern, r.handler)
+	}
 	a.admin = &http.Server{
-		Handler:           admin.Handler(a.metrics.Registry(), a.readiness),
+		Handler:           mux,
 		ReadHeaderTimeout: 5 * time.Second,
 		ErrorLog:          zap.NewStdLog(a.log.Named("admin").WithOptions(zap.IncreaseLevel(zap.WarnLevel))),
 	}

@@ -35,6 +35,8 @@ type Exchange struct {
 	Params routing.Params
 	// RequestID identifies the request in logs and error bodies.
 	RequestID string
+	// Start is when the ingress admitted the request.
+	Start time.Time
 	// Deadline is when the ingress stops waiting and answers 504.
 	Deadline time.Time
 	// Response is the response being built.

@@ -71,7 +71,9 @@ package config
 
 import (
 	"fmt"
+	"net/http"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/troupe-go/troupe"
@@ -184,7 +186,26 @@ func (c *Config) Build(opts ...troupe.Option) *troupe.App {
 	app := troupe.New(c.App, opts...)
 	app.Use(c.Global...)
 	declare(app, c.Groups, c.Routes)
+	names := make([]string, 0, len(c.Stages))
+	for name := range c.Stages {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		if ar, ok := c.Stages[name].Stage.(AdminRouter); ok {
+			for pattern, h := range ar.AdminRoutes() {
+				app.AdminHandle(pattern, h)
+			}
+		}
+	}
 	return app
+}
+
+// AdminRouter is implemented by stages that offer controls on the admin
+// listener, such as maintenance mode's switch. Build mounts each route; the
+// pattern is an http.ServeMux pattern such as "PUT /maintenance/{name}".
+type AdminRouter interface {
+	AdminRoutes() map[string]http.Handler
 }
 
 func declare(d declarer, groups []*Group, routes []*Route) {

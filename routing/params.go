@@ -29,3 +29,13 @@ func (p Params) At(i int) (name, value string) {
 	x := p.kv[i]
 	return x.name, x.value
 }
+
+// ParamsOf returns params from name, value pairs, for tests and for code
+// that builds exchanges without a lookup. A trailing odd name is ignored.
+func ParamsOf(pairs ...string) Params {
+	kv := make([]param, 0, len(pairs)/2)
+	for i := 0; i+1 < len(pairs); i += 2 {
+		kv = append(kv, param{name: pairs[i], value: pairs[i+1]})
+	}
+	return Params{kv: kv}
+}
