@@ -51,8 +51,37 @@ type Exchange struct {
 	returning bool // visiting after-phases on the way back
 	cutHop    int  // hop whose stage ended the exchange early, or -1
 	cutStage  int  // index, within cutHop, of the stage that ended it
+	timing    bool          // record stage durations into timings
+	timings   []StageTiming // per stage, in the order they first ran
 	state     atomic.Uint32
 	done      chan struct{}
+}
+
+// StageTiming is how long one stage took on one exchange: its Process and
+// its after-phase, added together.
+type StageTiming struct {
+	Stage    string
+	Duration time.Duration
+}
+
+// EnableTiming makes the stages that run from now on record how long they
+// take; Timings returns the figures. The timing stage turns it on for
+// Server-Timing. Off by default: it costs two clock reads per stage.
+func (ex *Exchange) EnableTiming() { ex.timing = true }
+
+// Timings returns the recorded stage durations, in the order the stages
+// first ran. The slice belongs to the exchange.
+func (ex *Exchange) Timings() []StageTiming { return ex.timings }
+
+// addTiming adds d to the stage's figure.
+func (ex *Exchange) addTiming(stage string, d time.Duration) {
+	for i := len(ex.timings) - 1; i >= 0; i-- {
+		if ex.timings[i].Stage == stage {
+			ex.timings[i].Duration += d
+			return
+		}
+	}
+	ex.timings = append(ex.timings, StageTiming{Stage: stage, Duration: d})
 }
 
 const (

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"sync/atomic"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"go.uber.org/zap"
@@ -85,7 +86,7 @@ func (a *stageActor) process(ex *Exchange) (i int) {
 			ex.Fail(g.Err())
 			return i
 		}
-		if err := a.stages[i].Process(ex); err != nil {
+		if err := a.run(ex, i); err != nil {
 			ex.Fail(err)
 			return i
 		}
@@ -94,6 +95,17 @@ func (a *stageActor) process(ex *Exchange) (i int) {
 		}
 	}
 	return i
+}
+
+// run runs stage i's Process, timing it if the exchange asks for that.
+func (a *stageActor) run(ex *Exchange, i int) error {
+	if !ex.timing {
+		return a.stages[i].Process(ex)
+	}
+	start := time.Now()
+	err := a.stages[i].Process(ex)
+	ex.addTiming(a.hop.specs[i].Name, time.Since(start))
+	return err
 }
 
 // after runs the after-phases of the first n stages, innermost first.
@@ -106,7 +118,13 @@ func (a *stageActor) after(ex *Exchange, n int) {
 	}()
 	for ; i >= 0; i-- {
 		if s := a.afters[i]; s != nil {
-			s.After(ex)
+			if ex.timing {
+				start := time.Now()
+				s.After(ex)
+				ex.addTiming(a.hop.specs[i].Name, time.Since(start))
+			} else {
+				s.After(ex)
+			}
 		}
 	}
 }
