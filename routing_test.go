@@ -257,3 +257,13 @@ func TestBuildErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestStackWith(t *testing.T) {
+	a, b, c := mark("a", actors.Global), mark("b", actors.Global), mark("c", actors.Global)
+	public := troupe.Stack{a}
+	api := public.With(b)
+	admin := api.With(c)
+	if len(public) != 1 || len(api) != 2 || len(admin) != 3 || admin[2] != c || api[1] != b {
+		t.Errorf("stacks: public %d, api %d, admin %d stages; want 1, 2, 3 in order", len(public), len(api), len(admin))
+	}
+}

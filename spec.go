@@ -27,3 +27,16 @@ func Handler(name string, h HandlerFunc) *actors.Spec {
 func PureHandler(name string, h HandlerFunc) *actors.Spec {
 	return &actors.Spec{Name: name, Kind: actors.Pure, Priority: actors.Terminating, Stage: actors.StageFunc(h)}
 }
+
+// Stack is a reusable list of stages, for groups and routes that share
+// them: `app.Group("/api", api...)`. Extend one with With:
+//
+//	public := troupe.Stack{cors, securityHeaders}
+//	api := public.With(apiKey, rateLimit)
+//	admin := api.With(audit)
+type Stack []*actors.Spec
+
+// With returns a new stack: s followed by more. s is not changed.
+func (s Stack) With(more ...*actors.Spec) Stack {
+	return append(append(Stack(nil), s...), more...)
+}

@@ -31,6 +31,10 @@ type Exchange struct {
 	Body []byte
 	// Route is the pattern of the matched route, e.g. "/items/{id}".
 	Route string
+	// Path is the canonical path the route was matched on: normalised, so
+	// that "//a/./b/../c" is "/a/c". Decide on paths with it rather than
+	// Request.URL.Path, which is the client's spelling.
+	Path string
 	// Params are the path parameters of the matched route.
 	Params routing.Params
 	// RequestID identifies the request in logs and error bodies.

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"github.com/troupe-go/troupe/stages/when"
 	"maps"
 	"net"
 	"regexp"
@@ -32,6 +33,8 @@ type parser struct {
 	declared map[string]bool   // stage names declared, built or not
 	routes   int               // route entries seen, valid or not
 
+	stackSpecs map[string][]*actors.Spec // resolved stacks, by name
+
 	// scratch computes full route patterns exactly as troupe does; table
 	// and first catch bad patterns and conflicts at their lines.
 	scratch *troupe.App
@@ -49,9 +52,10 @@ func newParser(file string, reg *Registry) *parser {
 			Log:    Log{Format: "json", Level: zapcore.InfoLevel},
 			Stages: map[string]*actors.Spec{},
 		},
-		declared: map[string]bool{},
-		scratch:  troupe.New(troupe.Config{}, troupe.WithLogger(zap.NewNop())),
-		first:    map[string]int{},
+		declared:   map[string]bool{},
+		stackSpecs: map[string][]*actors.Spec{},
+		scratch:    troupe.New(troupe.Config{}, troupe.WithLogger(zap.NewNop())),
+		first:      map[string]int{},
 	}
 }
 
@@ -65,7 +69,7 @@ func (p *parser) parse(data []byte) (*Config, error) {
 		root = doc.Content[0]
 	}
 	top := p.fields(root, "the configuration",
-		"server", "admin", "log", "pure_actors", "supervision", "stages", "global", "groups", "routes")
+		"server", "admin", "log", "pure_actors", "supervision", "stages", "stacks", "global", "groups", "routes")
 	// Order matters where sections refer to each other, not in the file.
 	p.server(top["server"])
 	p.admin(top["admin"])
@@ -76,6 +80,7 @@ func (p *parser) parse(data []byte) (*Config, error) {
 	for _, kv := range p.pairs(top["stages"], "stages") {
 		p.stage(kv.key, kv.value)
 	}
+	p.stacks(top["stacks"])
 	p.cfg.Global = p.refs(top["global"], "global")
 	p.cfg.Routes = p.routeList(top["routes"], p.scratch, "routes")
 	p.cfg.Groups = p.groupList(top["groups"], p.scratch, "groups")
@@ -333,7 +338,7 @@ func (p *parser) stage(key, n *yaml.Node) {
 		p.errorf(n, "%s must be a mapping with a kind, got %s", what, describe(r))
 		return
 	}
-	f := p.fields(n, what, "kind", "priority", "options", "supervision")
+	f := p.fields(n, what, "kind", "priority", "options", "supervision", "when")
 	if sv := f["supervision"]; !isNull(sv) {
 		p.cfg.App.Policies[name] = p.policy(sv, what+" supervision", p.base)
 	}
@@ -362,7 +367,77 @@ func (p *parser) stage(key, n *yaml.Node) {
 	}
 	if spec := p.build(k, kindName, name, f["options"], f["kind"]); spec != nil {
 		spec.Priority = prio
+		if wn := f["when"]; !isNull(wn) {
+			var c when.Conditions
+			opts := Options{file: p.file, line: wn.Line, node: resolve(wn)}
+			if err := opts.Decode(&c); err != nil {
+				p.errs = append(p.errs, located(p.file, wn.Line, err)...)
+				return
+			}
+			pred, err := c.Predicate()
+			if err != nil {
+				p.errorf(wn, "%s when: %v", what, err)
+				return
+			}
+			spec = when.Stage(pred, spec)
+		}
 		p.cfg.Stages[name] = spec
+	}
+}
+
+// stacks declares the named stacks: lists of stages and other stacks, which
+// groups, routes and other stacks name in place of their stages. A stack
+// extends another by naming it first: `admin: [api, audit]`.
+func (p *parser) stacks(n *yaml.Node) {
+	raw := map[string]*yaml.Node{}
+	var order []pair
+	for _, kv := range p.pairs(n, "stacks") {
+		name := kv.key.Value
+		if p.declared[name] {
+			p.errorf(kv.key, "stack %q has the name of a stage", name)
+			continue
+		}
+		if !stageName.MatchString(name) {
+			p.errorf(kv.key, "bad stack name %q: use letters, digits, '-', '_' and '.'", name)
+			continue
+		}
+		raw[name] = kv.value
+		order = append(order, kv)
+	}
+	const (
+		visiting = 1
+		done     = 2
+	)
+	state := map[string]int{}
+	var resolveStack func(name string, at *yaml.Node) []*actors.Spec
+	resolveStack = func(name string, at *yaml.Node) []*actors.Spec {
+		switch state[name] {
+		case done:
+			return p.stackSpecs[name]
+		case visiting:
+			p.errorf(at, "stack %q includes itself", name)
+			return nil
+		}
+		state[name] = visiting
+		var out []*actors.Spec
+		what := fmt.Sprintf("stack %q", name)
+		for _, item := range p.list(raw[name], what) {
+			ref, ok := p.str(item, what+" entry")
+			if !ok {
+				continue
+			}
+			if _, isStack := raw[ref]; isStack {
+				out = append(out, resolveStack(ref, item)...)
+				continue
+			}
+			out = append(out, p.refs(&yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{item}}, what)...)
+		}
+		state[name] = done
+		p.stackSpecs[name] = out
+		return out
+	}
+	for _, kv := range order {
+		resolveStack(kv.key.Value, kv.key)
 	}
 }
 
@@ -420,6 +495,10 @@ func (p *parser) refs(n *yaml.Node, what string) []*actors.Spec {
 		}
 		if s, ok := p.cfg.Stages[name]; ok {
 			out = append(out, s)
+			continue
+		}
+		if s, ok := p.stackSpecs[name]; ok {
+			out = append(out, s...)
 			continue
 		}
 		if p.declared[name] {

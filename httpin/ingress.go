@@ -90,7 +90,8 @@ func (in *Ingress) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		timeout = in.cfg.RequestTimeout
 	}
 	ex := actors.NewExchange(r.Context(), r, rt.Itinerary)
-	ex.Body, ex.Route, ex.Params, ex.RequestID, ex.Start, ex.Deadline = body, rt.Pattern, m.Params, id, start, start.Add(timeout)
+	ex.Body, ex.Route, ex.Path, ex.Params, ex.RequestID = body, rt.Pattern, m.Path, m.Params, id
+	ex.Start, ex.Deadline = start, start.Add(timeout)
 	if err := rt.Itinerary.Dispatch(ex); err != nil {
 		in.reject(w, r, id, rt.Pattern, RejectStageDown, err, start)
 		return

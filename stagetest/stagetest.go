@@ -104,7 +104,7 @@ func (c *config) exchange(t testing.TB, r *http.Request) *actors.Exchange {
 	}
 	ex := actors.NewExchange(ctx, r.WithContext(ctx), nil)
 	ex.Body, ex.Params, ex.RequestID, ex.Start, ex.Deadline = c.body, routing.ParamsOf(c.params...), c.requestID, time.Now(), time.Now().Add(c.timeout)
-	ex.Route = r.URL.Path
+	ex.Route, ex.Path = r.URL.Path, r.URL.Path
 	for _, f := range c.setup {
 		f(ex)
 	}
