@@ -246,3 +246,25 @@ func TestGracefulShutdownFinishesAcceptedRequests(t *testing.T) {
 		}
 	}
 }
+
+// A stage that shortens the deadline (a timeout stage) makes the client get
+// 504 at the shorter deadline, not the route's.
+func TestShortenedDeadlineAnswers504(t *testing.T) {
+	const short = 200 * time.Millisecond
+	b := newBlocker(1)
+	shorten := troupe.Stage("shorten", actors.Global, actors.StageFunc(func(ex *actors.Exchange) error {
+		ex.Shorten(ex.Start.Add(short))
+		return nil
+	}))
+	s := start(t, troupe.Config{}, func(app *troupe.App) {
+		app.Handle("GET", "/slow", b.spec("slow")).With(shorten).Timeout(5 * time.Second)
+	})
+	r := s.do(t, "GET", "/slow", "")
+	if r.status != http.StatusGatewayTimeout {
+		t.Fatalf("status %d, want 504", r.status)
+	}
+	if d := r.took - short; d < -50*time.Millisecond || d > 50*time.Millisecond {
+		t.Errorf("504 after %s, want %s ± 50ms", r.took, short)
+	}
+	<-b.entered // the blocking stage saw the request, and its context carried the short deadline
+}

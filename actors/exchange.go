@@ -57,6 +57,7 @@ type Exchange struct {
 	cutStage  int           // index, within cutHop, of the stage that ended it
 	timing    bool          // record stage durations into timings
 	timings   []StageTiming // per stage, in the order they first ran
+	expiry    atomic.Pointer[time.Timer] // set by Shorten; stopped by Release
 	state     atomic.Uint32
 	done      chan struct{}
 }
@@ -92,6 +93,7 @@ const (
 	statePending uint32 = iota
 	stateReplied
 	stateAbandoned
+	stateExpired // a Shorten deadline passed first: the ingress answers 504
 )
 
 // NewExchange returns an exchange for r that will follow itinerary. ctx is
@@ -206,6 +208,43 @@ func (ex *Exchange) Abandon() bool {
 
 // Settled reports whether the exchange has been answered or abandoned.
 func (ex *Exchange) Settled() bool { return ex.state.Load() != statePending }
+
+// Shorten lowers the exchange's deadline to d, if d is earlier: at d the
+// client gets 504, wherever the exchange is then, and Context (when made
+// from now on) carries the new deadline. A timeout stage calls it.
+func (ex *Exchange) Shorten(d time.Time) {
+	if !ex.Deadline.IsZero() && !d.Before(ex.Deadline) {
+		return
+	}
+	ex.Deadline = d
+	if ex.ctx != nil && ex.cancel != nil {
+		ex.cancel() // releases the old context's timer; holders of it see it end
+	}
+	ex.ctx, ex.cancel = nil, nil
+	t := time.AfterFunc(time.Until(d), ex.expire)
+	if old := ex.expiry.Swap(t); old != nil {
+		old.Stop()
+	}
+}
+
+// expire ends the wait for the exchange at its shortened deadline.
+func (ex *Exchange) expire() {
+	if ex.state.CompareAndSwap(statePending, stateExpired) {
+		close(ex.done)
+	}
+}
+
+// Expired reports whether the exchange ended because a deadline set with
+// Shorten passed before it was answered. The ingress answers it 504.
+func (ex *Exchange) Expired() bool { return ex.state.Load() == stateExpired }
+
+// Release frees what the exchange holds once its response is written: the
+// timer of a shortened deadline. The ingress calls it.
+func (ex *Exchange) Release() {
+	if t := ex.expiry.Load(); t != nil {
+		t.Stop()
+	}
+}
 
 // reply hands the exchange back to the ingress, once. A reply to an
 // abandoned or already answered exchange is dropped.

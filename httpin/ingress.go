@@ -106,6 +106,7 @@ func (in *Ingress) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		timer.Stop() // since Go 1.23, no stale tick survives Stop
 		timers.Put(timer)
+		ex.Release()
 	}()
 	select {
 	case <-ex.Done():
@@ -122,6 +123,10 @@ func (in *Ingress) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		<-ex.Done()
+	}
+	if ex.Expired() { // a stage shortened the deadline, and it passed
+		in.reject(w, r, id, rt.Pattern, RejectDeadline, actors.Errorf(http.StatusGatewayTimeout, "the request did not complete within its deadline"), start)
+		return
 	}
 	status := writeResponse(w, id, &ex.Response)
 	in.obs.Observe(rt.Pattern, status, time.Since(start))
