@@ -51,12 +51,12 @@ type Exchange struct {
 	cancel    context.CancelFunc // releases ctx's timer early; the parent's end releases it anyway
 	values    []value
 	itinerary *Itinerary
-	hop       int           // index of the hop that holds the exchange
-	returning bool          // visiting after-phases on the way back
-	cutHop    int           // hop whose stage ended the exchange early, or -1
-	cutStage  int           // index, within cutHop, of the stage that ended it
-	timing    bool          // record stage durations into timings
-	timings   []StageTiming // per stage, in the order they first ran
+	hop       int                        // index of the hop that holds the exchange
+	returning bool                       // visiting after-phases on the way back
+	cutHop    int                        // hop whose stage ended the exchange early, or -1
+	cutStage  int                        // index, within cutHop, of the stage that ended it
+	timing    bool                       // record stage durations into timings
+	timings   []StageTiming              // per stage, in the order they first ran
 	expiry    atomic.Pointer[time.Timer] // set by Shorten; stopped by Release
 	state     atomic.Uint32
 	done      chan struct{}
