@@ -53,8 +53,6 @@ type Exchange struct {
 	itinerary *Itinerary
 	hop       int                        // index of the hop that holds the exchange
 	returning bool                       // visiting after-phases on the way back
-	cutHop    int                        // hop whose stage ended the exchange early, or -1
-	cutStage  int                        // index, within cutHop, of the stage that ended it
 	timing    bool                       // record stage durations into timings
 	timings   []StageTiming              // per stage, in the order they first ran
 	expiry    atomic.Pointer[time.Timer] // set by Shorten; stopped by Release
@@ -104,7 +102,6 @@ func NewExchange(ctx context.Context, r *http.Request, it *Itinerary) *Exchange 
 		Request:   r,
 		parent:    ctx,
 		itinerary: it,
-		cutHop:    -1,
 		done:      make(chan struct{}),
 	}
 	if d, ok := ctx.Deadline(); ok {
