@@ -267,3 +267,48 @@ func TestStackWith(t *testing.T) {
 		t.Errorf("stacks: public %d, api %d, admin %d stages; want 1, 2, 3 in order", len(public), len(api), len(admin))
 	}
 }
+
+// OPTIONS: a plain one is answered 204 with Allow; a CORS preflight runs the
+// stages of the route it asks about (so a CORS stage can answer it) but
+// never the handler.
+func TestOptionsAndPreflight(t *testing.T) {
+	var handled int
+	preflightAnswerer := troupe.Stage("cors-like", actors.Global, actors.StageFunc(func(ex *actors.Exchange) error {
+		if ex.Preflight() && ex.Request.Header.Get("Origin") == "https://ok.example" {
+			ex.Response.Header().Set("Access-Control-Allow-Origin", "https://ok.example")
+			ex.Respond(http.StatusNoContent, "", nil)
+		}
+		return nil
+	}))
+	s := start(t, troupe.Config{}, func(app *troupe.App) {
+		api := app.Group("/api", preflightAnswerer)
+		api.Handle("PUT", "/items/{id}", troupe.PureHandler("put", func(ex *actors.Exchange) error {
+			handled++
+			ex.Respond(http.StatusOK, "", nil)
+			return nil
+		}))
+	})
+	tests := []struct {
+		name      string
+		header    []string
+		want      int
+		wantAllow string
+		wantACAO  string
+	}{
+		{"plain OPTIONS", nil, http.StatusNoContent, "PUT, OPTIONS", ""},
+		{"preflight answered by the stage", []string{"Origin", "https://ok.example", "Access-Control-Request-Method", "PUT"}, http.StatusNoContent, "", "https://ok.example"},
+		{"preflight no stage answers", []string{"Origin", "https://other.example", "Access-Control-Request-Method", "PUT"}, http.StatusNoContent, "PUT, OPTIONS", ""},
+		{"preflight for a method the path lacks", []string{"Origin", "https://ok.example", "Access-Control-Request-Method", "DELETE"}, http.StatusNoContent, "PUT, OPTIONS", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := s.do(t, "OPTIONS", "/api/items/1", "", tt.header...)
+			if r.status != tt.want || r.header.Get("Allow") != tt.wantAllow || r.header.Get("Access-Control-Allow-Origin") != tt.wantACAO {
+				t.Errorf("OPTIONS = %d Allow %q ACAO %q; want %d %q %q", r.status, r.header.Get("Allow"), r.header.Get("Access-Control-Allow-Origin"), tt.want, tt.wantAllow, tt.wantACAO)
+			}
+		})
+	}
+	if handled != 0 {
+		t.Errorf("the handler ran %d times for OPTIONS requests, want 0", handled)
+	}
+}

@@ -55,6 +55,7 @@ type Exchange struct {
 	returning bool                       // visiting after-phases on the way back
 	timing    bool                       // record stage durations into timings
 	timings   []StageTiming              // per stage, in the order they first ran
+	preflight string                     // for a CORS preflight: the Allow list; "" otherwise
 	expiry    atomic.Pointer[time.Timer] // set by Shorten; stopped by Release
 	state     atomic.Uint32
 	done      chan struct{}
@@ -205,6 +206,17 @@ func (ex *Exchange) Abandon() bool {
 
 // Settled reports whether the exchange has been answered or abandoned.
 func (ex *Exchange) Settled() bool { return ex.state.Load() != statePending }
+
+// SetPreflight marks the exchange as a CORS preflight (OPTIONS with
+// Access-Control-Request-Method) travelling the itinerary of the route it
+// asks about: its stages run, so that a CORS stage can answer it, but the
+// handler never does; if no stage answers, the exchange is answered 204
+// with Allow set to allow. The ingress calls it.
+func (ex *Exchange) SetPreflight(allow string) { ex.preflight = allow }
+
+// Preflight reports whether the exchange is a CORS preflight (see
+// SetPreflight).
+func (ex *Exchange) Preflight() bool { return ex.preflight != "" }
 
 // Shorten lowers the exchange's deadline to d, if d is earlier: at d the
 // client gets 504, wherever the exchange is then, and Context (when made

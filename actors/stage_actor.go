@@ -82,6 +82,12 @@ func (a *stageActor) process(ex *Exchange) (i int) {
 		}
 	}()
 	for ; i < len(a.stages); i++ {
+		if ex.preflight != "" && i == len(a.stages)-1 && ex.hop == len(ex.itinerary.hops)-1 {
+			// A preflight that no stage answered never reaches the handler.
+			ex.Respond(http.StatusNoContent, "", nil)
+			ex.Response.Header().Set("Allow", ex.preflight)
+			return i
+		}
 		if g := a.hop.gates[i]; g.Down() {
 			ex.Fail(g.Err())
 			return i

@@ -69,10 +69,34 @@ func (in *Ingress) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		in.reject(w, r, id, "", RejectNotFound, actors.NewError(http.StatusNotFound, "no route matches the path"), start)
 		return
 	case routing.MethodNotAllowed:
-		w.Header().Set("Allow", m.Allow)
-		in.reject(w, r, id, "", RejectMethod, actors.Errorf(http.StatusMethodNotAllowed, "method %s is not allowed here", r.Method), start)
+		if r.Method != http.MethodOptions {
+			w.Header().Set("Allow", m.Allow)
+			in.reject(w, r, id, "", RejectMethod, actors.Errorf(http.StatusMethodNotAllowed, "method %s is not allowed here", r.Method), start)
+			return
+		}
+		allow := m.Allow + ", OPTIONS"
+		target := r.Header.Get("Access-Control-Request-Method")
+		pm, found := routing.Match[*Route]{}, routing.NotFound
+		if target != "" && r.Header.Get("Origin") != "" {
+			pm, found = in.routes.Lookup(target, r.URL.EscapedPath())
+		}
+		if found != routing.Found { // plain OPTIONS, or a preflight for a method the path lacks
+			w.Header().Set("Allow", allow)
+			status := writeResponse(w, id, &actors.Response{Status: http.StatusNoContent})
+			in.obs.Observe("", status, time.Since(start))
+			return
+		}
+		// A CORS preflight: run the stages of the route it asks about, so
+		// that the route's CORS stage answers it, but not the handler.
+		in.serve(w, r, id, pm, allow, start)
 		return
 	}
+	in.serve(w, r, id, m, "", start)
+}
+
+// serve runs the matched route's pipeline and writes its answer. preflight
+// is the Allow list of a CORS preflight, or "".
+func (in *Ingress) serve(w http.ResponseWriter, r *http.Request, id string, m routing.Match[*Route], preflight string, start time.Time) {
 	rt := m.Value
 
 	body, err := in.readBody(r, rt)
@@ -92,6 +116,9 @@ func (in *Ingress) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ex := actors.NewExchange(r.Context(), r, rt.Itinerary)
 	ex.Body, ex.Route, ex.Path, ex.Params, ex.RequestID = body, rt.Pattern, m.Path, m.Params, id
 	ex.Start, ex.Deadline = start, start.Add(timeout)
+	if preflight != "" {
+		ex.SetPreflight(preflight)
+	}
 	if err := rt.Itinerary.Dispatch(ex); err != nil {
 		in.reject(w, r, id, rt.Pattern, RejectStageDown, err, start)
 		return
