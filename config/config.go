@@ -98,6 +98,8 @@ type Config struct {
 	Groups []*Group
 	// Routes lists the top-level routes, in file order.
 	Routes []*Route
+
+	logs *logSink // behind Options.Logger; Build points it at the app's logger
 }
 
 // Log configures the logger.
@@ -184,6 +186,9 @@ var (
 // which are read-only.
 func (c *Config) Build(opts ...troupe.Option) *troupe.App {
 	app := troupe.New(c.App, opts...)
+	if c.logs != nil {
+		c.logs.set(app.Logger().Core())
+	}
 	app.Use(c.Global...)
 	declare(app, c.Groups, c.Routes)
 	names := make([]string, 0, len(c.Stages))

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"go.uber.org/zap"
 	"maps"
 	"reflect"
 	"slices"
@@ -19,6 +20,17 @@ type Options struct {
 	file string
 	line int // of the options node, or of the stage when there is none
 	node *yaml.Node
+	logs *logSink // nil outside Parse: Logger then discards
+}
+
+// Logger returns a logger for the stage being built: it writes to the
+// app's logger once Config.Build has made the app, and discards before.
+// Kinds that log (an access log) keep it.
+func (o Options) Logger() *zap.Logger {
+	if o.logs == nil {
+		return zap.NewNop()
+	}
+	return o.logs.logger()
 }
 
 // NewOptions returns the options held by node, a mapping, found in file. A
