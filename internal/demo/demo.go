@@ -10,8 +10,12 @@ package demo
 import "github.com/troupe-go/troupe/config"
 
 // Register adds the demo kinds to reg: the stage kinds header and flaky,
-// and the handler kinds hello and echo.
+// and the handler kinds hello, echo, items_create and items_get (the last
+// two share one in-memory store).
 func Register(reg *config.Registry) {
+	store := newItemStore()
+	reg.RegisterHandler("items_create", itemsCreateKind(store))
+	reg.RegisterHandler("items_get", itemsGetKind(store))
 	reg.Register("header", headerKind())
 	reg.Register("flaky", flakyKind())
 	reg.RegisterHandler("hello", helloKind())

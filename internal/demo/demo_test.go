@@ -46,7 +46,7 @@ func TestRegister(t *testing.T) {
 	if got, want := reg.StageKinds(), []string{"flaky", "header"}; !slices.Equal(got, want) {
 		t.Errorf("StageKinds() = %q, want %q", got, want)
 	}
-	if got, want := reg.HandlerKinds(), []string{"echo", "hello"}; !slices.Equal(got, want) {
+	if got, want := reg.HandlerKinds(), []string{"echo", "hello", "items_create", "items_get"}; !slices.Equal(got, want) {
 		t.Errorf("HandlerKinds() = %q, want %q", got, want)
 	}
 }
