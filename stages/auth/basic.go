@@ -1,0 +1,139 @@
+package auth
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/troupe-go/troupe/actors"
+	"github.com/troupe-go/troupe/stages/principal"
+)
+
+// BasicConfig configures a Basic stage.
+type BasicConfig struct {
+	// Users are the accepted users by name, the name becoming the
+	// principal's Subject. Names must not hold a colon. At least one.
+	Users map[string]BasicUser `yaml:"users"`
+	// Realm is the realm of the challenge. Defaults to DefaultRealm.
+	Realm string `yaml:"realm"`
+	// Optional lets a request without Basic credentials through
+	// unauthenticated, for a later authentication stage or Require to deal
+	// with. Wrong credentials are still answered 401.
+	Optional bool `yaml:"optional"`
+}
+
+// BasicUser is one user of a Basic stage.
+type BasicUser struct {
+	// PasswordSHA256 is the SHA-256 digest of the user's password, in hex
+	// (`printf %s "$PASSWORD" | sha256sum`). An unsalted fast hash is only
+	// as strong as the password: use long random passwords.
+	PasswordSHA256 string `yaml:"password_sha256"`
+	// Roles and Permissions are the principal's.
+	Roles       []string `yaml:"roles"`
+	Permissions []string `yaml:"permissions"`
+}
+
+// Basic returns a stage that authenticates requests by HTTP Basic
+// authentication (RFC 7617): on a match it sets the principal (Subject: the
+// user name, Method "basic", the user's roles and permissions). Missing or
+// wrong credentials are answered 401 with
+// `WWW-Authenticate: Basic realm="…", charset="UTF-8"`.
+//
+//	stage, err := auth.Basic(auth.BasicConfig{Users: map[string]auth.BasicUser{
+//		"ops": {PasswordSHA256: "5e884898da28…", Roles: []string{"admin"}},
+//	}})
+//	admin.Use(troupe.Stage("basic", actors.Auth, stage))
+//
+// Passwords are kept as SHA-256 digests, not bcrypt (golang.org/x/crypto is
+// not a dependency). Name and password are checked against every user in
+// constant time, so the time taken does not tell whether a user exists.
+// Basic sends the password with every request: serve it over TLS only. The
+// stage is safe for concurrent use.
+func Basic(cfg BasicConfig) (actors.Stage, error) {
+	r, err := realm(cfg.Realm)
+	if err != nil {
+		return nil, err
+	}
+	s := &basic{challenge: `Basic realm="` + r + `", charset="UTF-8"`, optional: cfg.Optional}
+	if len(cfg.Users) == 0 {
+		return nil, errors.New("no users")
+	}
+	for _, name := range slices.Sorted(maps.Keys(cfg.Users)) {
+		u := cfg.Users[name]
+		if name == "" || strings.ContainsAny(name, ":") {
+			return nil, fmt.Errorf("user name %q must be non-empty and hold no colon", name)
+		}
+		sum, err := hex.DecodeString(u.PasswordSHA256)
+		if err != nil || len(sum) != sha256.Size {
+			return nil, fmt.Errorf("user %q: password_sha256 must be 64 hex digits", name)
+		}
+		s.users = append(s.users, basicUser{
+			name:     sha256.Sum256([]byte(name)),
+			password: [sha256.Size]byte(sum),
+			grant:    grant{subject: name, roles: u.Roles, permissions: u.Permissions},
+		})
+	}
+	return s, nil
+}
+
+// basic is the Basic stage.
+type basic struct {
+	challenge string
+	optional  bool
+	users     []basicUser
+}
+
+// basicUser is a user as the stage keeps it: digests of name and password.
+type basicUser struct {
+	name, password [sha256.Size]byte
+	grant          grant
+}
+
+var _ actors.Stage = (*basic)(nil)
+
+// Process authenticates the request or answers 401.
+func (s *basic) Process(ex *actors.Exchange) error {
+	if skip(ex) {
+		return nil
+	}
+	name, password, ok := ex.Request.BasicAuth()
+	if !ok {
+		scheme, _, _ := strings.Cut(ex.Request.Header.Get("Authorization"), " ")
+		if strings.EqualFold(scheme, "Basic") {
+			return unauthorized(ex, s.challenge, "the Basic credentials are malformed", errMalformedBasic)
+		}
+		if s.optional {
+			deferChallenge(ex, s.challenge)
+			return nil
+		}
+		return unauthorized(ex, s.challenge, "credentials are required", errNoCredentials)
+	}
+	i := s.match(name, password)
+	if i < 0 {
+		return unauthorized(ex, s.challenge, "the user name or password is not valid", errBadPassword)
+	}
+	principal.Key.Set(ex, s.users[i].grant.principal("basic"))
+	return nil
+}
+
+// match returns the index of the user with name and password, or -1,
+// comparing with every user.
+func (s *basic) match(name, password string) int {
+	n, p := sha256.Sum256([]byte(name)), sha256.Sum256([]byte(password))
+	found := -1
+	for i := range s.users {
+		eq := subtle.ConstantTimeCompare(n[:], s.users[i].name[:]) & subtle.ConstantTimeCompare(p[:], s.users[i].password[:])
+		found = subtle.ConstantTimeSelect(eq, i, found)
+	}
+	return found
+}
+
+var (
+	errMalformedBasic = errors.New("malformed Basic credentials")
+	errBadPassword    = errors.New("unknown user or wrong password")
+)

@@ -1,0 +1,33 @@
+// Package auth holds the authentication and authorisation stages: API keys
+// (APIKey), bearer JWTs (JWT), HTTP Basic (Basic) and role, permission and
+// ownership checks (Require). The first three establish a
+// principal.Principal; Require reads it.
+//
+//	keys, err := auth.APIKey(auth.APIKeyConfig{Keys: map[string]auth.APIKeyEntry{
+//		"ci": {Env: "CI_API_KEY", Roles: []string{"deployer"}},
+//	}})
+//	admin, err := auth.Require(auth.RequireConfig{AnyOfRoles: []string{"admin"}})
+//	app.Use(troupe.Stage("api-key", actors.Auth, keys))
+//	admins := app.Group("/admin", troupe.Stage("admin-only", actors.Auth, admin))
+//
+// All the stages are pure (no state between requests, no blocking) and
+// have priority actors.Auth. Within one priority stages run in the order
+// they are declared (global, then groups from the outermost, then the
+// route's own), so declare Require after the stage that authenticates.
+//
+// Failures never leak why: a client gets 401 with a WWW-Authenticate
+// challenge (RFC 9110 §11.6.1) or 403, with a fixed problem+json detail;
+// the reason is in the error's cause, for logs. Keys and passwords are
+// compared as SHA-256 digests in constant time.
+//
+// Several authentication stages may share a route: each one that finds a
+// principal already set lets the exchange through untouched, and one
+// declared Optional lets a request without its credentials through
+// unauthenticated (Require then answers 401 with the challenges of the
+// optional stages that were skipped). CORS preflights pass every stage of
+// this package untouched: browsers send them without credentials, and they
+// never reach a handler.
+//
+// Register makes the stages available to the YAML configuration as the
+// kinds api_key, jwt, basic_auth and require.
+package auth

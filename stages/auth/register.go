@@ -1,0 +1,60 @@
+package auth
+
+import (
+	"github.com/troupe-go/troupe/actors"
+	"github.com/troupe-go/troupe/config"
+)
+
+// Register adds the kinds api_key, jwt, basic_auth and require to reg, all
+// pure stages of priority auth. Their options are the yaml keys of
+// APIKeyConfig, JWTConfig, BasicConfig and RequireConfig:
+//
+//	stages:
+//	  api-key:
+//	    kind: api_key
+//	    options:
+//	      query: api_key
+//	      keys:
+//	        ci: {env: CI_API_KEY, roles: [deployer]}
+//	  admin-only:
+//	    kind: require
+//	    options: {any_of_roles: [admin]}
+func Register(reg *config.Registry) {
+	reg.Register(kind("api_key",
+		"authenticates by API key from a header or query parameter (401 ApiKey challenge). Options: header (default X-API-Key), query, "+
+			"keys (name → {key | env, roles, permissions}), file (name:key lines), realm, optional.",
+		APIKey))
+	reg.Register(kind("jwt",
+		"authenticates by bearer JWT, HS256/RS256/ES256 pinned per key (401 Bearer challenge). Options: keys (kid → {alg, secret | secret_env | "+
+			"public_key | public_key_file}), jwks_file, issuer, audiences, leeway, allow_missing_exp, max_token_bytes (default 8192), "+
+			"roles_claim (default roles), permissions_claim (default permissions), realm, optional.",
+		JWT))
+	reg.Register(kind("basic_auth",
+		"authenticates by HTTP Basic (401 Basic challenge). Options: users (name → {password_sha256, roles, permissions}), realm, optional.",
+		Basic))
+	reg.Register(kind("require",
+		"authorises the authenticated principal: 401 without one, 403 if a rule fails; declare it after the authentication stage. "+
+			"Options: any_of_roles, all_of_permissions, owner_param, owner_claim.",
+		Require))
+}
+
+// kind makes the config.Kind name of a constructor: options decoded
+// strictly into its config struct, its errors placed at the options' line
+// and prefixed with name.
+func kind[C any](name, doc string, build func(C) (actors.Stage, error)) (string, config.Kind) {
+	return name, config.Kind{
+		Doc:      doc,
+		Priority: actors.Auth,
+		New: func(_ string, opts config.Options) (*actors.Spec, error) {
+			var cfg C
+			if err := opts.Decode(&cfg); err != nil {
+				return nil, err
+			}
+			st, err := build(cfg)
+			if err != nil {
+				return nil, opts.Errorf("%s: %w", name, err)
+			}
+			return &actors.Spec{Kind: actors.Pure, Priority: actors.Auth, Stage: st}, nil
+		},
+	}
+}
