@@ -252,10 +252,12 @@ func TestGracefulShutdownFinishesAcceptedRequests(t *testing.T) {
 func TestShortenedDeadlineAnswers504(t *testing.T) {
 	const short = 200 * time.Millisecond
 	b := newBlocker(1)
-	shorten := troupe.Stage("shorten", actors.Global, actors.StageFunc(func(ex *actors.Exchange) error {
+	// Blocking, so that it runs on another goroutine than the ingress: the
+	// race detector then checks that the two never touch the deadline at once.
+	shorten := &actors.Spec{Name: "shorten", Kind: actors.Blocking, Priority: actors.Global, Stage: actors.StageFunc(func(ex *actors.Exchange) error {
 		ex.Shorten(ex.Start.Add(short))
 		return nil
-	}))
+	})}
 	s := start(t, troupe.Config{}, func(app *troupe.App) {
 		app.Handle("GET", "/slow", b.spec("slow")).With(shorten).Timeout(5 * time.Second)
 	})

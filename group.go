@@ -2,6 +2,7 @@ package troupe
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/troupe-go/troupe/actors"
@@ -27,7 +28,7 @@ func (g *Group) Use(stages ...*actors.Spec) *Group {
 
 // Group returns a nested group under prefix, with stages of its own.
 func (g *Group) Group(prefix string, stages ...*actors.Spec) *Group {
-	return &Group{app: g.app, parent: g, prefix: joinPath(g.prefix, prefix), stages: stages}
+	return &Group{app: g.app, parent: g, prefix: joinPath(g.prefix, prefix), stages: slices.Clone(stages)}
 }
 
 // Handle adds a route answering method on pattern (relative to the group's

@@ -62,15 +62,24 @@ func (a *App) build() error {
 	return nil
 }
 
-// Close stops the app's actors. Call it after the server in front of the
-// app has drained; Shutdown calls it for you.
+// Close stops the app's actors, waiting at most 10 s for them. Call it
+// after the server in front of the app has drained; Shutdown calls it for
+// you, bounded by its context.
 func (a *App) Close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = a.close(ctx) // logged by the tree; nothing more to do
+}
+
+func (a *App) close(ctx context.Context) error {
+	var err error
 	if a.tree != nil {
-		a.tree.Stop()
+		err = a.tree.Stop(ctx)
 	}
 	if a.sys != nil {
 		a.sys.Shutdown()
 	}
+	return err
 }
 
 // Start builds the app and starts serving on the configured listener and
@@ -133,8 +142,11 @@ func (a *App) Shutdown(ctx context.Context) error {
 func (a *App) shutdown(ctx context.Context) error {
 	a.ready.Store(false)
 	a.log.Info("shutting down")
-	err := a.server.Drain(ctx)
-	a.Close()
+	var err error
+	if a.server != nil { // nil when the app was only mounted with Handler
+		err = a.server.Drain(ctx)
+	}
+	err = errors.Join(err, a.close(ctx))
 	if a.admin != nil {
 		err = errors.Join(err, a.admin.Shutdown(ctx))
 		a.adminDone.Wait()

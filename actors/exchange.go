@@ -129,8 +129,12 @@ func (ex *Exchange) Context() context.Context {
 
 // Respond sets the response and ends the exchange early: no later stage's
 // Process runs, though earlier stages' after-phases do. A handler calls it
-// to answer.
+// to answer. status is 200 to 599; 0 means 200. Anything else reaches the
+// client as a 500.
 func (ex *Exchange) Respond(status int, contentType string, body []byte) {
+	if status == 0 {
+		status = http.StatusOK
+	}
 	ex.Response.Status = status
 	if contentType != "" {
 		ex.Response.Header().Set("Content-Type", contentType)

@@ -25,7 +25,7 @@ func newPipeline(t testing.TB, policy supervisor.Policy, clock supervisor.Clock,
 	sys := actors.NewSystem(zaptest.NewLogger(t, zaptest.Level(zap.ErrorLevel)))
 	tree := supervisor.NewTree(sys, clock)
 	t.Cleanup(func() {
-		tree.Stop()
+		_ = tree.Stop(context.Background())
 		sys.Shutdown()
 	})
 	var built []*actors.Hop

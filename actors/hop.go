@@ -40,7 +40,11 @@ func NewHop(specs []*Spec, gates []*Gate) (*Hop, error) {
 			return nil, fmt.Errorf("actors: stage %q is %s; only pure stages fuse", s.Name, s.Kind)
 		}
 		names[i] = s.Name
-		h.hasAfter = h.hasAfter || s.hasAfter()
+		after, err := s.hasAfter()
+		if err != nil {
+			return nil, err
+		}
+		h.hasAfter = h.hasAfter || after
 	}
 	h.name = strings.Join(names, "+")
 	return h, nil
@@ -109,7 +113,7 @@ func (h *Hop) Spawn(parent actor.SpawnerContext, sys *System) {
 	case h.kind == Blocking:
 		h.ref = &idleFirst{routees: r, load: load}
 	case h.kind == Stateful && n > 1:
-		h.ref = &partitioned{routees: r, seed: maphash.MakeSeed(), key: h.specs[0].PartitionKey}
+		h.ref = &partitioned{routees: r, seed: maphash.MakeSeed(), key: h.specs[0].PartitionKey, stage: h.name}
 	default:
 		h.ref = &roundRobin{routees: r}
 	}

@@ -109,12 +109,18 @@ func (s *Spec) Validate() error {
 }
 
 // hasAfter reports whether the stage declares an after-phase. For a
-// stateful stage it asks a throwaway instance.
-func (s *Spec) hasAfter() bool {
+// stateful stage it asks a throwaway instance, so a New that panics is
+// reported here, while the pipeline is being built.
+func (s *Spec) hasAfter() (ok bool, err error) {
 	st := s.Stage
 	if s.Kind == Stateful {
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("stage %q: New panicked: %v", s.Name, r)
+			}
+		}()
 		st = s.New()
 	}
-	_, ok := st.(AfterStage)
-	return ok
+	_, ok = st.(AfterStage)
+	return ok, nil
 }

@@ -47,13 +47,32 @@ func (r *roundRobin) tell(ex *Exchange) {
 // partitioned sends equal keys to the same actor.
 type partitioned struct {
 	routees
-	seed maphash.Seed
-	key  func(ex *Exchange) string
+	seed  maphash.Seed
+	key   func(ex *Exchange) string
+	stage string
 }
 
 func (r *partitioned) tell(ex *Exchange) {
-	i := maphash.String(r.seed, r.key(ex)) % uint64(len(r.pids))
+	key, ok := r.safeKey(ex)
+	if !ok {
+		// The key function panicked on the sender's goroutine, outside any
+		// actor: fail the exchange here and send it back, so that it is
+		// answered and earlier after-phases run.
+		ex.Fail(Errorf(500, "the request failed choosing a partition of stage %s", r.stage))
+		ex.itinerary.back(ex)
+		return
+	}
+	i := maphash.String(r.seed, key) % uint64(len(r.pids))
 	r.root.Send(r.pids[i], ex)
+}
+
+func (r *partitioned) safeKey(ex *Exchange) (key string, ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	return r.key(ex), true
 }
 
 // idleFirst sends to an idle actor when there is one, else to the least

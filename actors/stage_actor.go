@@ -9,6 +9,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 )
 
 // StagePanic is the failure a stage actor escalates to its supervisor when a
@@ -49,6 +50,13 @@ func newStageActor(h *Hop, log *zap.Logger, load *atomic.Int32) *stageActor {
 }
 
 // Receive implements actor.Actor.
+//
+// The shape of one visit: run the stages forward (or, on the way back,
+// not at all); unless the exchange goes on to the next hop, run the
+// after-phases of the stages whose Process completed, innermost first; send
+// the exchange back; and only then, if a stage panicked, panic on so that
+// the supervisor restarts the actor. The exchange is answered, and every
+// after-phase owed has run, before the actor is restarted.
 func (a *stageActor) Receive(c actor.Context) {
 	ex, ok := c.Message().(*Exchange)
 	if !ok {
@@ -57,28 +65,36 @@ func (a *stageActor) Receive(c actor.Context) {
 	if a.load != nil {
 		defer a.load.Add(-1)
 	}
-	if ex.Settled() {
-		return // nobody waits for it any more
+	var failure *StagePanic
+	n := len(a.stages) // stages whose Process completed: all, on the way back
+	if !ex.returning {
+		if ex.Settled() {
+			// Nobody waits for it any more: run nothing new, but let the
+			// earlier hops' after-phases run for the stages that did.
+			ex.itinerary.back(ex)
+			return
+		}
+		n, failure = a.process(ex)
+		if failure == nil && n == len(a.stages) && ex.itinerary.forward(ex) {
+			return
+		}
 	}
-	if ex.returning {
-		a.after(ex, len(a.stages))
-		ex.itinerary.back(ex)
-		return
-	}
-	if n := a.process(ex); n == len(a.stages) && ex.itinerary.forward(ex) {
-		return
-	} else {
-		a.after(ex, n)
+	if p := a.after(ex, n); failure == nil {
+		failure = p
 	}
 	ex.itinerary.back(ex)
+	if failure != nil {
+		panic(failure)
+	}
 }
 
 // process runs the stages' Process in order and returns how many ran to
-// completion without ending the exchange.
-func (a *stageActor) process(ex *Exchange) (i int) {
+// completion without ending the exchange. If one panics, the exchange gets
+// a 500 and process returns the panic.
+func (a *stageActor) process(ex *Exchange) (i int, failure *StagePanic) {
 	defer func() {
 		if r := recover(); r != nil {
-			a.fail(ex, i, r)
+			failure = a.failed(ex, i, r)
 		}
 	}()
 	for ; i < len(a.stages); i++ {
@@ -86,21 +102,21 @@ func (a *stageActor) process(ex *Exchange) (i int) {
 			// A preflight that no stage answered never reaches the handler.
 			ex.Respond(http.StatusNoContent, "", nil)
 			ex.Response.Header().Set("Allow", ex.preflight)
-			return i
+			return i, nil
 		}
 		if g := a.hop.gates[i]; g.Down() {
 			ex.Fail(g.Err())
-			return i
+			return i, nil
 		}
 		if err := a.run(ex, i); err != nil {
 			ex.Fail(err)
-			return i
+			return i, nil
 		}
 		if ex.Response.Written() {
-			return i
+			return i, nil
 		}
 	}
-	return i
+	return i, nil
 }
 
 // run runs stage i's Process, timing it if the exchange asks for that.
@@ -114,38 +130,46 @@ func (a *stageActor) run(ex *Exchange, i int) error {
 	return err
 }
 
-// after runs the after-phases of the first n stages, innermost first.
-func (a *stageActor) after(ex *Exchange, n int) {
-	i := n - 1
-	defer func() {
-		if r := recover(); r != nil {
-			a.fail(ex, i, r)
+// after runs the after-phases of the first n stages, innermost first. One
+// that panics fails the exchange (500) but does not stop the others; the
+// first panic is returned.
+func (a *stageActor) after(ex *Exchange, n int) (failure *StagePanic) {
+	for i := n - 1; i >= 0; i-- {
+		if a.afters[i] == nil {
+			continue
 		}
-	}()
-	for ; i >= 0; i-- {
-		if s := a.afters[i]; s != nil {
-			if ex.timing {
-				start := time.Now()
-				s.After(ex)
-				ex.addTiming(a.hop.specs[i].Name, time.Since(start))
-			} else {
-				s.After(ex)
-			}
+		if p := a.runAfter(ex, i); failure == nil {
+			failure = p
 		}
 	}
+	return failure
 }
 
-// fail answers the exchange whose stage i panicked with a 500 at once,
-// sends it back through the earlier hops' after-phases, and then panics on
-// so that the supervisor decides the actor's fate. Nothing here may touch
-// ex after it has been sent on.
-func (a *stageActor) fail(ex *Exchange, i int, r any) {
+func (a *stageActor) runAfter(ex *Exchange, i int) (failure *StagePanic) {
+	defer func() {
+		if r := recover(); r != nil {
+			failure = a.failed(ex, i, r)
+		}
+	}()
+	if ex.timing {
+		start := time.Now()
+		a.afters[i].After(ex)
+		ex.addTiming(a.hop.specs[i].Name, time.Since(start))
+		return nil
+	}
+	a.afters[i].After(ex)
+	return nil
+}
+
+// failed answers the exchange whose stage i panicked with a 500 and logs
+// the panic with its stack. The caller sends the exchange on, then panics
+// with the result so that the supervisor decides the actor's fate.
+func (a *stageActor) failed(ex *Exchange, i int, r any) *StagePanic {
 	p := &StagePanic{Stage: a.hop.specs[i].Name, Value: r, Stack: debug.Stack()}
-	a.log.Error("stage panicked",
+	a.log.WithOptions(zap.AddStacktrace(zapcore.ErrorLevel)).Error("stage panicked",
+		zap.String("failed_stage", p.Stage),
 		zap.String("request_id", ex.RequestID),
-		zap.String("panic", fmt.Sprint(r)),
-		zap.ByteString("stack", p.Stack))
+		zap.String("panic", fmt.Sprint(r)))
 	ex.Fail(Errorf(http.StatusInternalServerError, "the request failed in stage %s", p.Stage))
-	ex.itinerary.back(ex)
-	panic(p)
+	return p
 }

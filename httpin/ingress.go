@@ -115,7 +115,8 @@ func (in *Ingress) serve(w http.ResponseWriter, r *http.Request, id string, m ro
 	}
 	ex := actors.NewExchange(r.Context(), r, rt.Itinerary)
 	ex.Body, ex.Route, ex.Path, ex.Params, ex.RequestID = body, rt.Pattern, m.Path, m.Params, id
-	ex.Start, ex.Deadline = start, start.Add(timeout)
+	deadline := start.Add(timeout) // read below after Dispatch: a stage may Shorten ex.Deadline meanwhile
+	ex.Start, ex.Deadline = start, deadline
 	if preflight != "" {
 		ex.SetPreflight(preflight)
 	}
@@ -129,7 +130,7 @@ func (in *Ingress) serve(w http.ResponseWriter, r *http.Request, id string, m ro
 	// timer of its own. Stages that want the deadline as a context get one
 	// from Exchange.Context.
 	timer := timers.Get().(*time.Timer)
-	timer.Reset(time.Until(ex.Deadline))
+	timer.Reset(time.Until(deadline))
 	defer func() {
 		timer.Stop() // since Go 1.23, no stale tick survives Stop
 		timers.Put(timer)
@@ -203,11 +204,9 @@ func (in *Ingress) readBody(r *http.Request, rt *Route) ([]byte, error) {
 // reject answers a request that did not get through, with a problem body.
 func (in *Ingress) reject(w http.ResponseWriter, r *http.Request, id, route string, reason Rejection, err error, start time.Time) {
 	in.obs.Rejected(reason)
-	resp := actors.Response{}
 	ex := actors.Exchange{Request: r, RequestID: id}
 	ex.Fail(err)
-	resp = ex.Response
-	status := writeResponse(w, id, &resp)
+	status := writeResponse(w, id, &ex.Response)
 	in.obs.Observe(route, status, time.Since(start))
 }
 
@@ -225,6 +224,18 @@ func writeResponse(w http.ResponseWriter, id string, resp *actors.Response) int 
 	status := resp.Status
 	if status == 0 {
 		status = http.StatusOK
+	}
+	if status < 200 || status > 599 {
+		// net/http panics on a status outside 100–999 and treats 1xx as
+		// informational: neither can be the one response of a request.
+		ex := actors.Exchange{RequestID: id}
+		ex.Fail(actors.Errorf(http.StatusInternalServerError, "the handler answered with the invalid status %d", status))
+		resp, status = &ex.Response, http.StatusInternalServerError
+		clear(h)
+		for k, v := range resp.HeaderIfAny() {
+			h[k] = v
+		}
+		h[RequestIDHeader] = []string{id}
 	}
 	w.WriteHeader(status)
 	if len(resp.Body) > 0 {

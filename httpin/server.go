@@ -85,12 +85,16 @@ func (s *Server) Drain(ctx context.Context) error {
 	s.drainOnce.Do(func() {
 		done := make(chan error, 1) // the actor answers once and must never block on it
 		s.sys.Root().Send(s.pid, drain{ctx: ctx, done: done})
+		var err error
 		select {
-		case s.drainErr = <-done:
+		case err = <-done:
 		case <-ctx.Done():
-			s.drainErr = ctx.Err()
 			_ = s.srv.Close() // cut off what is still running; the actor finishes its drain
-			s.drainErr = errors.Join(s.drainErr, <-done)
+			<-done            // the same deadline, seen by http.Server.Shutdown
+			err = ctx.Err()
+		}
+		if err != nil {
+			s.drainErr = fmt.Errorf("ingress: draining requests: %w", err)
 		}
 		if err := s.sys.Root().StopFuture(s.pid).Wait(); err != nil {
 			s.log.Warn("ingress actor did not stop", zap.Error(err))

@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -104,7 +105,7 @@ func (t *Tree) Supervise(hop *actors.Hop) error {
 		s.health[spec.Name] = h
 		s.all = append(s.all, h)
 	}
-	ready := make(chan struct{})
+	ready := make(chan error, 1)
 	props := actor.PropsFromProducer(
 		func() actor.Actor { return &stageSupervisor{hop: hop, sys: t.sys, ready: ready} },
 		actor.WithSupervisor(s),
@@ -112,26 +113,44 @@ func (t *Tree) Supervise(hop *actors.Hop) error {
 		actor.WithDispatcher(actor.NewSynchronizedDispatcher(300)),
 	)
 	pid := t.sys.Root().SpawnPrefix(props, "stage:"+hop.Name())
-	<-ready
 	t.supervisors = append(t.supervisors, pid)
-	return nil
+	return <-ready // the synchronized dispatcher has run Started by now
 }
 
-// Stop stops every stage supervisor and so every stage actor, waits for
-// them, and cancels pending reopens. Call it once no exchange is in flight.
-// It is safe to call twice.
-func (t *Tree) Stop() {
+// Stop stops every stage supervisor and so every stage actor, and cancels
+// pending reopens. It waits for the actors until ctx ends: an actor stuck
+// in a blocking stage that ignores its context cannot be stopped, and Stop
+// then returns ctx's error rather than hang. Call it once no exchange is in
+// flight; it is safe to call twice.
+func (t *Tree) Stop(ctx context.Context) error {
 	t.mu.Lock()
 	sups := t.supervisors
 	t.supervisors, t.stopped = nil, true
 	t.mu.Unlock()
-	for _, pid := range sups {
-		if err := t.sys.Root().StopFuture(pid).Wait(); err != nil {
-			t.log.Warn("stage supervisor did not stop in time", zap.String("actor", pid.Id), zap.Error(err))
-		}
-	}
 	for _, h := range t.Health() {
 		h.stop()
+	}
+	futures := make([]*actor.Future, len(sups))
+	for i, pid := range sups {
+		futures[i] = t.sys.Root().StopFuture(pid) // sends Stop now; the future only reports
+	}
+	// One goroutine waits for the futures so that Stop can give up when ctx
+	// ends. It is owned by the futures' own timeout: each ends within 10 s
+	// (hard-coded in Proto.Actor), and so does the goroutine.
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		for i, f := range futures {
+			if err := f.Wait(); err != nil {
+				t.log.Warn("stage supervisor did not stop in time", zap.String("actor", sups[i].Id), zap.Error(err))
+			}
+		}
+	}()
+	select {
+	case <-stopped:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("supervisor: stopping stage actors: %w", ctx.Err())
 	}
 }
 
@@ -140,16 +159,25 @@ func (t *Tree) Stop() {
 type stageSupervisor struct {
 	hop   *actors.Hop
 	sys   *actors.System
-	ready chan struct{}
+	ready chan error // receives Spawn's outcome, once; buffered so the actor never waits
 	once  sync.Once
 }
 
 // Receive implements actor.Actor.
 func (s *stageSupervisor) Receive(c actor.Context) {
 	if _, ok := c.Message().(*actor.Started); ok {
-		s.once.Do(func() {
-			s.hop.Spawn(c, s.sys)
-			close(s.ready)
-		})
+		s.once.Do(func() { s.ready <- s.spawn(c) })
 	}
+}
+
+// spawn starts the hop's actors; a stage constructor that panics is an
+// error for Supervise to return, not a hang.
+func (s *stageSupervisor) spawn(c actor.Context) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("supervisor: starting %s: %v", s.hop.Name(), r)
+		}
+	}()
+	s.hop.Spawn(c, s.sys)
+	return nil
 }

@@ -1,0 +1,66 @@
+package actors_test
+
+import (
+	"net/http"
+	"slices"
+	"testing"
+
+	"github.com/troupe-go/troupe/actors"
+	"github.com/troupe-go/troupe/supervisor"
+)
+
+// A panic in a fused hop still runs the after-phases of the stages before
+// it in the same hop, as an error would.
+func TestPanicRunsEarlierAfterPhasesOfTheSameHop(t *testing.T) {
+	boom := &actors.Spec{Name: "boom", Stage: actors.StageFunc(func(ex *actors.Exchange) error {
+		note(ex, "boom>")
+		panic("boom")
+	})}
+	p := newPipeline(t, supervisor.Policy{}, nil, []*actors.Spec{recorder("a", actors.Global, true), boom, handler("h", actors.Pure)})
+	ex := p.run(t, "/x", traced)
+	if ex.Response.Status != http.StatusInternalServerError {
+		t.Fatalf("status %d, want 500", ex.Response.Status)
+	}
+	if got, want := traceOf(ex), []string{"a>", "boom>", "a<"}; !slices.Equal(got, want) {
+		t.Errorf("trace = %v, want %v", got, want)
+	}
+}
+
+// An after-phase that panics fails the exchange but the other after-phases
+// still run.
+func TestPanickingAfterPhaseDoesNotSkipTheOthers(t *testing.T) {
+	bad := &actors.Spec{Name: "bad-after", Stage: actors.Around(func(*actors.Exchange) error { return nil }, func(*actors.Exchange) { panic("after") })}
+	p := newPipeline(t, supervisor.Policy{}, nil, []*actors.Spec{recorder("a", actors.Global, true), bad, handler("h", actors.Pure)})
+	ex := p.run(t, "/x", traced)
+	if ex.Response.Status != http.StatusInternalServerError {
+		t.Errorf("status %d, want 500", ex.Response.Status)
+	}
+	if got, want := traceOf(ex), []string{"a>", "h", "a<"}; !slices.Equal(got, want) {
+		t.Errorf("trace = %v, want %v", got, want)
+	}
+}
+
+// An exchange abandoned while a later hop works on it still gets the
+// after-phases of the stages whose Process ran: a stage that takes a
+// resource in Process and gives it back in After never leaks it.
+func TestAbandonedExchangeStillRunsOwedAfterPhases(t *testing.T) {
+	released := make(chan struct{}, 1) // one exchange, one release
+	entered, hold := make(chan struct{}, 1), make(chan struct{})
+	take := &actors.Spec{Name: "take", Stage: actors.Around(func(*actors.Exchange) error { return nil }, func(*actors.Exchange) {
+		released <- struct{}{}
+	})}
+	slow := &actors.Spec{Name: "slow", Kind: actors.Blocking, Concurrency: 1, Stage: actors.StageFunc(func(ex *actors.Exchange) error {
+		entered <- struct{}{}
+		<-hold
+		ex.Respond(http.StatusOK, "", nil)
+		return nil
+	})}
+	p := newPipeline(t, supervisor.Policy{}, nil, []*actors.Spec{take}, []*actors.Spec{slow})
+	ex, _ := p.start(t, "/x", nil)
+	<-entered
+	if !ex.Abandon() {
+		t.Fatal("Abandon = false")
+	}
+	close(hold)
+	<-released // blocks forever (test timeout) if the after-phase is skipped
+}
