@@ -66,6 +66,9 @@ func (p *planner) itinerary(r *Route) (*actors.Itinerary, error) {
 	if r.handler == nil {
 		return nil, errors.New("no handler")
 	}
+	if r.timeout < 0 || r.bodyLimit < 0 {
+		return nil, fmt.Errorf("timeout (%s) and body limit (%d) must not be negative", r.timeout, r.bodyLimit)
+	}
 	specs := r.plannedStages()
 	for _, s := range specs {
 		if err := p.register(s); err != nil {
@@ -90,8 +93,8 @@ func (p *planner) itinerary(r *Route) (*actors.Itinerary, error) {
 	return actors.NewItinerary(hops...), nil
 }
 
-// register checks a spec and its name's uniqueness, and registers it with
-// the supervision tree.
+// register checks a spec and that no other spec has its name. (hop
+// registers it with the supervision tree.)
 func (p *planner) register(s *actors.Spec) error {
 	if prev, ok := p.specs[s.Name]; ok {
 		if prev != s {

@@ -65,7 +65,7 @@ func TestRouting(t *testing.T) {
 		{name: "wildcard", method: "GET", path: "/files/a/b/c.txt", wantStatus: 200, wantBody: "files path=a/b/c.txt"},
 		{name: "HEAD answers like GET", method: "HEAD", path: "/items/1", wantStatus: 200},
 		{name: "404", method: "GET", path: "/nope", wantStatus: 404},
-		{name: "405 with Allow", method: "DELETE", path: "/items", wantStatus: 405, wantAllow: "POST"},
+		{name: "405 with Allow", method: "DELETE", path: "/items", wantStatus: 405, wantAllow: "POST, OPTIONS"},
 		{name: "group stage", method: "GET", path: "/admin/users/7", header: []string{"X-Key", "secret"}, wantStatus: 200, wantBody: "admin-user id=7", wantTrace: "global, admin-key, late"},
 		{name: "group stage denies", method: "GET", path: "/admin/users/7", wantStatus: 401},
 		{

@@ -108,8 +108,13 @@ func (a *App) Start() error {
 	return nil
 }
 
-// Addr returns the address the app serves on, once started.
-func (a *App) Addr() net.Addr { return a.server.Addr() }
+// Addr returns the address the app serves on, or nil before Start.
+func (a *App) Addr() net.Addr {
+	if a.server == nil {
+		return nil
+	}
+	return a.server.Addr()
+}
 
 // AdminAddr returns the admin listener's address, or nil when it is off.
 func (a *App) AdminAddr() net.Addr {

@@ -202,8 +202,8 @@ func (ex *Exchange) Done() <-chan struct{} { return ex.done }
 
 // Abandon tells the pipeline that nobody waits for this exchange any more
 // (the client went away, or the ingress answered 504). It returns false if
-// the exchange was answered first, in which case the caller must use the
-// response.
+// the exchange was settled first: answered (the caller must then use the
+// response) or expired (see Expired; the caller answers 504).
 func (ex *Exchange) Abandon() bool {
 	return ex.state.CompareAndSwap(statePending, stateAbandoned)
 }

@@ -34,7 +34,9 @@ func (g *Gate) Name() string { return g.name }
 // Down reports whether the gate is closed.
 func (g *Gate) Down() bool { return g.down.Load() }
 
-// Close marks the stage down until reopen.
+// Close marks the stage down; reopen is when it is due back, for
+// Retry-After. The gate does not reopen by itself: Open does that (the
+// supervisor calls it after the back-off).
 func (g *Gate) Close(reopen time.Time) {
 	g.reopen.Store(reopen.UnixNano())
 	if !g.down.Swap(true) {

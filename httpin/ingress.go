@@ -70,7 +70,7 @@ func (in *Ingress) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case routing.MethodNotAllowed:
 		if r.Method != http.MethodOptions {
-			w.Header().Set("Allow", m.Allow)
+			w.Header().Set("Allow", m.Allow+", OPTIONS") // OPTIONS is answered on every route
 			in.reject(w, r, id, "", RejectMethod, actors.Errorf(http.StatusMethodNotAllowed, "method %s is not allowed here", r.Method), start)
 			return
 		}
