@@ -1,0 +1,81 @@
+package validate
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/troupe-go/troupe/actors"
+)
+
+// isJSON reports whether a Content-Type value names JSON: application/json
+// or application/…+json, whatever its parameters.
+func isJSON(contentType string) bool {
+	mt, _, _ := strings.Cut(contentType, ";")
+	mt = strings.ToLower(strings.TrimSpace(mt))
+	return mt == "application/json" || strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json")
+}
+
+// checkDepth walks body's tokens without building anything and fails with
+// 400 as soon as arrays and objects nest deeper than max, or if body is not
+// exactly one JSON value.
+func checkDepth(body []byte, max int) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber() // a number too large for a float64 is still valid JSON
+	depth, values := 0, 0
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return syntaxError(body)
+		}
+		switch tok {
+		case json.Delim('['), json.Delim('{'):
+			depth++
+			if depth > max {
+				return actors.Errorf(http.StatusBadRequest, "the JSON body nests deeper than %d levels", max)
+			}
+		case json.Delim(']'), json.Delim('}'):
+			depth--
+		}
+		if depth == 0 {
+			values++
+		}
+	}
+	if depth != 0 || values != 1 { // Token stops at the end of the input, however deep
+		return syntaxError(body)
+	}
+	return nil
+}
+
+// decode decodes body, which checkDepth has passed, into generic values
+// with json.Number for numbers (as jsonschema wants them).
+func decode(body []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var doc any
+	if err := dec.Decode(&doc); err != nil {
+		return nil, syntaxError(body)
+	}
+	return doc, nil
+}
+
+// syntaxError is the 400 for a body that is not one JSON value, saying
+// what is wrong and where. The decoder's tokens do not say where in the
+// body they failed, so body is scanned again for the error: the cost falls
+// on bad requests only.
+func syntaxError(body []byte) error {
+	detail := "the request body is not valid JSON"
+	var raw json.RawMessage
+	err := json.Unmarshal(body, &raw)
+	if se, ok := errors.AsType[*json.SyntaxError](err); ok {
+		detail += ": " + se.Error() + " at byte " + strconv.FormatInt(se.Offset, 10)
+	}
+	return &actors.Error{Status: http.StatusBadRequest, Detail: detail, Err: err}
+}

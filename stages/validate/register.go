@@ -1,0 +1,40 @@
+package validate
+
+import (
+	"github.com/troupe-go/troupe/actors"
+	"github.com/troupe-go/troupe/config"
+)
+
+// Register adds the stage kind validate to reg.
+//
+//	stages:
+//	  item-body:
+//	    kind: validate
+//	    options:
+//	      max_bytes: 65536
+//	      schema:
+//	        type: object
+//	        required: [name]
+//	        properties:
+//	          name: {type: string, minLength: 1}
+func Register(reg *config.Registry) {
+	reg.Register("validate", config.Kind{
+		Doc: "checks JSON request bodies: Content-Type (415), size (413), nesting depth and syntax (400), " +
+			"JSON Schema (422 problem+json with errors[{pointer, detail}]); keeps the decoded body for handlers. " +
+			"Options: methods (default [POST, PUT, PATCH]), max_bytes (default: the route's limit), " +
+			"max_depth (default 32), schema (inline) or schema_file (JSON or YAML), " +
+			"draft (default 2020-12), assert_format (default false), allow_empty (default false).",
+		Priority: actors.Preprocessing,
+		New: func(name string, opts config.Options) (*actors.Spec, error) {
+			var cfg Config
+			if err := opts.Decode(&cfg); err != nil {
+				return nil, err
+			}
+			st, err := New(cfg)
+			if err != nil {
+				return nil, opts.Errorf("%v", err)
+			}
+			return &actors.Spec{Name: name, Kind: actors.Pure, Priority: actors.Preprocessing, Stage: st}, nil
+		},
+	})
+}

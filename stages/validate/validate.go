@@ -1,0 +1,160 @@
+// Package validate is the stage that checks JSON request bodies before a
+// handler sees them, and keeps the decoded body for the handler:
+//
+//	stage, err := validate.New(validate.Config{Schema: map[string]any{
+//		"type":     "object",
+//		"required": []any{"name"},
+//	}})
+//	app.POST("/items", create).With(troupe.Stage("validate", actors.Preprocessing, stage))
+//
+// For requests whose method is in Config.Methods and that have a body, in
+// this order:
+//
+//   - the Content-Type must be application/json or a +json type such as
+//     application/merge-patch+json (parameters are ignored), else 415 with
+//     an Accept header;
+//   - the body must be at most Config.MaxBytes, else 413 (the route's own
+//     body limit is enforced before any stage runs);
+//   - the JSON must nest at most Config.MaxDepth arrays and objects deep,
+//     checked by a streaming pass before anything is decoded, else 400;
+//   - it must be one valid JSON value, else 400;
+//   - it must match the schema, if one is configured, else 422 with a
+//     problem+json body whose "errors" member lists each failure as
+//     {"pointer": "/items/0/name", "detail": "…"}.
+//
+// A request without a body passes untouched, unless a schema is configured
+// and Config.AllowEmpty is not set: then it is 400. Handlers read the
+// decoded body with From; numbers are json.Number, so none loses
+// precision.
+package validate
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/troupe-go/troupe/actors"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+)
+
+// DefaultMaxDepth is the nesting limit when Config.MaxDepth is zero.
+const DefaultMaxDepth = 32
+
+// Config configures a validate stage. The zero value checks the
+// Content-Type, depth and syntax of POST, PUT and PATCH bodies, with no
+// schema.
+type Config struct {
+	// Methods are the request methods whose bodies are checked. Defaults
+	// to POST, PUT and PATCH.
+	Methods []string `yaml:"methods"`
+	// MaxBytes, when positive, bounds the body below the route's limit
+	// (413). Zero: the route's limit only.
+	MaxBytes int64 `yaml:"max_bytes"`
+	// MaxDepth bounds how deep arrays and objects nest (400). Defaults to
+	// DefaultMaxDepth (32).
+	MaxDepth int `yaml:"max_depth"`
+	// Schema is a JSON Schema given inline: a value as encoding/json or a
+	// YAML decoder produces it (maps, slices, strings, numbers, booleans).
+	// At most one of Schema and SchemaFile may be set.
+	Schema any `yaml:"schema"`
+	// SchemaFile is the path of a JSON Schema file, JSON or (by its .yaml
+	// or .yml extension) YAML; a relative path is relative to the working
+	// directory. Its relative $refs resolve against it.
+	SchemaFile string `yaml:"schema_file"`
+	// Draft is the JSON Schema draft of a schema without $schema: one of
+	// "2020-12", "2019-09", "7", "6", "4". Defaults to "2020-12".
+	Draft string `yaml:"draft"`
+	// AssertFormat makes "format" an assertion (an "email" that is not one
+	// fails) rather than the annotation draft 2020-12 makes it.
+	AssertFormat bool `yaml:"assert_format"`
+	// AllowEmpty lets requests without a body through a stage that has a
+	// schema. Without a schema they always pass.
+	AllowEmpty bool `yaml:"allow_empty"`
+}
+
+// Key is where the stage keeps the decoded body of a request it checked;
+// From reads it.
+var Key = actors.NewKey[any]("validate.body")
+
+// From returns the request body the validate stage decoded (a value of
+// map[string]any, []any, string, json.Number, bool or nil), and whether
+// the stage decoded one.
+func From(ex *actors.Exchange) (any, bool) { return Key.Get(ex) }
+
+// validator is the stage. It is immutable and safe for concurrent use.
+type validator struct {
+	methods    []string
+	maxBytes   int64
+	maxDepth   int
+	schema     *jsonschema.Schema // nil: syntax checks only
+	allowEmpty bool
+	printer    *message.Printer // renders schema errors, in English
+}
+
+var _ actors.Stage = (*validator)(nil)
+
+// New returns the stage, or an error for a bad option or a schema that
+// does not compile. The schema is compiled here, once.
+func New(cfg Config) (actors.Stage, error) {
+	v := &validator{methods: cfg.Methods, maxBytes: cfg.MaxBytes, maxDepth: cfg.MaxDepth, allowEmpty: cfg.AllowEmpty,
+		printer: message.NewPrinter(language.English)}
+	if len(v.methods) == 0 {
+		v.methods = []string{http.MethodPost, http.MethodPut, http.MethodPatch}
+	}
+	if v.maxDepth == 0 {
+		v.maxDepth = DefaultMaxDepth
+	}
+	switch {
+	case v.maxBytes < 0:
+		return nil, fmt.Errorf("validate: max_bytes must not be negative, got %d", v.maxBytes)
+	case v.maxDepth < 0:
+		return nil, fmt.Errorf("validate: max_depth must not be negative, got %d", v.maxDepth)
+	case slices.Contains(v.methods, ""):
+		return nil, fmt.Errorf("validate: methods must not hold an empty method")
+	}
+	sch, err := compile(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("validate: %w", err)
+	}
+	v.schema = sch
+	return v, nil
+}
+
+// Process checks the body, keeps the decoded value, or ends the exchange
+// with 400, 413, 415 or 422.
+func (v *validator) Process(ex *actors.Exchange) error {
+	if !slices.Contains(v.methods, ex.Request.Method) {
+		return nil
+	}
+	if len(ex.Body) == 0 {
+		if v.schema != nil && !v.allowEmpty {
+			return actors.NewError(http.StatusBadRequest, "the request needs a JSON body")
+		}
+		return nil
+	}
+	if !isJSON(ex.Request.Header.Get("Content-Type")) {
+		ex.Response.Header().Set("Accept", "application/json")
+		return actors.NewError(http.StatusUnsupportedMediaType, "the request body must be application/json")
+	}
+	if v.maxBytes > 0 && int64(len(ex.Body)) > v.maxBytes {
+		return actors.Errorf(http.StatusRequestEntityTooLarge, "the request body is larger than %d bytes", v.maxBytes)
+	}
+	if err := checkDepth(ex.Body, v.maxDepth); err != nil {
+		return err
+	}
+	doc, err := decode(ex.Body)
+	if err != nil {
+		return err
+	}
+	if v.schema != nil {
+		if err := v.schema.Validate(doc); err != nil {
+			ex.Respond(http.StatusUnprocessableEntity, actors.ProblemContentType,
+				problemBody(ex, http.StatusUnprocessableEntity, "the request body does not match the schema", fieldErrors(err, v.printer)))
+			return nil
+		}
+	}
+	Key.Set(ex, doc)
+	return nil
+}
