@@ -20,7 +20,7 @@ func TestPanicIsolation(t *testing.T) {
 	const total, callers = 20000, 64
 	bound := 50 * time.Millisecond // the goal, checked without the race detector
 	if raceEnabled {
-		bound = 250 * time.Millisecond
+		bound = time.Second // still far from the 10s deadline a dropped request would wait for
 	}
 	flaky := troupe.Stage("flaky", actors.Business, actors.StageFunc(func(ex *actors.Exchange) error {
 		if ex.Request.Header.Get("X-Panic") == "1" {

@@ -2,6 +2,7 @@ package actors
 
 import (
 	"context"
+	"errors"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -153,16 +154,19 @@ func (ex *Exchange) JSON(status int, v any) error {
 }
 
 // Fail replaces the response with the problem document for err (see
-// ErrorStatus) and ends the exchange early. Headers earlier stages set
+// ErrorStatus) and ends the exchange early. The client sees the Detail of
+// the *Error in err's chain, never the text of err itself. Headers earlier stages set
 // (CORS, security headers) stay, except those that describe the old body.
 func (ex *Exchange) Fail(err error) {
 	status := ErrorStatus(err)
+	// Only an *Error's Detail reaches the client: the text of the errors
+	// wrapping it, or of any other error, may hold internals.
 	detail := ""
 	var retry time.Duration
-	if e, ok := err.(*Error); ok {
+	if e, ok := errors.AsType[*Error](err); ok && e.Status == status {
 		detail, retry = e.Detail, e.RetryAfter
-	} else if status != http.StatusInternalServerError {
-		detail = err.Error()
+	} else if status == http.StatusGatewayTimeout {
+		detail = "the request ran out of time"
 	}
 	ex.Response.Status = status
 	ex.Response.Body = ProblemBody(status, detail, ex.path(), ex.RequestID)

@@ -182,9 +182,6 @@ func TestPlainErrorIs500(t *testing.T) {
 // its status and its own detail, not the text of the errors around it
 // (which is where callers put internals: "loading user 42 from shard-7").
 func TestWrappedErrorDetail(t *testing.T) {
-	t.Skip("core: actors.Exchange.Fail reads Detail only from an unwrapped *Error (err.(*Error)); " +
-		"a wrapped one's status is found (errors.AsType in ErrorStatus) but its detail is err.Error(), " +
-		"which leaks the wrapping text. Fix Fail to use errors.AsType, then drop this Skip.")
 	url := start(t, func(app *troupe.App) {
 		app.Handle("GET", "/wrapped", troupe.PureHandler("h", func(ex *actors.Exchange) error {
 			return fmt.Errorf("loading user 42 from shard-7: %w", actors.NewError(http.StatusNotFound, "no such user"))
