@@ -71,7 +71,10 @@ type Spec struct {
 	// Partitions is the number of actors of a Stateful stage. Defaults to 1.
 	Partitions int
 	// PartitionKey picks the actor of a partitioned Stateful stage: equal
-	// keys always go to the same actor. Required when Partitions > 1.
+	// keys always go to the same actor. Required when Partitions > 1. It is
+	// asked again when the exchange comes back for the stage's
+	// after-phase, so it must give the same key both times: compute it from
+	// the request, or keep it in a per-request value on the first call.
 	PartitionKey func(ex *Exchange) string
 	// Concurrency is the number of actors of a Blocking stage, and so the
 	// most exchanges it runs at once. Defaults to DefaultConcurrency.
