@@ -1,0 +1,104 @@
+// Package accesslog is the stage that writes one log line per request,
+// when the response is final:
+//
+//	{"level":"info","ts":…,"msg":"request","request_id":"…","method":"GET","route":"/items/{id}",
+//	 "path":"/items/7","status":200,"bytes":512,"duration":0.0012,"client_ip":"203.0.113.9","user_agent":"curl/8.5.0"}
+//
+//	app.Use(troupe.Stage("access-log", actors.Global, accesslog.New(logger)))
+//
+// Put it first (Global): its after-phase runs last on the way out, so it
+// sees the status and the body (bytes, after compression) the client
+// gets, and the duration from the ingress's admission (Exchange.Start). A
+// request whose later stage fails or panics is logged like any other
+// (with its 4xx or 5xx), because failed exchanges go back through the
+// after-phases of the stages that let them through. The client address
+// is clientip.From: put the clientip stage before this one to log the
+// address behind trusted proxies.
+//
+// The query string is not logged (it may hold tokens). Strings the client
+// chose (method, path, user agent, request id) cannot break or forge a
+// line: zap's JSON encoder escapes quotes and control characters, and the
+// stage first rewrites anything that is not printable (controls, DEL, C1
+// controls, U+2028 and U+2029, bidirectional overrides, invalid UTF-8) and
+// backslashes as Go escapes (\n, \u2028, \xff, \\), so that the values
+// stay on one line even once decoded.
+//
+// Requests the ingress answers before any stage runs (400, 404, 405, 413,
+// 503 at the in-flight limit) are not logged; the ingress's metrics count
+// them. An exchange the ingress gave up on (504 at the deadline, or the
+// client gone) is logged once the pipeline has finished with it, if the
+// pipeline runs its after-phases, with "abandoned":true, the status the
+// client got (504) or 499 when the client left first, and bytes 0 (the
+// pipeline's body was never sent).
+package accesslog
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/troupe-go/troupe/actors"
+	"github.com/troupe-go/troupe/stages/clientip"
+	"go.uber.org/zap"
+)
+
+// stage logs in its after-phase. It is safe for concurrent use.
+type stage struct {
+	log *zap.Logger
+}
+
+var _ actors.AfterStage = stage{}
+
+// New returns the access-log stage, writing to log at Info level with the
+// message "request". A nil log discards.
+func New(log *zap.Logger) actors.Stage {
+	if log == nil {
+		log = zap.NewNop()
+	}
+	return stage{log: log}
+}
+
+// Process does nothing: the stage logs on the way out.
+func (stage) Process(*actors.Exchange) error { return nil }
+
+// After writes the request's line.
+func (s stage) After(ex *actors.Exchange) {
+	ce := s.log.Check(zap.InfoLevel, "request")
+	if ce == nil {
+		return
+	}
+	r := ex.Request
+	status, size, abandoned := ex.Response.Status, len(ex.Response.Body), ex.Settled()
+	switch {
+	case abandoned && (ex.Expired() || !time.Now().Before(ex.Deadline)):
+		// Settled before its after-phases ran: the ingress stopped
+		// waiting and wrote a response of its own.
+		status, size = http.StatusGatewayTimeout, 0
+	case abandoned:
+		status, size = 499, 0 // the client went away
+	case status == 0:
+		status = http.StatusOK
+	}
+	ip := ""
+	if a := clientip.From(ex); a.IsValid() {
+		ip = a.String()
+	}
+	var took time.Duration
+	if !ex.Start.IsZero() {
+		took = time.Since(ex.Start)
+	}
+	fields := []zap.Field{
+		zap.String("request_id", clean(ex.RequestID)),
+		zap.String("method", clean(r.Method)),
+		zap.String("route", clean(ex.Route)),
+		zap.String("path", clean(r.URL.Path)),
+		zap.Int("status", status),
+		zap.Int("bytes", size),
+		zap.Duration("duration", took),
+		zap.String("client_ip", ip),
+		zap.String("user_agent", clean(r.UserAgent())),
+	}
+	if abandoned {
+		fields = append(fields, zap.Bool("abandoned", true))
+	}
+	ce.Write(fields...)
+}

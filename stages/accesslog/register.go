@@ -1,0 +1,31 @@
+package accesslog
+
+import (
+	"github.com/troupe-go/troupe/actors"
+	"github.com/troupe-go/troupe/config"
+)
+
+// doc describes the kind access_log, for `server -kinds`.
+const doc = "one log line per request, at Info on the app's logger, when the response is final: request_id, method, route, path, " +
+	"status, bytes, duration, client_ip, user_agent (client strings escaped). No options."
+
+// Register adds the stage kind access_log to reg. Its stages write to the
+// app's logger (config.Options.Logger), named "access":
+//
+//	stages:
+//	  access-log:
+//	    kind: access_log
+//	global: [access-log, …]
+func Register(reg *config.Registry) {
+	reg.Register("access_log", config.Kind{
+		Doc:      doc,
+		Priority: actors.Global,
+		New: func(name string, opts config.Options) (*actors.Spec, error) {
+			var none struct{}
+			if err := opts.Decode(&none); err != nil {
+				return nil, err
+			}
+			return &actors.Spec{Kind: actors.Pure, Stage: New(opts.Logger().Named("access"))}, nil
+		},
+	})
+}
