@@ -63,13 +63,26 @@ func (it *Itinerary) forward(ex *Exchange) bool {
 
 // back sends ex, which has its response, to the nearest earlier hop with an
 // after-phase, or answers it when there is none.
+//
+// A Blocking hop's after-phase runs right here, on the goroutine that sends
+// the exchange back, not in the hop's pool: its stage is one value shared
+// by the pool, so it can run anywhere, and running it in the pool could
+// queue it behind actors blocked in Process waiting for what this very
+// after-phase releases (a throttle's slot) — a deadlock.
 func (it *Itinerary) back(ex *Exchange) {
-	p := it.prevAfter[ex.hop]
-	if p < 0 {
-		ex.reply()
-		return
+	for {
+		p := it.prevAfter[ex.hop]
+		if p < 0 {
+			ex.reply()
+			return
+		}
+		ex.hop = p
+		ex.returning = true
+		h := it.hops[p]
+		if h.kind != Blocking {
+			h.ref.tell(ex)
+			return
+		}
+		h.afterInline(ex)
 	}
-	ex.hop = p
-	ex.returning = true
-	it.hops[p].ref.tell(ex)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/troupe-go/troupe"
 	"github.com/troupe-go/troupe/config"
 	"github.com/troupe-go/troupe/internal/demo"
+	"github.com/troupe-go/troupe/stages"
 	"go.uber.org/zap"
 )
 
@@ -101,6 +102,7 @@ func (rc runConfig) run(ctx context.Context, args []string, stdout, stderr io.Wr
 	}
 
 	reg := &config.Registry{}
+	stages.Register(reg)
 	demo.Register(reg)
 	switch {
 	case *printDefault:
