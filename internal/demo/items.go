@@ -64,7 +64,7 @@ func itemsCreateKind(store *itemStore) config.Kind {
 }
 
 // itemsGetKind is the handler kind "items_get": answers the item whose id
-// is the path parameter "id", or 404.
+// is the path parameter "id" (Cache-Control: public, max-age=30), or 404.
 func itemsGetKind(store *itemStore) config.Kind {
 	return config.Kind{
 		Doc: "demo: answers the stored item {id, item} for the path parameter id, or 404. No options.",
@@ -81,6 +81,9 @@ func itemsGetKind(store *itemStore) config.Kind {
 				if !ok {
 					return actors.Errorf(http.StatusNotFound, "no item %q", id)
 				}
+				// Items are the same for every API key: a shared cache may
+				// keep them although the request was authenticated.
+				ex.Response.Header().Set("Cache-Control", "public, max-age=30")
 				return ex.JSON(http.StatusOK, item{ID: id, Item: body})
 			}), nil
 		},

@@ -44,6 +44,9 @@ func TestItems(t *testing.T) {
 		if out.Status != tt.wantStatus || (tt.wantBody != "" && string(out.Body) != tt.wantBody) {
 			t.Errorf("get %s = %d %s, want %d %s", tt.id, out.Status, out.Body, tt.wantStatus, tt.wantBody)
 		}
+		if tt.wantStatus == http.StatusOK && out.Header.Get("Cache-Control") != "public, max-age=30" {
+			t.Errorf("get %s: Cache-Control %q, want public, max-age=30", tt.id, out.Header.Get("Cache-Control"))
+		}
 	}
 }
 
