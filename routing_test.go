@@ -1,7 +1,9 @@
 package troupe_test
 
 import (
+	"bufio"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -143,21 +145,32 @@ func TestPathTricksNeverSkipGroupStages(t *testing.T) {
 	}
 }
 
-// rawGet sends path as it is on the request line.
-func rawGet(t *testing.T, s *server, path string) (int, string) {
+// rawGet sends path exactly as it is on the request line, over a raw TCP
+// connection: no client cleans it (Go's client would read "//admin" as an
+// authority). header holds name, value pairs.
+func rawGet(t *testing.T, s *server, path string, header ...string) (int, string) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), "GET", s.url, nil)
+	conn, err := net.Dial("tcp", strings.TrimPrefix(s.url, "http://"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.URL.Opaque = path
-	r, err := s.client.Do(req)
+	defer conn.Close()
+	var req strings.Builder
+	req.WriteString("GET " + path + " HTTP/1.1\r\nHost: test\r\nConnection: close\r\n")
+	for i := 0; i+1 < len(header); i += 2 {
+		req.WriteString(header[i] + ": " + header[i+1] + "\r\n")
+	}
+	req.WriteString("\r\n")
+	if _, err := io.WriteString(conn, req.String()); err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer r.Body.Close()
-	b, _ := io.ReadAll(r.Body)
-	return r.StatusCode, string(b)
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
 }
 
 func TestBodyLimit(t *testing.T) {
