@@ -50,6 +50,9 @@ type App struct {
 	middleware []func(http.Handler) http.Handler
 	routes     []*Route
 	adminMux   []adminRoute
+	components []Component
+
+	componentsOnce sync.Once // components are stopped once
 
 	metrics   *metrics.Metrics
 	sys       *actors.System

@@ -58,6 +58,10 @@ func (a *App) build() error {
 	a.hops = hops
 	a.metrics = metrics.New()
 	a.metrics.Registry().MustRegister(metrics.NewStageCollector(a.tree, func() []*actors.Hop { return a.hops }))
+	if err := a.startComponents(); err != nil {
+		a.Close()
+		return err
+	}
 	a.ingress = httpin.NewIngress(a.cfg.HTTP, table, a.log.Named("ingress"), a.metrics)
 	return nil
 }
@@ -73,8 +77,11 @@ func (a *App) Close() {
 
 func (a *App) close(ctx context.Context) error {
 	var err error
+	if a.ingress != nil { // built: the components were started
+		a.componentsOnce.Do(func() { err = a.stopComponents(ctx, a.components) })
+	}
 	if a.tree != nil {
-		err = a.tree.Stop(ctx)
+		err = errors.Join(err, a.tree.Stop(ctx))
 	}
 	if a.sys != nil {
 		a.sys.Shutdown()

@@ -99,7 +99,8 @@ type Config struct {
 	// Routes lists the top-level routes, in file order.
 	Routes []*Route
 
-	logs *logSink // behind Options.Logger; Build points it at the app's logger
+	logs       *logSink           // behind Options.Logger; Build points it at the app's logger
+	components []troupe.Component // from Options.Add; Build adds them to the app
 }
 
 // Log configures the logger.
@@ -190,6 +191,7 @@ func (c *Config) Build(opts ...troupe.Option) *troupe.App {
 		c.logs.set(app.Logger().Core())
 	}
 	app.Use(c.Global...)
+	app.Add(c.components...)
 	declare(app, c.Groups, c.Routes)
 	names := make([]string, 0, len(c.Stages))
 	for name := range c.Stages {

@@ -3,12 +3,13 @@ package config
 import (
 	"errors"
 	"fmt"
-	"go.uber.org/zap"
 	"maps"
 	"reflect"
 	"slices"
 	"strings"
 
+	"github.com/troupe-go/troupe"
+	"go.uber.org/zap"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -21,6 +22,16 @@ type Options struct {
 	line int // of the options node, or of the stage when there is none
 	node *yaml.Node
 	logs *logSink // nil outside Parse: Logger then discards
+	cfg  *Config  // nil outside Parse: Add then has nowhere to put components
+}
+
+// Add hands the app components the stage being built relies on (a batcher,
+// a breaker): Config.Build adds them to the app, which starts them before it
+// serves and stops them after it has drained. See troupe.Component.
+func (o Options) Add(cs ...troupe.Component) {
+	if o.cfg != nil {
+		o.cfg.components = append(o.cfg.components, cs...)
+	}
 }
 
 // Logger returns a logger for the stage being built: it writes to the

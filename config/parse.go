@@ -462,7 +462,7 @@ func (p *parser) unknownKind(n *yaml.Node, name string, stage bool) {
 // build calls kind k's constructor. Its errors are placed at the options'
 // line unless they carry one; at is where the kind is named.
 func (p *parser) build(k Kind, kindName, name string, optsNode, at *yaml.Node) *actors.Spec {
-	opts := Options{file: p.file, line: at.Line, logs: p.cfg.logs}
+	opts := Options{file: p.file, line: at.Line, logs: p.cfg.logs, cfg: p.cfg}
 	if optsNode != nil {
 		opts.line = optsNode.Line
 		if !isNull(optsNode) {
