@@ -12,24 +12,10 @@ import (
 //	    kind: cache
 //	    options: {ttl: 30s, max_bytes: 67108864, partitions: 8}
 func Register(reg *config.Registry) {
-	reg.Register("cache", config.Kind{
-		Doc: "GET/HEAD response cache (X-Cache HIT/MISS/BYPASS, Age, ETag, 304 for If-None-Match), " +
-			"honouring Cache-Control and Vary; held by partitioned actors, LRU by bytes. " +
-			"Options: ttl (default 1m; a response's s-maxage/max-age may shorten it), " +
-			"max_bytes (whole cache, split over partitions; default 33554432), " +
-			"max_entry_bytes (default 1048576), partitions (default 4), " +
-			"max_variants (per key, by Vary; default 8), statuses (default [200]).",
-		Priority: actors.Preprocessing,
-		New: func(name string, opts config.Options) (*actors.Spec, error) {
-			var cfg Config
-			if err := opts.Decode(&cfg); err != nil {
-				return nil, err
-			}
-			spec, err := New(name, cfg)
-			if err != nil {
-				return nil, opts.Errorf("%v", err)
-			}
-			return spec, nil
-		},
-	})
+	reg.Register("cache", config.SpecKind("cache", "GET/HEAD response cache (X-Cache HIT/MISS/BYPASS, Age, ETag, 304 for If-None-Match), "+
+		"honouring Cache-Control and Vary; held by partitioned actors, LRU by bytes. "+
+		"Options: ttl (default 1m; a response's s-maxage/max-age may shorten it), "+
+		"max_bytes (whole cache, split over partitions; default 33554432), "+
+		"max_entry_bytes (default 1048576), partitions (default 4), "+
+		"max_variants (per key, by Vary; default 8), statuses (default [200]).", actors.Preprocessing, New))
 }

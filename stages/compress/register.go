@@ -1,8 +1,6 @@
 package compress
 
 import (
-	"strings"
-
 	"github.com/troupe-go/troupe/actors"
 	"github.com/troupe-go/troupe/config"
 )
@@ -24,19 +22,5 @@ const doc = "compresses response bodies with zstd or gzip as Accept-Encoding all
 //	      encodings: [zstd, gzip]
 //	      types: [application/x-custom]
 func Register(reg *config.Registry) {
-	reg.Register("compress", config.Kind{
-		Doc:      doc,
-		Priority: actors.Terminating,
-		New: func(name string, opts config.Options) (*actors.Spec, error) {
-			var cfg Config
-			if err := opts.Decode(&cfg); err != nil {
-				return nil, err
-			}
-			s, err := New(cfg)
-			if err != nil {
-				return nil, opts.Errorf("compress: %s", strings.ReplaceAll(err.Error(), "\n", "; "))
-			}
-			return &actors.Spec{Kind: actors.Pure, Stage: s}, nil
-		},
-	})
+	reg.Register("compress", config.PureKind("compress", doc, actors.Terminating, New))
 }

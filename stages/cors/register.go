@@ -1,8 +1,6 @@
 package cors
 
 import (
-	"strings"
-
 	"github.com/troupe-go/troupe/actors"
 	"github.com/troupe-go/troupe/config"
 )
@@ -26,19 +24,5 @@ const doc = "CORS: answers preflights with 204 (never reaching the handler) and 
 //	      allow_credentials: true
 //	      max_age: 10m
 func Register(reg *config.Registry) {
-	reg.Register("cors", config.Kind{
-		Doc:      doc,
-		Priority: actors.Global,
-		New: func(name string, opts config.Options) (*actors.Spec, error) {
-			var cfg Config
-			if err := opts.Decode(&cfg); err != nil {
-				return nil, err
-			}
-			s, err := New(cfg)
-			if err != nil {
-				return nil, opts.Errorf("cors: %s", strings.ReplaceAll(err.Error(), "\n", "; "))
-			}
-			return &actors.Spec{Kind: actors.Pure, Stage: s}, nil
-		},
-	})
+	reg.Register("cors", config.PureKind("cors", doc, actors.Global, New))
 }

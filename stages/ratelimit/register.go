@@ -16,22 +16,8 @@ import (
 //	    kind: rate_limit
 //	    options: {limit: 1000, period: 1h, key: "header:X-Partner-ID", idle_ttl: 10m}
 func Register(reg *config.Registry) {
-	reg.Register("rate_limit", config.Kind{
-		Doc: "token bucket per key; 429 with Retry-After when empty, RateLimit-Limit/-Remaining/-Reset (draft-ietf-httpapi-ratelimit-headers-06) " +
-			"on every response; buckets owned by partitioned actors. Options: rate (requests per second) or limit and period (default 1s), " +
-			"burst (default limit, or rate rounded up), key (ip | subject | header:NAME; default ip), partitions (default 2 × GOMAXPROCS), " +
-			"idle_ttl (forget idle buckets sooner; default: once full again), max_keys (default 1048576).",
-		Priority: actors.Auth,
-		New: func(name string, opts config.Options) (*actors.Spec, error) {
-			var cfg Config
-			if err := opts.Decode(&cfg); err != nil {
-				return nil, err
-			}
-			spec, err := New(name, cfg)
-			if err != nil {
-				return nil, opts.Errorf("%v", err)
-			}
-			return spec, nil
-		},
-	})
+	reg.Register("rate_limit", config.SpecKind("rate_limit", "token bucket per key; 429 with Retry-After when empty, RateLimit-Limit/-Remaining/-Reset (draft-ietf-httpapi-ratelimit-headers-06) "+
+		"on every response; buckets owned by partitioned actors. Options: rate (requests per second) or limit and period (default 1s), "+
+		"burst (default limit, or rate rounded up), key (ip | subject | header:NAME; default ip), partitions (default 2 × GOMAXPROCS), "+
+		"idle_ttl (forget idle buckets sooner; default: once full again), max_keys (default 1048576).", actors.Auth, New))
 }

@@ -1,8 +1,6 @@
 package secheaders
 
 import (
-	"strings"
-
 	"github.com/troupe-go/troupe/actors"
 	"github.com/troupe-go/troupe/config"
 )
@@ -25,19 +23,5 @@ const doc = "security response headers on every response, errors included: X-Con
 //	      hsts_max_age: 8760h
 //	      omit: [X-Frame-Options]
 func Register(reg *config.Registry) {
-	reg.Register("security_headers", config.Kind{
-		Doc:      doc,
-		Priority: actors.Global,
-		New: func(name string, opts config.Options) (*actors.Spec, error) {
-			var cfg Config
-			if err := opts.Decode(&cfg); err != nil {
-				return nil, err
-			}
-			s, err := New(cfg)
-			if err != nil {
-				return nil, opts.Errorf("security_headers: %s", strings.ReplaceAll(err.Error(), "\n", "; "))
-			}
-			return &actors.Spec{Kind: actors.Pure, Stage: s}, nil
-		},
-	})
+	reg.Register("security_headers", config.PureKind("security_headers", doc, actors.Global, New))
 }

@@ -13,21 +13,7 @@ import (
 //	    kind: throttle
 //	    options: {limit: 100, backlog: 200, backlog_timeout: 2s}
 func Register(reg *config.Registry) {
-	reg.Register("throttle", config.Kind{
-		Doc: "at most limit requests in the rest of the pipeline at once; up to backlog more wait, each at most backlog_timeout; " +
-			"past that 503 with Retry-After. Runs limit + backlog actors. Options: limit (required), backlog (default 0), " +
-			"backlog_timeout (default: the request's deadline), retry_after (default 1s).",
-		Priority: actors.Global,
-		New: func(name string, opts config.Options) (*actors.Spec, error) {
-			var cfg Config
-			if err := opts.Decode(&cfg); err != nil {
-				return nil, err
-			}
-			spec, err := New(name, cfg)
-			if err != nil {
-				return nil, opts.Errorf("%v", err)
-			}
-			return spec, nil
-		},
-	})
+	reg.Register("throttle", config.SpecKind("throttle", "at most limit requests in the rest of the pipeline at once; up to backlog more wait, each at most backlog_timeout; "+
+		"past that 503 with Retry-After. Runs limit + backlog actors. Options: limit (required), backlog (default 0), "+
+		"backlog_timeout (default: the request's deadline), retry_after (default 1s).", actors.Global, New))
 }
