@@ -325,3 +325,25 @@ func TestOptionsAndPreflight(t *testing.T) {
 		t.Errorf("the handler ran %d times for OPTIONS requests, want 0", handled)
 	}
 }
+
+// The request id is set under its canonical header key, so that net/http
+// middleware around troupe reads it with Header().Get.
+func TestRequestIDVisibleToOuterMiddleware(t *testing.T) {
+	var seen string
+	app := troupe.New(troupe.Config{}, troupe.WithLogger(nopLogger()), troupe.WithMiddleware(func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(w, r)
+			seen = w.Header().Get("X-Request-ID")
+		})
+	}))
+	app.Handle("GET", "/x", echoRoute("x"))
+	h, err := app.Handler()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/x", nil))
+	if seen == "" {
+		t.Error("outer middleware sees no X-Request-ID")
+	}
+}

@@ -5,6 +5,12 @@
 // peers do exactly that and nothing more, so that the difference between
 // them is what troupe's pipeline costs.
 //
+// The api scenario (api.go) is the catalogue's typical API stack — request
+// id, access log, API-key auth, rate limit, JSON Schema validation — in
+// front of POST /items: troupe's stages (api_troupe.go) against the same
+// features as net/http middleware from well-known libraries, chi, zap,
+// httprate and jsonschema (api_nethttp.go).
+//
 // The program that loads both peers with wrk and prints the comparison is
 // cmd/httpbench; README.md says how to run and read it.
 package bench

@@ -176,9 +176,11 @@ func (in *Ingress) readBody(r *http.Request, rt *Route) ([]byte, error) {
 	if limit == 0 {
 		limit = in.cfg.MaxBodyBytes
 	}
-	tooLarge := actors.Errorf(http.StatusRequestEntityTooLarge, "the request body is larger than %d bytes", limit)
+	tooLarge := func() error {
+		return actors.Errorf(http.StatusRequestEntityTooLarge, "the request body is larger than %d bytes", limit)
+	}
 	if r.ContentLength > limit {
-		return nil, tooLarge
+		return nil, tooLarge()
 	}
 	var body []byte
 	var err error
@@ -188,7 +190,7 @@ func (in *Ingress) readBody(r *http.Request, rt *Route) ([]byte, error) {
 	} else {
 		body, err = io.ReadAll(io.LimitReader(r.Body, limit+1))
 		if err == nil && int64(len(body)) > limit {
-			return nil, tooLarge
+			return nil, tooLarge()
 		}
 	}
 	switch {
@@ -217,7 +219,7 @@ func writeResponse(w http.ResponseWriter, id string, resp *actors.Response) int 
 	for k, v := range resp.HeaderIfAny() {
 		h[k] = v
 	}
-	h[RequestIDHeader] = []string{id}
+	h[requestIDKey] = []string{id}
 	if len(resp.Body) > 2048 { // below this net/http computes it itself
 		h["Content-Length"] = []string{strconv.Itoa(len(resp.Body))}
 	}
@@ -235,7 +237,7 @@ func writeResponse(w http.ResponseWriter, id string, resp *actors.Response) int 
 		for k, v := range resp.HeaderIfAny() {
 			h[k] = v
 		}
-		h[RequestIDHeader] = []string{id}
+		h[requestIDKey] = []string{id}
 	}
 	w.WriteHeader(status)
 	if len(resp.Body) > 0 {

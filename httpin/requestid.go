@@ -3,12 +3,17 @@ package httpin
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"net/http"
 	"strconv"
 	"sync/atomic"
 )
 
 // RequestIDHeader is the header that carries the request id, in and out.
 const RequestIDHeader = "X-Request-ID"
+
+// requestIDKey is RequestIDHeader in canonical form, for setting it in a
+// header map directly (Header.Get canonicalises; a map key does not).
+var requestIDKey = http.CanonicalHeaderKey(RequestIDHeader)
 
 // requestIDs makes request ids: a random per-process prefix and a counter,
 // unique within the process and across restarts, and cheap.

@@ -363,3 +363,30 @@ func TestConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// Brackets inside strings, escaped quotes included, are not nesting.
+func TestDepthIgnoresStrings(t *testing.T) {
+	st, err := validate.New(validate.Config{MaxDepth: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, body string
+		want       int
+	}{
+		{"brackets in strings", `{"a":"[[[[{{{{","b":["]]]]"]}`, http.StatusOK},
+		{"escaped quote then brackets", `{"a":"\"[[[[[","b":"\\"}`, http.StatusOK},
+		{"real nesting", `{"a":[[1]]}`, http.StatusBadRequest},
+		{"unterminated string", `{"a":"[[[`, http.StatusBadRequest},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest("POST", "/", nil)
+			r.Header.Set("Content-Type", "application/json")
+			out := stagetest.Run(t, st, r, stagetest.WithBody([]byte(tt.body)))
+			if out.Status != tt.want {
+				t.Errorf("body %s: status %d, want %d (%s)", tt.body, out.Status, tt.want, out.Body)
+			}
+		})
+	}
+}

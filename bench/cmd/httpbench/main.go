@@ -1,15 +1,19 @@
 // Command httpbench measures what troupe's pipeline costs over HTTP. It
-// serves the same five trivial middleware and JSON handler twice in one
-// process, as a plain net/http handler chain and as a troupe pipeline of
-// pure stages (package bench), each on its own loopback port, and loads
-// them in interleaved rounds with wrk, which runs as a separate process.
+// serves the same work twice in one process, as plain net/http middleware
+// and as a troupe pipeline (package bench), each on its own loopback port,
+// and loads them in interleaved rounds with wrk, which runs as a separate
+// process. The work is a scenario: "trivial" (the default), five trivial
+// middleware and a JSON handler behind GET /hello; or "api", the
+// catalogue's api stack (request id, access log, API-key auth, rate limit,
+// JSON Schema validation) in front of POST /items, against chi, zap,
+// httprate and jsonschema middleware.
 // For each round it records wrk's throughput and latency percentiles and
 // the server's CPU time per request: this process's user+sys time during
 // the round, divided by the requests wrk completed.
 //
 // Usage, from bench/:
 //
-//	go run ./cmd/httpbench [-conns 64,256] [-rounds 5] [-duration 5s] [-json FILE] [-cpuprofile FILE]
+//	go run ./cmd/httpbench [-scenario trivial|api] [-conns 64,256] [-rounds 5] [-duration 5s] [-json FILE] [-cpuprofile FILE]
 //
 // It needs wrk (Debian: apt-get install -y wrk), targets only 127.0.0.1,
 // and stops by itself: every wrk run is bounded, and so is the whole run.
@@ -23,7 +27,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -33,7 +36,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/troupe-go/troupe/bench"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 )
@@ -50,6 +52,7 @@ func main() {
 
 // config is the run's configuration, from the flags.
 type config struct {
+	scenario   string
 	conns      []int
 	rounds     int
 	duration   time.Duration
@@ -65,12 +68,13 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	c := &config{}
 	fs := flag.NewFlagSet("httpbench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.StringVar(&c.scenario, "scenario", scenarioTrivial, "what to load: "+scenarioTrivial+" (-stages trivial middleware, GET) or "+scenarioAPI+" (the api stack, POST /items)")
 	conns := fs.String("conns", "64,256", "comma-separated wrk connection counts, each measured in turn")
 	fs.IntVar(&c.rounds, "rounds", 5, "measured rounds per peer and connection count")
 	fs.DurationVar(&c.duration, "duration", 5*time.Second, "length of each round (whole seconds)")
 	fs.DurationVar(&c.warmup, "warmup", 2*time.Second, "unrecorded warm-up per peer and connection count (whole seconds; 0 for none)")
 	fs.IntVar(&c.threads, "threads", 2, "wrk threads (-t)")
-	fs.IntVar(&c.stages, "stages", 5, "middleware in each peer's pipeline")
+	fs.IntVar(&c.stages, "stages", 5, "middleware in each peer's pipeline (scenario trivial only)")
 	fs.StringVar(&c.wrk, "wrk", "/usr/bin/wrk", "path of the wrk binary")
 	fs.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of troupe's measured rounds (only) to `file`")
 	fs.StringVar(&c.jsonOut, "json", "", "write every measured round, raw, as JSON to `file`")
@@ -97,6 +101,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	if c.warmup < 0 || c.warmup%time.Second != 0 {
 		errs = append(errs, errors.New("-warmup must be whole seconds"))
 	}
+	if c.scenario != scenarioTrivial && c.scenario != scenarioAPI {
+		errs = append(errs, fmt.Errorf("-scenario %q: want %s or %s", c.scenario, scenarioTrivial, scenarioAPI))
+	}
 	if c.threads < 1 || c.stages < 0 {
 		errs = append(errs, errors.New("-threads must be at least 1 and -stages not negative"))
 	}
@@ -114,8 +121,11 @@ func (c *config) flags() string {
 	for i, n := range c.conns {
 		conns[i] = strconv.Itoa(n)
 	}
-	s := fmt.Sprintf("-conns %s -rounds %d -duration %s -warmup %s -threads %d -stages %d",
-		strings.Join(conns, ","), c.rounds, c.duration, c.warmup, c.threads, c.stages)
+	s := fmt.Sprintf("-scenario %s -conns %s -rounds %d -duration %s -warmup %s -threads %d",
+		c.scenario, strings.Join(conns, ","), c.rounds, c.duration, c.warmup, c.threads)
+	if c.scenario == scenarioTrivial {
+		s += fmt.Sprintf(" -stages %d", c.stages)
+	}
 	if c.cpuprofile != "" {
 		s += " -cpuprofile " + c.cpuprofile
 	}
@@ -157,26 +167,40 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	ctx, cancel := context.WithTimeout(ctx, c.budget())
 	defer cancel()
 
+	log, err := warnLogger()
+	if err != nil {
+		return err
+	}
+	sc, err := newScenario(c, log)
+	if err != nil {
+		return err
+	}
+	script, removeScript, err := writeScript(sc.script)
+	if err != nil {
+		return fmt.Errorf("wrk script: %w", err)
+	}
+	defer removeScript()
+
 	m := readMachine(c.wrk)
-	fmt.Fprintf(stdout, "httpbench: troupe vs plain net/http, %d trivial middleware + a small JSON handler\n", c.stages)
+	fmt.Fprintf(stdout, "httpbench: %s\n", sc.title)
 	fmt.Fprintf(stdout, "machine:   %s\n", m)
+	fmt.Fprintf(stdout, "date:      %s\n", time.Now().UTC().Format(time.RFC3339))
 	fmt.Fprintf(stdout, "command:   cd bench && go run ./cmd/httpbench %s\n", c.flags())
-	fmt.Fprintf(stdout, "load:      wrk -t%d -c N -d %ds --latency http://127.0.0.1:PORT%s, N in -conns; rounds interleaved plain, troupe, plain, troupe…, runtime.GC() before each\n",
-		c.threads, int(c.duration/time.Second), bench.Path)
-	fmt.Fprintln(stdout, "troupe:    the handler only computes, so it is a troupe.PureHandler: stages and handler fuse into one hop")
+	scriptArg := ""
+	if script != "" {
+		scriptArg = " -s SCRIPT.lua"
+	}
+	fmt.Fprintf(stdout, "load:      wrk -t%d -c N -d %ds --latency%s http://127.0.0.1:PORT%s, N in -conns; rounds interleaved plain, troupe, plain, troupe…, runtime.GC() before each\n",
+		c.threads, int(c.duration/time.Second), scriptArg, sc.path)
+	for _, n := range sc.notes {
+		fmt.Fprintln(stdout, n)
+	}
 	if c.cpuprofile != "" {
 		fmt.Fprintln(stdout, "NOTE:      -cpuprofile is on: troupe's rounds carry the profiler's overhead; do not quote this run's ratios")
 	}
 	fmt.Fprintln(stdout)
 
-	log, err := warnLogger()
-	if err != nil {
-		return err
-	}
-	peers := []*namedPeer{
-		{name: "plain", peer: bench.NewNetHTTP(c.stages)},
-		{name: "troupe", peer: bench.NewTroupe(c.stages, log)},
-	}
+	peers := sc.peers
 	for _, p := range peers {
 		if err := p.Start("127.0.0.1:0"); err != nil {
 			return fmt.Errorf("%s: %w", p.name, err)
@@ -188,8 +212,9 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 				fmt.Fprintf(os.Stderr, "httpbench: %s shutdown: %v\n", p.name, err)
 			}
 		}()
-		p.url = "http://" + p.Addr().String() + bench.Path
-		body, err := probe(ctx, p.url)
+		base := "http://" + p.Addr().String()
+		p.url = base + sc.path
+		body, err := sc.probe(ctx, base)
 		if err != nil {
 			return fmt.Errorf("%s at %s: %w", p.name, p.url, err)
 		}
@@ -200,20 +225,18 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	prof := &profiler{}
 	rep := &report{
 		Date: time.Now().UTC().Format(time.RFC3339), Machine: m,
-		Command: "cd bench && go run ./cmd/httpbench " + c.flags(),
-		Stages:  c.stages, Threads: c.threads, DurationS: c.duration.Seconds(), Rounds: c.rounds,
+		Command:  "cd bench && go run ./cmd/httpbench " + c.flags(),
+		Scenario: sc.name, Threads: c.threads, DurationS: c.duration.Seconds(), Rounds: c.rounds,
+		targets: sc.targets,
 	}
-	countStages := 0
-	for i := range c.stages {
-		if bench.Kinds[i%len(bench.Kinds)] == bench.Count {
-			countStages++
-		}
+	if sc.name == scenarioTrivial {
+		rep.Stages = c.stages
 	}
 	runErr := func() error {
 		for _, conns := range c.conns {
 			if c.warmup > 0 {
 				for _, p := range peers {
-					if _, err := runWrk(ctx, c.wrk, p.url, c.threads, conns, c.warmup); err != nil {
+					if _, err := runWrk(ctx, c.wrk, script, p.url, c.threads, conns, c.warmup); err != nil {
 						return fmt.Errorf("warm-up of %s: %w", p.name, err)
 					}
 				}
@@ -224,7 +247,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 					if c.cpuprofile != "" && p.name == "troupe" {
 						pr = prof
 					}
-					rd, err := measure(ctx, c, p, conns, countStages, pr)
+					rd, err := measure(ctx, c, script, p, conns, sc.hitsPerRequest, pr)
 					if err != nil {
 						return fmt.Errorf("%s, %d connections, round %d: %w", p.name, conns, r, err)
 					}
@@ -263,8 +286,10 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	return errors.Join(errs...)
 }
 
-// measure runs one recorded round against p and returns it.
-func measure(ctx context.Context, c *config, p *namedPeer, conns, countStages int, prof *profiler) (*round, error) {
+// measure runs one recorded round against p, with wrk's Lua script if
+// script is not "", and returns it. hitsPerRequest is how many times p's
+// Hits counter moves per request served.
+func measure(ctx context.Context, c *config, script string, p *namedPeer, conns, hitsPerRequest int, prof *profiler) (*round, error) {
 	runtime.GC() // the previous round's garbage is not this round's cost
 	hits0 := p.Hits()
 	if prof != nil {
@@ -276,7 +301,7 @@ func measure(ctx context.Context, c *config, p *namedPeer, conns, countStages in
 	if err != nil {
 		return nil, err
 	}
-	res, wrkErr := runWrk(ctx, c.wrk, p.url, c.threads, conns, c.duration)
+	res, wrkErr := runWrk(ctx, c.wrk, script, p.url, c.threads, conns, c.duration)
 	cpu1, err := processCPU()
 	if prof != nil {
 		prof.stop()
@@ -296,8 +321,8 @@ func measure(ctx context.Context, c *config, p *namedPeer, conns, countStages in
 		Non2xx: res.Non2xx, SocketErrors: res.SockErrs,
 	}
 	rd.CPUPerReqUs = us(cpu1-cpu0) / float64(res.Requests)
-	if countStages > 0 {
-		rd.Served = (p.Hits() - hits0) / int64(countStages)
+	if hitsPerRequest > 0 {
+		rd.Served = (p.Hits() - hits0) / int64(hitsPerRequest)
 	}
 	return rd, nil
 }
@@ -310,30 +335,6 @@ func processCPU() (time.Duration, error) {
 		return 0, fmt.Errorf("getrusage: %w", err)
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), nil
-}
-
-// probe GETs url once and returns its status and body, failing unless the
-// answer is a 200 with the X-Bench header the first middleware sets.
-func probe(ctx context.Context, url string) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return "", err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return "", err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("status %d: %s", resp.StatusCode, body)
-	}
-	return fmt.Sprintf("%d %s %s (X-Bench: %q)", resp.StatusCode, resp.Header.Get("Content-Type"), body, resp.Header.Get("X-Bench")), nil
 }
 
 // warnLogger returns troupe's logger for the run: JSON to stderr, Warn and

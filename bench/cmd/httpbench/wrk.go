@@ -27,12 +27,13 @@ type wrkResult struct {
 // killed: its own start-up, connection set-up and report.
 const wrkGrace = 30 * time.Second
 
-// runWrk loads url for d with conns connections on threads threads and
-// returns wrk's parsed report. d must be whole seconds.
-func runWrk(ctx context.Context, wrk, url string, threads, conns int, d time.Duration) (*wrkResult, error) {
+// runWrk loads url for d with conns connections on threads threads, with
+// the Lua script at path script unless it is "", and returns wrk's parsed
+// report. d must be whole seconds.
+func runWrk(ctx context.Context, wrk, script, url string, threads, conns int, d time.Duration) (*wrkResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, d+wrkGrace)
 	defer cancel()
-	args := wrkArgs(url, threads, conns, d)
+	args := wrkArgs(script, url, threads, conns, d)
 	out, err := exec.CommandContext(ctx, wrk, args...).CombinedOutput()
 	if err != nil {
 		return nil, fmt.Errorf("wrk %s: %w\n%s", strings.Join(args, " "), err, out)
@@ -40,11 +41,15 @@ func runWrk(ctx context.Context, wrk, url string, threads, conns int, d time.Dur
 	return parseWrk(string(out))
 }
 
-func wrkArgs(url string, threads, conns int, d time.Duration) []string {
-	return []string{
+func wrkArgs(script, url string, threads, conns int, d time.Duration) []string {
+	args := []string{
 		"-t" + strconv.Itoa(threads), "-c", strconv.Itoa(conns),
-		"-d", strconv.Itoa(int(d/time.Second)) + "s", "--latency", url,
+		"-d", strconv.Itoa(int(d/time.Second)) + "s", "--latency",
 	}
+	if script != "" {
+		args = append(args, "-s", script)
+	}
+	return append(args, url)
 }
 
 // parseWrk reads wrk 4's report, as printed with --latency.

@@ -1,9 +1,17 @@
 package main
 
 import (
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
+	"os/exec"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/troupe-go/troupe/bench"
 )
 
 func TestParseWrk(t *testing.T) {
@@ -67,5 +75,65 @@ func TestMedian(t *testing.T) {
 				t.Errorf("median(%v) = %v, want %v", tt.give, got, tt.want)
 			}
 		})
+	}
+}
+
+func TestLuaString(t *testing.T) {
+	tests := []struct{ give, want string }{
+		{give: `{"a":"b"}`, want: `"{\"a\":\"b\"}"`},
+		{give: `back\slash`, want: `"back\\slash"`},
+		{give: "line\nbreak\x7f", want: `"line\010break\127"`},
+		{give: "", want: `""`},
+	}
+	for _, tt := range tests {
+		if got := luaString(tt.give); got != tt.want {
+			t.Errorf("luaString(%q) = %s, want %s", tt.give, got, tt.want)
+		}
+	}
+}
+
+func TestWrkArgs(t *testing.T) {
+	got := strings.Join(wrkArgs("/tmp/s.lua", "http://127.0.0.1:1/items", 2, 64, 5*time.Second), " ")
+	if want := "-t2 -c 64 -d 5s --latency -s /tmp/s.lua http://127.0.0.1:1/items"; got != want {
+		t.Errorf("wrkArgs with a script = %q, want %q", got, want)
+	}
+	got = strings.Join(wrkArgs("", "http://127.0.0.1:1/hello", 2, 64, 5*time.Second), " ")
+	if want := "-t2 -c 64 -d 5s --latency http://127.0.0.1:1/hello"; got != want {
+		t.Errorf("wrkArgs without a script = %q, want %q", got, want)
+	}
+}
+
+// TestAPIScriptWithWrk runs wrk with the api scenario's script for a
+// second against a server that checks every request is the scenario's
+// POST, with its body and headers. It needs wrk at /usr/bin/wrk.
+func TestAPIScriptWithWrk(t *testing.T) {
+	const wrk = "/usr/bin/wrk"
+	if _, err := exec.LookPath(wrk); err != nil {
+		t.Skip("wrk not installed")
+	}
+	var good, bad atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if r.Method == http.MethodPost && r.URL.Path == bench.APIPath && string(body) == bench.APIBody &&
+			r.Header.Get("Content-Type") == "application/json" && r.Header.Get(bench.APIKeyHeader) == bench.APIKeyValue {
+			good.Add(1)
+			w.WriteHeader(http.StatusCreated)
+			return
+		}
+		bad.Add(1)
+		w.WriteHeader(http.StatusBadRequest)
+	}))
+	defer srv.Close()
+	script, remove, err := writeScript(apiScript())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer remove()
+	res, err := runWrk(t.Context(), wrk, script, srv.URL+bench.APIPath, 1, 1, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if good.Load() == 0 || bad.Load() != 0 || res.Non2xx != 0 {
+		t.Errorf("wrk with the api script: %d good requests, %d bad, %d non-2xx; want only good ones", good.Load(), bad.Load(), res.Non2xx)
 	}
 }

@@ -1,0 +1,209 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/troupe-go/troupe/bench"
+	"go.uber.org/zap"
+)
+
+// The scenarios -scenario selects.
+const (
+	scenarioTrivial = "trivial" // the default: -stages trivial middleware, GET /hello
+	scenarioAPI     = "api"     // the catalogue's api stack, POST /items
+)
+
+// scenario is what one run loads: two peers serving the same work, the
+// request wrk sends, and how to check the peers before measuring.
+type scenario struct {
+	name string
+	// title and notes head the output.
+	title string
+	notes []string
+	path  string
+	// script is wrk's Lua script for the request ("" for a plain GET).
+	script string
+	peers  []*namedPeer
+	// probe checks one peer at base (http://host:port) and says what it
+	// answered.
+	probe func(ctx context.Context, base string) (string, error)
+	// hitsPerRequest is how many times a peer's Hits counter moves per
+	// request served (0: it does not count requests).
+	hitsPerRequest int
+	// targets: whether the issue's targets (throughput ≥ 0.80, p99 ≤ 1.5×)
+	// apply and are judged.
+	targets bool
+}
+
+// newScenario returns the scenario c names, its peers made but not started.
+func newScenario(c *config, log *zap.Logger) (*scenario, error) {
+	switch c.scenario {
+	case scenarioTrivial:
+		s := &scenario{
+			name:  scenarioTrivial,
+			title: fmt.Sprintf("troupe vs plain net/http, %d trivial middleware + a small JSON handler", c.stages),
+			notes: []string{"troupe:    the handler only computes, so it is a troupe.PureHandler: stages and handler fuse into one hop"},
+			path:  bench.Path,
+			peers: []*namedPeer{
+				{name: "plain", peer: bench.NewNetHTTP(c.stages)},
+				{name: "troupe", peer: bench.NewTroupe(c.stages, log)},
+			},
+			probe:   probeTrivial,
+			targets: true,
+		}
+		for i := range c.stages {
+			if bench.Kinds[i%len(bench.Kinds)] == bench.Count {
+				s.hitsPerRequest++
+			}
+		}
+		return s, nil
+	case scenarioAPI:
+		accessLog := bench.NewAccessLogger(io.Discard)
+		tr, err := bench.NewAPITroupe(log, accessLog)
+		if err != nil {
+			return nil, fmt.Errorf("troupe peer: %w", err)
+		}
+		plain, err := bench.NewAPINetHTTP(accessLog)
+		if err != nil {
+			return nil, fmt.Errorf("plain peer: %w", err)
+		}
+		return &scenario{
+			name:  scenarioAPI,
+			title: "troupe vs plain net/http, the api stack (request id, access log, API-key auth, rate limit, JSON Schema validation) + a 201 handler",
+			notes: []string{
+				"request:   POST " + bench.APIPath + ", Content-Type: application/json, " + bench.APIKeyHeader + ": (the one key), body " + bench.APIBody,
+				"troupe:    ingress request id; access_log (global) · api_key (auth) · rate_limit (stateful, by subject, 1e9/s burst 1e9) · validate (item-schema) · PureHandler",
+				"plain:     chi + middleware.RequestID · zap access log on middleware.WrapResponseWriter · API-key check (SHA-256, constant time) · httprate by key (1e9/s) · jsonschema/v6 · handler",
+				"both:      access log = zap JSON to io.Discard, same fields; the schema is cmd/server/default.yaml's item-schema",
+			},
+			path:   bench.APIPath,
+			script: apiScript(),
+			peers: []*namedPeer{
+				{name: "plain", peer: plain},
+				{name: "troupe", peer: tr},
+			},
+			probe:          probeAPI,
+			hitsPerRequest: 1,
+		}, nil
+	}
+	return nil, fmt.Errorf("-scenario %q: want %s or %s", c.scenario, scenarioTrivial, scenarioAPI)
+}
+
+// apiScript is wrk's Lua script for the api scenario's request.
+func apiScript() string {
+	return "wrk.method = " + luaString(http.MethodPost) + "\n" +
+		"wrk.body = " + luaString(bench.APIBody) + "\n" +
+		`wrk.headers["Content-Type"] = ` + luaString("application/json") + "\n" +
+		`wrk.headers[` + luaString(bench.APIKeyHeader) + `] = ` + luaString(bench.APIKeyValue) + "\n"
+}
+
+// luaString returns s as a double-quoted Lua string literal.
+func luaString(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"' || c == '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c < 0x20 || c == 0x7f:
+			fmt.Fprintf(&b, "\\%03d", c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// writeScript writes script to a temporary file and returns its path and a
+// function that removes it; for "" it returns "" and a no-op.
+func writeScript(script string) (string, func(), error) {
+	if script == "" {
+		return "", func() {}, nil
+	}
+	f, err := os.CreateTemp("", "httpbench-*.lua")
+	if err != nil {
+		return "", nil, err
+	}
+	remove := func() { _ = os.Remove(f.Name()) }
+	if _, err := f.WriteString(script); err != nil {
+		f.Close()
+		remove()
+		return "", nil, err
+	}
+	if err := f.Close(); err != nil {
+		remove()
+		return "", nil, err
+	}
+	return f.Name(), remove, nil
+}
+
+// probeTrivial GETs the trivial scenario's path once and returns its
+// status and body, failing unless the answer is a 200 with the X-Bench
+// header the first middleware sets.
+func probeTrivial(ctx context.Context, base string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+bench.Path, nil)
+	if err != nil {
+		return "", err
+	}
+	status, h, body, err := do(req)
+	if err != nil {
+		return "", err
+	}
+	if status != http.StatusOK {
+		return "", fmt.Errorf("status %d: %s", status, body)
+	}
+	return fmt.Sprintf("%d %s %s (X-Bench: %q)", status, h.Get("Content-Type"), body, h.Get("X-Bench")), nil
+}
+
+// probeAPI sends every bench.APICases request to base and checks each
+// answer (status, body shape, headers); it returns the 201 the load
+// generator's request gets, and the statuses of the others.
+func probeAPI(ctx context.Context, base string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	var created string
+	var others []string
+	for _, c := range bench.APICases {
+		req, err := c.Request(base)
+		if err != nil {
+			return "", err
+		}
+		status, h, body, err := do(req.WithContext(ctx))
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", c.Name, err)
+		}
+		if err := c.Check(status, h, body); err != nil {
+			return "", err
+		}
+		if status == http.StatusCreated {
+			created = fmt.Sprintf("%d %s %s (Location: %s)", status, h.Get("Content-Type"), body, h.Get("Location"))
+		} else {
+			others = append(others, fmt.Sprintf("%s %d", c.Name, status))
+		}
+	}
+	return created + "; checked: " + strings.Join(others, ", "), nil
+}
+
+// do sends req and returns the answer, read in full.
+func do(req *http.Request) (int, http.Header, []byte, error) {
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	return resp.StatusCode, resp.Header, body, nil
+}
