@@ -16,7 +16,9 @@ import (
 	"github.com/troupe-go/troupe"
 	"github.com/troupe-go/troupe/config"
 	"github.com/troupe-go/troupe/internal/demo"
+	"github.com/troupe-go/troupe/internal/flakyupstream"
 	"github.com/troupe-go/troupe/stages"
+	"github.com/troupe-go/troupe/upstream"
 	"go.uber.org/zap"
 )
 
@@ -103,7 +105,9 @@ func (rc runConfig) run(ctx context.Context, args []string, stdout, stderr io.Wr
 
 	reg := &config.Registry{}
 	stages.Register(reg)
+	upstream.Register(reg)
 	demo.Register(reg)
+	flakyupstream.Register(reg)
 	switch {
 	case *printDefault:
 		_, err := stdout.Write(defaultConfig)

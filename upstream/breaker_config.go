@@ -1,0 +1,139 @@
+package upstream
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/sony/gobreaker/v2"
+)
+
+// BreakerConfig configures an upstream's circuit breaker, a gobreaker v2
+// TwoStepCircuitBreaker owned by the upstream's actor. Its names follow
+// gobreaker's Settings where they map onto them, and resilience4j's for
+// what gobreaker leaves to the caller (the failure ratio with a minimum of
+// calls, slow calls).
+//
+// Closed, it counts outcomes over a rolling window and trips to open when
+// ConsecutiveFailures failures in a row are seen, or when FailureRatio of
+// at least MinimumCalls calls failed. Open, it refuses every call at once
+// (503 with Retry-After: the time left open) for OpenTimeout, then turns
+// half-open: HalfOpenRequests calls go through as probes, the rest are
+// refused; that many successes in a row close it, one failure opens it
+// again. A call its client cancelled counts neither way, and frees its
+// probe slot.
+type BreakerConfig struct {
+	// Disabled turns the breaker off: every call goes through, nothing is
+	// counted.
+	Disabled bool `yaml:"disabled"`
+	// ConsecutiveFailures trips the breaker on the Nth failure in a row.
+	// Defaults to 5 (Envoy's consecutive_5xx; gobreaker's own default
+	// trips on the 6th).
+	ConsecutiveFailures uint32 `yaml:"consecutive_failures"`
+	// FailureRatio, when positive, also trips the breaker once at least
+	// MinimumCalls calls in the window completed and this fraction of them
+	// (0 to 1) failed. Zero (the default): off.
+	FailureRatio float64 `yaml:"failure_ratio"`
+	// MinimumCalls is how many completed calls the window needs before
+	// FailureRatio applies. Defaults to 20.
+	MinimumCalls uint32 `yaml:"minimum_calls"`
+	// Window is how far back the closed breaker counts outcomes. Defaults
+	// to 10s.
+	Window time.Duration `yaml:"window"`
+	// Buckets splits Window into that many buckets that roll one at a
+	// time (gobreaker's BucketPeriod = Window / Buckets); 1 is a fixed
+	// window that is cleared at once. Defaults to 10.
+	Buckets int `yaml:"buckets"`
+	// OpenTimeout is how long the breaker stays open before it lets
+	// probes through. Defaults to 30s.
+	OpenTimeout time.Duration `yaml:"open_timeout"`
+	// HalfOpenRequests is how many probes the half-open breaker lets
+	// through at once, and how many successes in a row close it
+	// (gobreaker's MaxRequests). Defaults to 1.
+	HalfOpenRequests uint32 `yaml:"half_open_requests"`
+	// SlowCallDuration, when positive, makes a call that took longer a
+	// failure even if it succeeded (its response is still answered). Zero
+	// (the default): off.
+	SlowCallDuration time.Duration `yaml:"slow_call_duration"`
+	// FailureStatuses are the response statuses that count as failures:
+	// codes ("503") or classes ("5xx"). Defaults to ["5xx"]: a 4xx is the
+	// client's problem, not the upstream's.
+	FailureStatuses []string `yaml:"failure_statuses"`
+	// IgnoreConnectionErrors makes connection errors (refused, reset,
+	// broken responses) neutral rather than failures.
+	IgnoreConnectionErrors bool `yaml:"ignore_connection_errors"`
+	// IgnoreTimeouts makes timeouts (the attempt's or the request's
+	// deadline) neutral rather than failures.
+	IgnoreTimeouts bool `yaml:"ignore_timeouts"`
+}
+
+func (b BreakerConfig) withDefaults() BreakerConfig {
+	b.ConsecutiveFailures = orDefault(b.ConsecutiveFailures, 5)
+	b.MinimumCalls = orDefault(b.MinimumCalls, 20)
+	b.Window = orDefault(b.Window, 10*time.Second)
+	b.Buckets = orDefault(b.Buckets, 10)
+	b.OpenTimeout = orDefault(b.OpenTimeout, 30*time.Second)
+	b.HalfOpenRequests = orDefault(b.HalfOpenRequests, 1)
+	if b.FailureStatuses == nil {
+		b.FailureStatuses = []string{"5xx"}
+	}
+	return b
+}
+
+func (b BreakerConfig) validate() error {
+	var errs []error
+	if b.FailureRatio < 0 || b.FailureRatio > 1 {
+		errs = append(errs, fmt.Errorf("breaker: failure_ratio must be from 0 to 1, got %v", b.FailureRatio))
+	}
+	if b.Window < 0 || b.OpenTimeout < 0 || b.SlowCallDuration < 0 {
+		errs = append(errs, errors.New("breaker: durations must not be negative"))
+	}
+	if b.Buckets < 0 || time.Duration(b.Buckets) > b.Window {
+		errs = append(errs, fmt.Errorf("breaker: buckets must be from 1 to the window in nanoseconds, got %d", b.Buckets))
+	}
+	if _, err := parseStatuses(b.FailureStatuses); err != nil {
+		errs = append(errs, fmt.Errorf("breaker: failure_statuses: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+// settings returns the gobreaker settings of b; the caller adds the
+// callbacks that report to its owner.
+func (b BreakerConfig) settings(name string) gobreaker.Settings {
+	st := gobreaker.Settings{
+		Name:        name,
+		MaxRequests: b.HalfOpenRequests,
+		Interval:    b.Window,
+		Timeout:     b.OpenTimeout,
+		ReadyToTrip: b.readyToTrip,
+		IsSuccessful: func(err error) bool {
+			return err == nil
+		},
+		IsExcluded: func(err error) bool {
+			return err == errNeutral //nolint:errorlint // our own sentinel, never wrapped
+		},
+	}
+	if b.Buckets > 1 {
+		st.BucketPeriod = b.Window / time.Duration(b.Buckets)
+	}
+	return st
+}
+
+// readyToTrip is gobreaker's ReadyToTrip: called with the window's counts
+// after each failure of the closed breaker.
+func (b BreakerConfig) readyToTrip(c gobreaker.Counts) bool {
+	if c.ConsecutiveFailures >= b.ConsecutiveFailures {
+		return true
+	}
+	if b.FailureRatio <= 0 {
+		return false
+	}
+	n := c.TotalSuccesses + c.TotalFailures
+	return n >= b.MinimumCalls && float64(c.TotalFailures) >= b.FailureRatio*float64(n)
+}
+
+// Outcomes as the breaker's done callback takes them: nil is a success.
+var (
+	errFailure = errors.New("upstream: failed call")
+	errNeutral = errors.New("upstream: neutral call")
+)

@@ -1,0 +1,78 @@
+package upstream
+
+import (
+	"net/http"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/troupe-go/troupe"
+)
+
+// hang waits for the call to be cancelled (or a minute).
+func hang(w http.ResponseWriter, r *http.Request) {
+	select {
+	case <-r.Context().Done():
+	case <-time.After(time.Minute):
+		w.WriteHeader(http.StatusOK)
+	}
+}
+
+// Through the handler alone: a hanging upstream ends the call with 504 at
+// the request's deadline.
+func TestSlowHandlerDeadline(t *testing.T) {
+	srv := newUpstreamServer(t, hang)
+	p := proxy(t, Config{Targets: []string{srv.URL}}, ProxyConfig{})
+	const deadline = 100 * time.Millisecond
+	a := get(t, p, "/slow", deadline)
+	if a.status != http.StatusGatewayTimeout || a.took < deadline-time.Millisecond || a.took > deadline+50*time.Millisecond {
+		t.Errorf("hanging upstream: %d after %v, want 504 at %v ± 50ms", a.status, a.took, deadline)
+	}
+}
+
+// Through a running app: 1,000 requests to a hanging upstream each get 504
+// at the route's deadline (± 50 ms), and leave no goroutine behind.
+func TestSlowUpstreamDeadline(t *testing.T) {
+	srv := newUpstreamServer(t, hang)
+	const timeout = 200 * time.Millisecond
+	a := startApp(t, func(a *troupe.App) {
+		o := Options{Config: Config{Targets: []string{srv.URL}, Breaker: BreakerConfig{Disabled: true},
+			Bulkhead: BulkheadConfig{MaxConcurrent: 200}}}
+		a.Handle("GET", "/slow", route(t, a, "slow", o).Spec("GET /slow")).Timeout(timeout)
+	})
+	a.do("GET", "/slow", "") // warm up: connections, pools, actors
+	a.transport.CloseIdleConnections()
+	time.Sleep(100 * time.Millisecond) // let the warm-up's connections close
+	before := runtime.NumGoroutine()
+
+	const n, clients = 1000, 50
+	var mu sync.Mutex
+	var worst time.Duration
+	var wg sync.WaitGroup
+	for c := range clients {
+		wg.Go(func() {
+			for range n / clients {
+				r := a.do("GET", "/slow", "")
+				if r.status != http.StatusGatewayTimeout {
+					t.Errorf("client %d: %d %v, want 504", c, r.status, r.err)
+					return
+				}
+				mu.Lock()
+				worst = max(worst, r.took)
+				mu.Unlock()
+				if r.took < timeout {
+					t.Errorf("504 after %v, before the deadline %v", r.took, timeout)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	t.Logf("slowest 504 of %d: %v (deadline %v, race detector %v)", n, worst, timeout, raceEnabled)
+	if !raceEnabled && worst > timeout+50*time.Millisecond {
+		t.Errorf("slowest 504 after %v, want within 50ms of the deadline %v", worst, timeout)
+	}
+	a.transport.CloseIdleConnections()
+	waitFor(t, "the goroutines to come back down", func() bool { return runtime.NumGoroutine() <= before+2 })
+	t.Logf("goroutines: %d before the %d requests, %d after", before, n, runtime.NumGoroutine())
+}
