@@ -1,0 +1,124 @@
+package batching
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"go.uber.org/zap"
+)
+
+// The actor's messages, besides *entry (an item submitted) and *batch (a
+// batch whose BatchFunc returned).
+type (
+	// cancelMsg: the item's caller has gone; take it out if still queued.
+	cancelMsg[In, Out any] struct{ e *entry[In, Out] }
+	// tickMsg: the delay timer of generation gen fired.
+	tickMsg struct{ gen uint64 }
+	// stopMsg: stop taking items and drain (Stop).
+	stopMsg struct{}
+	// abortMsg: Stop ran out of time; answer what waits, end the batches.
+	abortMsg struct{}
+	// exitMsg: every item is answered and no sender is left: stop the actor.
+	exitMsg struct{}
+)
+
+// receiver is the Batcher seen as a Proto.Actor actor. The producer
+// returns the batcher itself, so the state lives as long as the batcher
+// does, whatever Proto.Actor does with the actor.
+type receiver[In, Out any] Batcher[In, Out]
+
+// Receive implements actor.Actor. It handles one message, then lets the
+// core send what is ready and arms the delay timer. Nothing here blocks:
+// batches run on goroutines of their own and answers go through channels
+// of size one.
+func (r *receiver[In, Out]) Receive(c actor.Context) {
+	b := (*Batcher[In, Out])(r)
+	defer func() {
+		// A bug here must not take the queue down with it: log it and
+		// carry on with the next message.
+		if v := recover(); v != nil {
+			b.log.Error("batcher actor panicked", zap.String("panic", fmt.Sprint(v)), zap.Stack("stack"))
+		}
+	}()
+	switch m := c.Message().(type) {
+	case *entry[In, Out]:
+		if why, err := b.core.submit(b.cfg.Clock.Now(), m); err != nil {
+			m.state = entryAnswered
+			m.reply <- Result[Out]{Err: err}
+			b.m.rejections[why].Inc()
+			return
+		}
+	case cancelMsg[In, Out]:
+		b.core.cancel(m.e)
+	case *batch[In, Out]:
+		delete(b.running, m)
+		b.m.duration.Observe(m.took.Seconds())
+		if m.failed {
+			b.m.failures[m.failure].Inc()
+		}
+		b.core.done(m, m.results)
+	case tickMsg:
+		if m.gen == b.timer.gen {
+			b.timer.t = nil
+		}
+	case stopMsg:
+		b.core.stop()
+	case abortMsg:
+		b.core.abort(b.rej.stopped)
+		for bt := range b.running {
+			bt.cancel()
+		}
+	case exitMsg:
+		c.Stop(c.Self())
+		return
+	default:
+		return // lifecycle messages
+	}
+	b.settle()
+}
+
+// settle sends what is ready, arms the timer for the next delay, updates
+// the gauges, and signals Stop once everything is answered.
+func (b *Batcher[In, Out]) settle() {
+	now := b.cfg.Clock.Now()
+	b.arm(now, b.core.poll(now))
+	b.m.queued.Set(float64(b.core.queuedItems()))
+	b.m.inFlight.Set(float64(b.core.inFlightBatches()))
+	if !b.finished && b.core.finished() {
+		b.finished = true
+		if b.timer.t != nil {
+			b.timer.t.Stop()
+			b.timer.t = nil
+		}
+		close(b.done)
+	}
+}
+
+// arm makes sure a tick comes no later than next (zero: none needed). A
+// pending timer that fires no later is kept; an early tick is harmless,
+// the core just says when to come back.
+func (b *Batcher[In, Out]) arm(now, next time.Time) {
+	if next.IsZero() || b.timer.t != nil && !b.timer.at.After(next) {
+		return
+	}
+	if b.timer.t != nil {
+		b.timer.t.Stop()
+	}
+	b.timer.gen++
+	gen := b.timer.gen
+	b.timer.at = next
+	b.timer.t = b.cfg.Clock.AfterFunc(next.Sub(now), func() { b.send(tickMsg{gen: gen}) })
+}
+
+// actorSink is the Batcher as the core's sink: it runs on the actor.
+type actorSink[In, Out any] Batcher[In, Out]
+
+func (s *actorSink[In, Out]) start(bt *batch[In, Out]) { (*Batcher[In, Out])(s).start(bt) }
+
+func (s *actorSink[In, Out]) answer(e *entry[In, Out], r Result[Out]) { e.reply <- r }
+
+func (s *actorSink[In, Out]) drop(e *entry[In, Out], why dropReason, err error) {
+	s.m.drops[why].Inc()
+	e.reply <- Result[Out]{Err: err}
+}

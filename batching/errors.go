@@ -1,0 +1,71 @@
+package batching
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/troupe-go/troupe/actors"
+)
+
+// Errors a Submit may fail with. Submit wraps the first five in an
+// *actors.Error that carries their HTTP status (and Retry-After), so that
+// a handler returning them answers correctly; match them with errors.Is.
+var (
+	// ErrQueueFull: Config.MaxQueue items are waiting already. The
+	// status is Config.RejectStatus (503 by default), with Retry-After.
+	ErrQueueFull = errors.New("batching: queue full")
+	// ErrKeyQueueFull: Config.MaxQueuePerKey items of the same key are
+	// waiting already. The status is Config.KeyRejectStatus (429 by
+	// default), with Retry-After.
+	ErrKeyQueueFull = errors.New("batching: queue of this key full")
+	// ErrStopped: the batcher is stopping or has stopped (503 with
+	// Retry-After).
+	ErrStopped = errors.New("batching: batcher stopped")
+	// ErrNotStarted: the batcher has not been started (503).
+	ErrNotStarted = errors.New("batching: batcher not started")
+	// ErrTooLate: the item's deadline would pass before its batch could
+	// finish (Config.EstimatedDuration), so it was not sent (504).
+	ErrTooLate = errors.New("batching: not enough time left for a batch")
+	// ErrResultCount: the BatchFunc returned a number of results other
+	// than the number of items; every item of the batch fails with it
+	// (500).
+	ErrResultCount = errors.New("batching: batch function returned the wrong number of results")
+)
+
+// PanicError is the cause of the error every item of a batch gets when
+// its BatchFunc panics (500).
+type PanicError struct {
+	// Value is what the BatchFunc panicked with.
+	Value any
+	// Stack is the stack of the batch's goroutine at the panic.
+	Stack []byte
+}
+
+// Error implements the error interface.
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("batching: batch function panicked: %v", e.Value)
+}
+
+// rejections are a batcher's errors that carry no per-item data, built
+// once from its Config and shared by every caller (they are never
+// changed).
+type rejections struct {
+	queueFull, keyQueueFull, stopped, notStarted, tooLate error
+}
+
+func newRejections(c Config) rejections {
+	return rejections{
+		queueFull:    &actors.Error{Status: c.RejectStatus, Detail: "too many requests are waiting for a batch; try again later", RetryAfter: c.RetryAfter, Err: ErrQueueFull},
+		keyQueueFull: &actors.Error{Status: c.KeyRejectStatus, Detail: "too many requests of this kind are waiting for a batch; try again later", RetryAfter: c.RetryAfter, Err: ErrKeyQueueFull},
+		stopped:      &actors.Error{Status: http.StatusServiceUnavailable, Detail: "the service is shutting down", RetryAfter: c.RetryAfter, Err: ErrStopped},
+		notStarted:   &actors.Error{Status: http.StatusServiceUnavailable, Detail: "the service is not running", RetryAfter: c.RetryAfter, Err: ErrNotStarted},
+		tooLate:      &actors.Error{Status: http.StatusGatewayTimeout, Detail: "not enough time was left to run the request", Err: ErrTooLate},
+	}
+}
+
+// failure is the error of every item of a batch that panicked or
+// miscounted its results: cause stays out of the client's sight.
+func failure(cause error) error {
+	return &actors.Error{Status: http.StatusInternalServerError, Detail: "the batch this request was part of failed", Err: cause}
+}
