@@ -45,7 +45,7 @@ func (r *receiver[In, Out]) Receive(c actor.Context) {
 	case *entry[In, Out]:
 		if why, err := b.core.submit(b.cfg.Clock.Now(), m); err != nil {
 			m.state = entryAnswered
-			m.reply <- Result[Out]{Err: err}
+			b.deliver(m, Result[Out]{Err: err})
 			b.m.rejections[why].Inc()
 			return
 		}
@@ -116,9 +116,22 @@ type actorSink[In, Out any] Batcher[In, Out]
 
 func (s *actorSink[In, Out]) start(bt *batch[In, Out]) { (*Batcher[In, Out])(s).start(bt) }
 
-func (s *actorSink[In, Out]) answer(e *entry[In, Out], r Result[Out]) { e.reply <- r }
+func (s *actorSink[In, Out]) answer(e *entry[In, Out], r Result[Out]) {
+	(*Batcher[In, Out])(s).deliver(e, r)
+}
 
 func (s *actorSink[In, Out]) drop(e *entry[In, Out], why dropReason, err error) {
 	s.m.drops[why].Inc()
-	e.reply <- Result[Out]{Err: err}
+	(*Batcher[In, Out])(s).deliver(e, Result[Out]{Err: err})
+}
+
+// deliver hands r to e's caller. The reply channel has room for the one
+// answer an item gets; a second would be a bug, logged rather than left
+// to block the actor.
+func (b *Batcher[In, Out]) deliver(e *entry[In, Out], r Result[Out]) {
+	select {
+	case e.reply <- r:
+	default:
+		b.log.Error("batching: an item was answered twice; the second answer is dropped", zap.Error(r.Err))
+	}
 }

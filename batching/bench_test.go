@@ -127,3 +127,34 @@ func runSubmitters(b *testing.B, m *demobackend.Model, n int, submit func(contex
 		b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
 	}
 }
+
+// BenchmarkSubmitOverhead measures the batcher's own cost per item: a
+// batch function that does nothing, many goroutines submitting. ns/op is
+// CPU time per item on the machine, spread over its cores.
+//
+//	go test -run=^$ -bench=SubmitOverhead ./batching
+func BenchmarkSubmitOverhead(b *testing.B) {
+	sys := actors.NewSystem(zap.NewNop())
+	defer sys.Shutdown()
+	noop := func(_ context.Context, items []batching.Item[int]) ([]batching.Result[int], error) {
+		return make([]batching.Result[int], len(items)), nil
+	}
+	bt, err := batching.New(batching.Config{MaxBatchSize: 64, MaxInFlight: 4, MaxQueue: 1 << 16}, noop)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := bt.Start(sys); err != nil {
+		b.Fatal(err)
+	}
+	defer bt.Stop(context.Background())
+	b.ReportAllocs()
+	b.SetParallelism(32)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := bt.Submit(context.Background(), 1); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}

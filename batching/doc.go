@@ -31,9 +31,11 @@
 // The fair share makes batch sizes follow the load with no timer: one
 // item at light load, so that it goes at once; about 16 with 64 callers
 // on 4 slots. On the demo model (1ms + 10µs per item, 4 calls at once;
-// BenchmarkSubmit, 2-core AMD EPYC), 4 closed-loop callers wait a median
-// 1.16ms (one call takes 1.13ms), and 64 callers get 10× the items per
-// second of calling the model one item at a time.
+// BenchmarkSubmit with MaxBatchSize 64, 2-core AMD EPYC, Go 1.26), 4
+// closed-loop callers wait a median 1.17–1.21ms (one call alone: 1.13ms),
+// 64 callers get 10× the items per second of calling the model one item
+// at a time, and 256 callers 25×. The batcher itself costs about 2µs of
+// CPU per item (BenchmarkSubmitOverhead).
 //
 // # Fairness
 //

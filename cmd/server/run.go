@@ -14,8 +14,10 @@ import (
 	"syscall"
 
 	"github.com/troupe-go/troupe"
+	"github.com/troupe-go/troupe/batching/batchproxy"
 	"github.com/troupe-go/troupe/config"
 	"github.com/troupe-go/troupe/internal/demo"
+	"github.com/troupe-go/troupe/internal/demobackend"
 	"github.com/troupe-go/troupe/internal/flakyupstream"
 	"github.com/troupe-go/troupe/stages"
 	"github.com/troupe-go/troupe/upstream"
@@ -106,7 +108,9 @@ func (rc runConfig) run(ctx context.Context, args []string, stdout, stderr io.Wr
 	reg := &config.Registry{}
 	stages.Register(reg)
 	upstream.Register(reg)
+	batchproxy.Register(reg)
 	demo.Register(reg)
+	demobackend.Register(reg)
 	flakyupstream.Register(reg)
 	switch {
 	case *printDefault:
