@@ -7,14 +7,11 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/netip"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -52,9 +49,7 @@ type APINetHTTP struct {
 	created atomic.Int64
 	handler http.Handler
 
-	srv     *http.Server
-	ln      net.Listener
-	serving sync.WaitGroup
+	plainServer
 }
 
 // NewAPINetHTTP returns the peer, logging its requests to accessLog.
@@ -97,28 +92,7 @@ func (p *APINetHTTP) Handler() http.Handler { return p.handler }
 func (p *APINetHTTP) Hits() int64 { return p.created.Load() }
 
 // Start serves on addr ("" means 127.0.0.1 on a free port) until Shutdown.
-func (p *APINetHTTP) Start(addr string) error {
-	ln, err := listen(addr)
-	if err != nil {
-		return fmt.Errorf("nethttp: %w", err)
-	}
-	p.ln, p.srv = ln, plainServer(p.handler)
-	p.serving.Go(func() { _ = p.srv.Serve(ln) }) // returns ErrServerClosed after Shutdown
-	return nil
-}
-
-// Addr returns the address the peer serves on, once started.
-func (p *APINetHTTP) Addr() net.Addr { return p.ln.Addr() }
-
-// Shutdown stops the server gracefully and waits for its goroutine.
-func (p *APINetHTTP) Shutdown(ctx context.Context) error {
-	err := p.srv.Shutdown(ctx)
-	if err != nil {
-		err = errors.Join(err, p.srv.Close())
-	}
-	p.serving.Wait()
-	return err
-}
+func (p *APINetHTTP) Start(addr string) error { return p.serve(addr, p.handler) }
 
 type itemKey struct{}
 

@@ -20,9 +20,7 @@ type NetHTTP struct {
 	hits    atomic.Int64
 	handler http.Handler
 
-	srv     *http.Server
-	ln      net.Listener
-	serving sync.WaitGroup
+	plainServer
 }
 
 // NewNetHTTP returns the peer with the given number of middleware.
@@ -43,28 +41,7 @@ func (p *NetHTTP) Handler() http.Handler { return p.handler }
 func (p *NetHTTP) Hits() int64 { return p.hits.Load() }
 
 // Start serves on addr ("" means 127.0.0.1 on a free port) until Shutdown.
-func (p *NetHTTP) Start(addr string) error {
-	ln, err := listen(addr)
-	if err != nil {
-		return fmt.Errorf("nethttp: %w", err)
-	}
-	p.ln, p.srv = ln, plainServer(p.handler)
-	p.serving.Go(func() { _ = p.srv.Serve(ln) }) // returns ErrServerClosed after Shutdown
-	return nil
-}
-
-// Addr returns the address the peer serves on, once started.
-func (p *NetHTTP) Addr() net.Addr { return p.ln.Addr() }
-
-// Shutdown stops the server gracefully and waits for its goroutine.
-func (p *NetHTTP) Shutdown(ctx context.Context) error {
-	err := p.srv.Shutdown(ctx)
-	if err != nil {
-		err = errors.Join(err, p.srv.Close())
-	}
-	p.serving.Wait()
-	return err
-}
+func (p *NetHTTP) Start(addr string) error { return p.serve(addr, p.handler) }
 
 type tenantKey struct{}
 
@@ -126,4 +103,37 @@ func plainHandler(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(b)
+}
+
+// plainServer is the serving half of a plain peer: an http.Server on a
+// loopback listener, and the goroutine that serves it. Peers embed it for
+// Addr and Shutdown.
+type plainServer struct {
+	srv     *http.Server
+	ln      net.Listener
+	serving sync.WaitGroup
+}
+
+// serve starts serving h on addr ("" means 127.0.0.1 on a free port).
+func (s *plainServer) serve(addr string, h http.Handler) error {
+	ln, err := listen(addr)
+	if err != nil {
+		return fmt.Errorf("nethttp: %w", err)
+	}
+	s.ln, s.srv = ln, newPlainServer(h)
+	s.serving.Go(func() { _ = s.srv.Serve(ln) }) // returns ErrServerClosed after Shutdown
+	return nil
+}
+
+// Addr returns the address the peer serves on, once started.
+func (s *plainServer) Addr() net.Addr { return s.ln.Addr() }
+
+// Shutdown stops the server gracefully and waits for its goroutine.
+func (s *plainServer) Shutdown(ctx context.Context) error {
+	err := s.srv.Shutdown(ctx)
+	if err != nil {
+		err = errors.Join(err, s.srv.Close())
+	}
+	s.serving.Wait()
+	return err
 }

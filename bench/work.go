@@ -55,8 +55,8 @@ func serverConfig(addr string) httpin.Config {
 	return httpin.Config{Addr: addr}.WithDefaults()
 }
 
-// plainServer returns an http.Server for h configured like troupe's.
-func plainServer(h http.Handler) *http.Server {
+// newPlainServer returns an http.Server for h configured like troupe's.
+func newPlainServer(h http.Handler) *http.Server {
 	c := serverConfig("")
 	return &http.Server{
 		Handler:           h,
