@@ -1,14 +1,12 @@
 package flakyupstream
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"time"
-)
 
-// maxBody bounds the body of a PUT to the admin route.
-const maxBody = 64 << 10
+	"github.com/troupe-go/troupe/internal/adminjson"
+)
 
 // settingsJSON is Settings on the admin listener: Latency as a Go duration
 // string ("250ms"). Every field is optional in a PUT.
@@ -38,10 +36,8 @@ func (h *Handler) getSettings(w http.ResponseWriter, _ *http.Request) {
 
 func (h *Handler) putSettings(w http.ResponseWriter, r *http.Request) {
 	var in settingsJSON
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
-		writeError(w, fmt.Sprintf("the body must be a JSON object with error_rate, latency and status: %v", err))
+	if err := adminjson.Decode(w, r, &in, "error_rate, latency and status"); err != nil {
+		adminjson.Error(w, err.Error())
 		return
 	}
 	s := h.Settings()
@@ -51,7 +47,7 @@ func (h *Handler) putSettings(w http.ResponseWriter, r *http.Request) {
 	if in.Latency != nil {
 		d, err := time.ParseDuration(*in.Latency)
 		if err != nil {
-			writeError(w, fmt.Sprintf(`"latency" must be a duration such as "250ms", got %q`, *in.Latency))
+			adminjson.Error(w, fmt.Sprintf(`"latency" must be a duration such as "250ms", got %q`, *in.Latency))
 			return
 		}
 		s.Latency = d
@@ -60,7 +56,7 @@ func (h *Handler) putSettings(w http.ResponseWriter, r *http.Request) {
 		s.Status = *in.Status
 	}
 	if err := h.Set(s); err != nil {
-		writeError(w, err.Error())
+		adminjson.Error(w, err.Error())
 		return
 	}
 	writeJSON(w, http.StatusOK, h.Settings())
@@ -69,16 +65,5 @@ func (h *Handler) putSettings(w http.ResponseWriter, r *http.Request) {
 // writeJSON answers with s as JSON.
 func writeJSON(w http.ResponseWriter, status int, s Settings) {
 	lat := s.Latency.String()
-	body, _ := json.Marshal(settingsJSON{ErrorRate: &s.ErrorRate, Latency: &lat, Status: &s.Status}) // cannot fail
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(append(body, '\n'))
-}
-
-// writeError answers 400 with a JSON error.
-func writeError(w http.ResponseWriter, msg string) {
-	body, _ := json.Marshal(map[string]string{"error": msg})
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusBadRequest)
-	_, _ = w.Write(append(body, '\n'))
+	adminjson.Write(w, status, settingsJSON{ErrorRate: &s.ErrorRate, Latency: &lat, Status: &s.Status})
 }

@@ -1,14 +1,12 @@
 package maintenance
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"time"
-)
 
-// maxBody bounds the body of a PUT to the admin route.
-const maxBody = 64 << 10
+	"github.com/troupe-go/troupe/internal/adminjson"
+)
 
 // modeJSON is a Mode on the admin listener: RetryAfter as a Go duration
 // string ("30s").
@@ -41,14 +39,12 @@ func (s *Stage) getMode(w http.ResponseWriter, _ *http.Request) {
 
 func (s *Stage) putMode(w http.ResponseWriter, r *http.Request) {
 	var in modeJSON
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
-		writeError(w, fmt.Sprintf("the body must be a JSON object with enabled, retry_after and message: %v", err))
+	if err := adminjson.Decode(w, r, &in, "enabled, retry_after and message"); err != nil {
+		adminjson.Error(w, err.Error())
 		return
 	}
 	if in.Enabled == nil {
-		writeError(w, `"enabled" is required`)
+		adminjson.Error(w, `"enabled" is required`)
 		return
 	}
 	m := s.defaults
@@ -56,7 +52,7 @@ func (s *Stage) putMode(w http.ResponseWriter, r *http.Request) {
 	if in.RetryAfter != nil {
 		d, err := time.ParseDuration(*in.RetryAfter)
 		if err != nil || d < 0 {
-			writeError(w, fmt.Sprintf(`"retry_after" must be a duration such as "30s", got %q`, *in.RetryAfter))
+			adminjson.Error(w, fmt.Sprintf(`"retry_after" must be a duration such as "30s", got %q`, *in.RetryAfter))
 			return
 		}
 		m.RetryAfter = d
@@ -71,16 +67,5 @@ func (s *Stage) putMode(w http.ResponseWriter, r *http.Request) {
 // writeJSON answers with mode m as JSON.
 func writeJSON(w http.ResponseWriter, status int, m Mode) {
 	ra := m.RetryAfter.String()
-	body, _ := json.Marshal(modeJSON{Enabled: &m.Enabled, RetryAfter: &ra, Message: &m.Message}) // cannot fail: strings and a bool
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(append(body, '\n'))
-}
-
-// writeError answers 400 with a JSON error.
-func writeError(w http.ResponseWriter, msg string) {
-	body, _ := json.Marshal(map[string]string{"error": msg})
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusBadRequest)
-	_, _ = w.Write(append(body, '\n'))
+	adminjson.Write(w, status, modeJSON{Enabled: &m.Enabled, RetryAfter: &ra, Message: &m.Message})
 }
