@@ -63,6 +63,7 @@ func (a *App) build() error {
 		return err
 	}
 	a.ingress = httpin.NewIngress(a.cfg.HTTP, table, a.log.Named("ingress"), a.metrics)
+	a.metrics.WatchInFlight(a.ingress.InFlight)
 	return nil
 }
 

@@ -54,11 +54,7 @@ func (in *Ingress) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}, start)
 		return
 	}
-	in.obs.InFlight(1)
-	defer func() {
-		in.inFlight.Add(-1)
-		in.obs.InFlight(-1)
-	}()
+	defer in.inFlight.Add(-1)
 
 	m, outcome := in.routes.Lookup(r.Method, r.URL.EscapedPath())
 	switch outcome {

@@ -27,13 +27,9 @@ type Observer interface {
 	Observe(route string, status int, d time.Duration)
 	// Rejected records a rejection.
 	Rejected(reason Rejection)
-	// InFlight is called with +1 when a request is admitted and -1 when it
-	// is done.
-	InFlight(delta int)
 }
 
 type nopObserver struct{}
 
 func (nopObserver) Observe(string, int, time.Duration) {}
 func (nopObserver) Rejected(Rejection)                 {}
-func (nopObserver) InFlight(int)                       {}

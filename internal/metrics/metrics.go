@@ -20,7 +20,6 @@ type Metrics struct {
 	reg        *prometheus.Registry
 	requests   *prometheus.CounterVec
 	latency    *prometheus.HistogramVec
-	inFlight   prometheus.Gauge
 	rejections *prometheus.CounterVec
 
 	// Resolved label children, so the request path does not hash labels.
@@ -46,14 +45,11 @@ func New() *Metrics {
 			Help:    "Time from admission to the response being written, by route pattern.",
 			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}, []string{"route"}),
-		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "troupe_requests_in_flight", Help: "Requests admitted and not yet answered.",
-		}),
 		rejections: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "troupe_rejections_total", Help: "Requests answered by the ingress without a pipeline result, by reason.",
 		}, []string{"reason"}),
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.inFlight, m.rejections,
+	m.reg.MustRegister(m.requests, m.latency, m.rejections,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -84,7 +80,13 @@ func (m *Metrics) Rejected(reason httpin.Rejection) {
 	m.rejections.WithLabelValues(string(reason)).Inc()
 }
 
-// InFlight implements httpin.Observer.
-func (m *Metrics) InFlight(delta int) { m.inFlight.Add(float64(delta)) }
+// WatchInFlight exports troupe_requests_in_flight, read from inFlight at
+// scrape time: the ingress counts requests once, for admission, and the
+// request path pays nothing more for the gauge.
+func (m *Metrics) WatchInFlight(inFlight func() int64) {
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "troupe_requests_in_flight", Help: "Requests admitted and not yet answered.",
+	}, func() float64 { return float64(inFlight()) }))
+}
 
 var _ httpin.Observer = (*Metrics)(nil)
