@@ -31,7 +31,7 @@ func (a *App) plan() (*routing.Table[*httpin.Route], []*actors.Hop, error) {
 		it, err := p.itinerary(r)
 		if err == nil {
 			err = table.Add(r.method, r.pattern, &httpin.Route{
-				Pattern: r.pattern, Itinerary: it, Timeout: r.timeout, MaxBodyBytes: r.bodyLimit,
+				Pattern: r.pattern, Itinerary: it, Timeout: r.timeout, MaxBodyBytes: r.bodyLimit, StreamBody: r.stream,
 			})
 		}
 		if err != nil {

@@ -16,6 +16,7 @@ type Route struct {
 	stages    []*actors.Spec
 	timeout   time.Duration
 	bodyLimit int64
+	stream    bool
 }
 
 // With adds stages that apply to this route only.
@@ -35,6 +36,15 @@ func (r *Route) Timeout(d time.Duration) *Route {
 // default; a larger body gets 413.
 func (r *Route) MaxBodyBytes(n int64) *Route {
 	r.bodyLimit = n
+	return r
+}
+
+// StreamBody makes the route hand its request body to the pipeline unread,
+// as Exchange.BodyReader, rather than reading it into Exchange.Body first:
+// for a reverse proxy, or uploads too large to hold. The body limit still
+// holds (413 once it is passed). Stages on the route see no Body.
+func (r *Route) StreamBody() *Route {
+	r.stream = true
 	return r
 }
 

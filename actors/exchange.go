@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"strconv"
 	"sync/atomic"
@@ -25,11 +26,18 @@ import (
 // NewExchange.
 type Exchange struct {
 	// Request is the incoming request. Its body has already been read into
-	// Body by the ingress; stages must not read Request.Body.
+	// Body by the ingress, or is handed on as BodyReader; stages must not
+	// read Request.Body.
 	Request *http.Request
 	// Body is the request body, read in full by the ingress (bounded by the
-	// route's body limit).
+	// route's body limit). It is nil on a route that streams its body.
 	Body []byte
+	// BodyReader is the request body, unread, on a route that streams its
+	// body (a reverse proxy sends it on as it arrives): nil on other routes.
+	// It stops with an *Error past the route's body limit (413), or when
+	// the client is too slow (408) or breaks off (400). Only the handler
+	// reads it, and only until it answers.
+	BodyReader io.Reader
 	// Route is the pattern of the matched route, e.g. "/items/{id}".
 	Route string
 	// Path is the canonical path the route was matched on: normalised, so
@@ -136,11 +144,22 @@ func (ex *Exchange) Respond(status int, contentType string, body []byte) {
 	if status == 0 {
 		status = http.StatusOK
 	}
+	ex.Response.DropStream()
 	ex.Response.Status = status
 	if contentType != "" {
 		ex.Response.Header().Set("Content-Type", contentType)
 	}
 	ex.Response.Body = body
+}
+
+// RespondStream responds as Respond does, with body copied to the client
+// as it is read, after the pipeline has answered: the ingress then closes
+// it (and so does the exchange, if its answer is never written). Set
+// Response.Trailer for trailers. Use it for bodies too large to hold, or
+// that arrive over time; stages that rewrite bodies leave it alone.
+func (ex *Exchange) RespondStream(status int, contentType string, body io.ReadCloser) {
+	ex.Respond(status, contentType, nil)
+	ex.Response.Stream = body
 }
 
 // JSON responds with v encoded as JSON.
@@ -168,6 +187,7 @@ func (ex *Exchange) Fail(err error) {
 	} else if status == http.StatusGatewayTimeout {
 		detail = "the request ran out of time"
 	}
+	ex.Response.DropStream()
 	ex.Response.Status = status
 	ex.Response.Body = ProblemBody(status, detail, ex.path(), ex.RequestID)
 	h := ex.Response.Header()
@@ -264,9 +284,13 @@ func (ex *Exchange) Release() {
 }
 
 // reply hands the exchange back to the ingress, once. A reply to an
-// abandoned or already answered exchange is dropped.
+// abandoned or already answered exchange is dropped, with its stream.
 func (ex *Exchange) reply() {
 	if ex.state.CompareAndSwap(statePending, stateReplied) {
 		close(ex.done)
+		return
+	}
+	if s := ex.state.Load(); s == stateAbandoned || s == stateExpired {
+		ex.Response.DropStream() // nobody will write it
 	}
 }

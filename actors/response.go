@@ -1,14 +1,28 @@
 package actors
 
-import "net/http"
+import (
+	"io"
+	"net/http"
+)
 
 // Response is the response an exchange is building. The ingress writes it
 // once the exchange is answered.
 type Response struct {
 	// Status is the HTTP status; 0 until a stage responds.
 	Status int
-	// Body is written as is.
+	// Body is written as is, unless Stream is set.
 	Body []byte
+	// Stream, when set, is the body instead of Body: the ingress copies it
+	// to the client after the pipeline has answered, and closes it. Stages
+	// that rewrite bodies (compress, envelope, cache) leave a streamed
+	// response alone. Set it with Exchange.RespondStream.
+	Stream io.ReadCloser
+	// Trailer, when set with Stream, holds the trailers sent after the
+	// body: its keys are announced in the Trailer header before the body,
+	// and its values are read once Stream has returned io.EOF, so that a
+	// stream may fill them in as it ends (as an http.Response's Trailer
+	// is).
+	Trailer http.Header
 
 	header http.Header
 }
@@ -26,3 +40,17 @@ func (r *Response) HeaderIfAny() http.Header { return r.header }
 
 // Written reports whether a stage has responded.
 func (r *Response) Written() bool { return r.Status != 0 }
+
+// Streaming reports whether the body is a Stream rather than Body.
+func (r *Response) Streaming() bool { return r.Stream != nil }
+
+// DropStream closes and forgets the Stream, if any, with its Trailer: a
+// stage that replaces a streamed response, or a pipeline whose answer
+// nobody will write, calls it so that what the stream holds (an upstream
+// connection, a bulkhead slot) is freed.
+func (r *Response) DropStream() {
+	if r.Stream != nil {
+		_ = r.Stream.Close()
+		r.Stream, r.Trailer = nil, nil
+	}
+}

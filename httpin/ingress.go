@@ -78,7 +78,7 @@ func (in *Ingress) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		if found != routing.Found { // plain OPTIONS, or a preflight for a method the path lacks
 			w.Header().Set("Allow", allow)
-			status := writeResponse(w, id, &actors.Response{Status: http.StatusNoContent})
+			status, _ := writeResponse(w, r, id, &actors.Response{Status: http.StatusNoContent})
 			in.obs.Observe("", status, time.Since(start))
 			return
 		}
@@ -95,7 +95,7 @@ func (in *Ingress) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (in *Ingress) serve(w http.ResponseWriter, r *http.Request, id string, m routing.Match[*Route], preflight string, start time.Time) {
 	rt := m.Value
 
-	body, err := in.readBody(r, rt)
+	body, stream, err := in.readBody(r, rt)
 	if err != nil {
 		reason := RejectBadBody
 		if actors.ErrorStatus(err) == http.StatusRequestEntityTooLarge {
@@ -111,6 +111,9 @@ func (in *Ingress) serve(w http.ResponseWriter, r *http.Request, id string, m ro
 	}
 	ex := actors.NewExchange(r.Context(), r, rt.Itinerary)
 	ex.Body, ex.Route, ex.Path, ex.Params, ex.RequestID = body, rt.Pattern, m.Path, m.Params, id
+	if stream != nil {
+		ex.BodyReader = stream
+	}
 	deadline := start.Add(timeout) // read below after Dispatch: a stage may Shorten ex.Deadline meanwhile
 	ex.Start, ex.Deadline = start, deadline
 	if preflight != "" {
@@ -152,8 +155,14 @@ func (in *Ingress) serve(w http.ResponseWriter, r *http.Request, id string, m ro
 		in.reject(w, r, id, rt.Pattern, RejectDeadline, actors.Errorf(http.StatusGatewayTimeout, "the request did not complete within its deadline"), start)
 		return
 	}
-	status := writeResponse(w, id, &ex.Response)
+	status, err := writeResponse(w, r, id, &ex.Response)
 	in.obs.Observe(rt.Pattern, status, time.Since(start))
+	if err != nil {
+		// The body was cut short after its header had gone: end the
+		// connection without the end of the body (the last chunk), as
+		// httputil.ReverseProxy does, so the client sees an error.
+		panic(http.ErrAbortHandler)
+	}
 }
 
 // timers holds stopped timers for the ingress's deadline wait.
@@ -163,20 +172,22 @@ var timers = sync.Pool{New: func() any {
 	return t
 }}
 
-// readBody reads the request body in full, up to the route's limit.
-func (in *Ingress) readBody(r *http.Request, rt *Route) ([]byte, error) {
+// readBody reads the request body in full, up to the route's limit; on a
+// route that streams its body, it returns the body unread instead, as a
+// reader that keeps to the limit.
+func (in *Ingress) readBody(r *http.Request, rt *Route) ([]byte, io.Reader, error) {
 	if r.Body == nil || r.Body == http.NoBody {
-		return nil, nil
+		return nil, nil, nil
 	}
 	limit := rt.MaxBodyBytes
 	if limit == 0 {
 		limit = in.cfg.MaxBodyBytes
 	}
-	tooLarge := func() error {
-		return actors.Errorf(http.StatusRequestEntityTooLarge, "the request body is larger than %d bytes", limit)
-	}
 	if r.ContentLength > limit {
-		return nil, tooLarge()
+		return nil, nil, tooLarge(limit)
+	}
+	if rt.StreamBody {
+		return nil, newRequestStream(r.Body, limit), nil
 	}
 	var body []byte
 	var err error
@@ -186,16 +197,16 @@ func (in *Ingress) readBody(r *http.Request, rt *Route) ([]byte, error) {
 	} else {
 		body, err = io.ReadAll(io.LimitReader(r.Body, limit+1))
 		if err == nil && int64(len(body)) > limit {
-			return nil, tooLarge()
+			return nil, nil, tooLarge(limit)
 		}
 	}
 	switch {
 	case err == nil:
-		return body, nil
+		return body, nil, nil
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		return nil, &actors.Error{Status: http.StatusRequestTimeout, Detail: "the request body was not received in time", Err: err}
+		return nil, nil, &actors.Error{Status: http.StatusRequestTimeout, Detail: "the request body was not received in time", Err: err}
 	default:
-		return nil, &actors.Error{Status: http.StatusBadRequest, Detail: "the request body could not be read", Err: err}
+		return nil, nil, &actors.Error{Status: http.StatusBadRequest, Detail: "the request body could not be read", Err: err}
 	}
 }
 
@@ -204,19 +215,22 @@ func (in *Ingress) reject(w http.ResponseWriter, r *http.Request, id, route stri
 	in.obs.Rejected(reason)
 	ex := actors.Exchange{Request: r, RequestID: id}
 	ex.Fail(err)
-	status := writeResponse(w, id, &ex.Response)
+	status, _ := writeResponse(w, r, id, &ex.Response)
 	in.obs.Observe(route, status, time.Since(start))
 }
 
 // writeResponse writes resp, the one response of the request, and returns
-// its status.
-func writeResponse(w http.ResponseWriter, id string, resp *actors.Response) int {
+// its status. A streamed body (resp.Stream) is copied and closed; the error
+// is what cut it short, after the header had gone: the caller aborts the
+// connection, so that the client cannot take a truncated body for a whole
+// one.
+func writeResponse(w http.ResponseWriter, r *http.Request, id string, resp *actors.Response) (int, error) {
 	h := w.Header()
 	for k, v := range resp.HeaderIfAny() {
 		h[k] = v
 	}
 	h[requestIDKey] = []string{id}
-	if len(resp.Body) > 2048 { // below this net/http computes it itself
+	if len(resp.Body) > 2048 && resp.Stream == nil { // below this net/http computes it itself
 		h["Content-Length"] = []string{strconv.Itoa(len(resp.Body))}
 	}
 	status := resp.Status
@@ -226,6 +240,7 @@ func writeResponse(w http.ResponseWriter, id string, resp *actors.Response) int 
 	if status < 200 || status > 599 {
 		// net/http panics on a status outside 100–999 and treats 1xx as
 		// informational: neither can be the one response of a request.
+		resp.DropStream()
 		ex := actors.Exchange{RequestID: id}
 		ex.Fail(actors.Errorf(http.StatusInternalServerError, "the handler answered with the invalid status %d", status))
 		resp, status = &ex.Response, http.StatusInternalServerError
@@ -235,9 +250,25 @@ func writeResponse(w http.ResponseWriter, id string, resp *actors.Response) int 
 		}
 		h[requestIDKey] = []string{id}
 	}
+	if resp.Stream != nil {
+		if r.Method == http.MethodHead || !bodyAllowed(status) {
+			resp.DropStream()
+		} else {
+			announceTrailers(h, resp.Trailer)
+		}
+	}
 	w.WriteHeader(status)
+	if resp.Stream != nil {
+		_, sized := h["Content-Length"]
+		return status, writeStream(w, resp, !sized)
+	}
 	if len(resp.Body) > 0 {
 		_, _ = w.Write(resp.Body) // a failed write means the client is gone; nothing to do
 	}
-	return status
+	return status, nil
+}
+
+// bodyAllowed reports whether a response of status may have a body.
+func bodyAllowed(status int) bool {
+	return status != http.StatusNoContent && status != http.StatusNotModified && (status < 100 || status > 199)
 }

@@ -16,4 +16,7 @@ type Route struct {
 	Timeout time.Duration
 	// MaxBodyBytes is the route's body limit; 0 means the ingress default.
 	MaxBodyBytes int64
+	// StreamBody hands the request body to the pipeline unread, as
+	// Exchange.BodyReader, instead of reading it into Exchange.Body.
+	StreamBody bool
 }

@@ -99,7 +99,7 @@ func (s *stage) After(ex *actors.Exchange) {
 	h := ex.Response.Header()
 	h.Set("X-Cache", p.xcache)
 	status := ex.Response.Status
-	if !slices.Contains(s.statuses, status) {
+	if !slices.Contains(s.statuses, status) || ex.Response.Streaming() { // a stream's body is not here to keep
 		return
 	}
 	success := status >= 200 && status <= 299

@@ -138,7 +138,7 @@ func (s *stage) Process(*actors.Exchange) error { return nil }
 func (s *stage) After(ex *actors.Exchange) {
 	resp := &ex.Response
 	h := resp.HeaderIfAny()
-	if h == nil || len(resp.Body) < s.minSize || ex.Request.Method == http.MethodHead || !compressibleStatus(resp.Status) ||
+	if h == nil || resp.Streaming() || len(resp.Body) < s.minSize || ex.Request.Method == http.MethodHead || !compressibleStatus(resp.Status) ||
 		h.Get("Content-Encoding") != "" || h.Get("Content-Range") != "" || noTransform(h) || !s.types.compressible(h.Get("Content-Type")) {
 		return
 	}

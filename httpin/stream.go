@@ -1,0 +1,119 @@
+package httpin
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/troupe-go/troupe/actors"
+)
+
+// requestStream is the request body of a route that streams it, as
+// Exchange.BodyReader: r.Body, cut off past limit with a 413, its errors
+// turned into *actors.Error (408 for a client too slow, 400 for one that
+// broke off). Unlike http.MaxBytesReader it never touches the
+// ResponseWriter, which belongs to the ingress's goroutine while the
+// handler reads on another.
+type requestStream struct {
+	body  io.Reader
+	limit int64
+	left  int64 // bytes still allowed; the reader asks for one more to see an excess
+	err   error // sticky
+}
+
+func newRequestStream(body io.Reader, limit int64) *requestStream {
+	return &requestStream{body: body, limit: limit, left: limit}
+}
+
+// Read implements io.Reader.
+func (s *requestStream) Read(p []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	if int64(len(p)) > s.left+1 {
+		p = p[:s.left+1]
+	}
+	n, err := s.body.Read(p)
+	if int64(n) > s.left {
+		n, err = int(s.left), tooLarge(s.limit)
+	}
+	s.left -= int64(n)
+	switch {
+	case err == nil || err == io.EOF:
+	case errors.As(err, new(*actors.Error)):
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		err = &actors.Error{Status: http.StatusRequestTimeout, Detail: "the request body was not received in time", Err: err}
+	default:
+		err = &actors.Error{Status: http.StatusBadRequest, Detail: "the request body could not be read", Err: err}
+	}
+	if err != nil && err != io.EOF {
+		s.err = err
+	}
+	return n, err
+}
+
+// tooLarge is the error of a body past limit bytes.
+func tooLarge(limit int64) error {
+	return actors.Errorf(http.StatusRequestEntityTooLarge, "the request body is larger than %d bytes", limit)
+}
+
+// copyBuffers are the buffers streamed response bodies are copied through.
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
+// writeStream writes the body of a streamed response, whose header is
+// written, and then its trailers; it closes the stream. flush says to
+// flush after every read: for a body of unknown length, which may arrive
+// over time (server-sent events, a long poll), as httputil.ReverseProxy
+// does. It returns the error that cut the body short, if any.
+func writeStream(w http.ResponseWriter, resp *actors.Response, flush bool) error {
+	defer resp.Stream.Close()
+	rc := http.NewResponseController(w)
+	buf := copyBuffers.Get().(*[]byte)
+	defer copyBuffers.Put(buf)
+	var err error
+	for {
+		n, rerr := resp.Stream.Read(*buf)
+		if n > 0 {
+			if _, werr := w.Write((*buf)[:n]); werr != nil {
+				return werr
+			}
+			if flush {
+				if ferr := rc.Flush(); ferr != nil && !errors.Is(ferr, http.ErrNotSupported) {
+					return ferr
+				}
+			}
+		}
+		if rerr == io.EOF {
+			break
+		}
+		if rerr != nil {
+			err = rerr
+			break
+		}
+	}
+	if err != nil {
+		return err
+	}
+	h := w.Header()
+	for k, vs := range resp.Trailer {
+		if len(vs) > 0 {
+			h[http.TrailerPrefix+k] = vs
+		}
+	}
+	return nil
+}
+
+// announceTrailers sets the Trailer header to the keys of trailer.
+func announceTrailers(h http.Header, trailer http.Header) {
+	if len(trailer) == 0 {
+		return
+	}
+	keys := make([]string, 0, len(trailer))
+	for k := range trailer {
+		keys = append(keys, http.CanonicalHeaderKey(k))
+	}
+	h["Trailer"] = []string{strings.Join(keys, ", ")}
+}
