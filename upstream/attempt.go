@@ -3,22 +3,39 @@ package upstream
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/troupe-go/troupe/actors"
 )
 
-// attempt is what one attempt came to: a response read in full, or an
-// error.
+// attempt is what one attempt came to: a response (read in full, or with
+// its body as a Stream), or an error.
 type attempt struct {
-	resp    *Response
-	err     error
-	elapsed time.Duration
-	result  result
-	n       int // the attempt's number, from 1
+	resp       *Response
+	err        error
+	elapsed    time.Duration
+	result     result
+	n          int  // the attempt's number, from 1
+	clientBody bool // err is the client's streamed body failing
+}
+
+// discard closes the body of an attempt that will not be answered (it is
+// being retried), after reading a little of it, so that a short error body
+// leaves its connection reusable.
+func (a *attempt) discard() {
+	if a.resp == nil || a.resp.Stream == nil {
+		return
+	}
+	_, _ = io.CopyN(io.Discard, a.resp.Stream, 4<<10)
+	_ = a.resp.Stream.Close()
+	a.resp.Stream = nil
 }
 
 // status returns the response's status, or 0 without one.
@@ -29,16 +46,21 @@ func (a *attempt) status() int {
 	return a.resp.Status
 }
 
-// attempt sends req to target i and reads the response in full. path is
-// req.Path unescaped. The attempt is bounded by ctx and AttemptTimeout; the
-// time left is sent in the deadline header.
-func (u *Upstream) attempt(ctx context.Context, i int, req *Request, path string) attempt {
-	actx := ctx
+// attempt sends req to target i and reads the response in full, or, if
+// stream, returns it with its body unread. path is req.Path unescaped. The
+// attempt is bounded by ctx and AttemptTimeout (a streamed one until its
+// body is closed); the time left is sent in the deadline header.
+func (u *Upstream) attempt(ctx context.Context, i int, req *Request, path string, stream bool) attempt {
+	actx, cancel := ctx, context.CancelFunc(nil)
 	if u.cfg.AttemptTimeout > 0 {
-		var cancel context.CancelFunc
 		actx, cancel = context.WithTimeout(ctx, u.cfg.AttemptTimeout)
-		defer cancel()
 	}
+	keep := false // the streamed body now cancels actx when closed
+	defer func() {
+		if cancel != nil && !keep {
+			cancel()
+		}
+	}()
 	base := u.targets[i]
 	out := &http.Request{
 		Method:     req.Method,
@@ -58,7 +80,11 @@ func (u *Upstream) attempt(ctx context.Context, i int, req *Request, path string
 	if out.Host == "" {
 		out.Host = base.Host
 	}
-	if len(req.Body) > 0 {
+	var sent *sentBody
+	if req.Stream != nil {
+		sent = &sentBody{r: req.Stream}
+		out.Body, out.ContentLength = sent, max(req.ContentLength, 0)
+	} else if len(req.Body) > 0 {
 		body := req.Body
 		out.ContentLength = int64(len(body))
 		out.Body = io.NopCloser(bytes.NewReader(body))
@@ -76,7 +102,14 @@ func (u *Upstream) attempt(ctx context.Context, i int, req *Request, path string
 	start := time.Now()
 	a := attempt{}
 	resp, err := u.transport.RoundTrip(out)
-	if err == nil {
+	switch {
+	case err == nil && stream:
+		body := resp.Body
+		if cancel != nil {
+			body, keep = &cancelling{ReadCloser: body, cancel: cancel}, true
+		}
+		a.resp = &Response{Status: resp.StatusCode, Header: resp.Header, Trailer: resp.Trailer, Stream: body, Target: u.cfg.Targets[i]}
+	case err == nil:
 		var body []byte
 		body, err = readBody(resp, out.Method, u.cfg.MaxResponseBytes)
 		_ = resp.Body.Close()
@@ -84,6 +117,12 @@ func (u *Upstream) attempt(ctx context.Context, i int, req *Request, path string
 	}
 	a.elapsed = time.Since(start)
 	u.m.duration.Observe(a.elapsed.Seconds())
+	if err != nil && sent != nil {
+		if e, ok := errors.AsType[*actors.Error](sent.failed()); ok {
+			a.resp, a.err, a.clientBody = nil, e, true
+			return a
+		}
+	}
 	if err != nil {
 		if cerr := actx.Err(); cerr != nil {
 			err = cerr // the transport's wording varies; the context says what ran out
@@ -91,6 +130,53 @@ func (u *Upstream) attempt(ctx context.Context, i int, req *Request, path string
 		a.resp, a.err = nil, err
 	}
 	return a
+}
+
+// sentBody is a streamed request body on its way upstream: it keeps the
+// error that ended its reading, to tell a client's failure from the
+// upstream's.
+// The transport reads it on a goroutine of its own, which may go on after
+// RoundTrip has returned: its error is behind a mutex.
+type sentBody struct {
+	r   io.Reader
+	mu  sync.Mutex
+	err error
+}
+
+func (b *sentBody) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if err != nil && err != io.EOF {
+		b.mu.Lock()
+		if b.err == nil {
+			b.err = err
+		}
+		b.mu.Unlock()
+	}
+	return n, err
+}
+
+// failed returns the error that ended the body's reading, if any.
+func (b *sentBody) failed() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.err
+}
+
+// Close does nothing: the body is the client's, the ingress closes it.
+func (b *sentBody) Close() error { return nil }
+
+// cancelling is a streamed response body that ends its attempt's context
+// when it is closed.
+type cancelling struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+// Close closes the body and ends the attempt.
+func (c *cancelling) Close() error {
+	err := c.ReadCloser.Close()
+	c.cancel()
+	return err
 }
 
 // targetURL returns the URL of an attempt on base: base's path followed by

@@ -4,8 +4,10 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -28,6 +30,16 @@ type Request struct {
 	Host string
 	// Body is the request body, sent again with each attempt.
 	Body []byte
+	// Stream, when set, is the request body in place of Body, sent as it is
+	// read: a call with a Stream makes one attempt, since a body read once
+	// cannot be sent again. If reading it fails with an *actors.Error (the
+	// ingress's 413, 408 or 400 for the client's body), the call fails with
+	// that error, and the attempt is neutral for the breaker: the client,
+	// not the upstream, failed.
+	Stream io.Reader
+	// ContentLength is Stream's length; 0 or -1 if unknown (the body is
+	// then sent chunked).
+	ContentLength int64
 }
 
 // Response is an upstream's response, read in full.
@@ -39,8 +51,14 @@ type Response struct {
 	Header http.Header
 	// Trailer holds the trailers the upstream sent after the body.
 	Trailer http.Header
-	// Body is the response body, at most Config.MaxResponseBytes.
+	// Body is the response body, at most Config.MaxResponseBytes; nil from
+	// DoStream.
 	Body []byte
+	// Stream is the response body from DoStream, unread and of any size:
+	// the caller must close it, which frees the connection and the
+	// bulkhead's slot. The attempt (and AttemptTimeout) lasts until then.
+	// Trailer is filled once it has returned io.EOF.
+	Stream io.ReadCloser
 	// Attempts is how many attempts the call made.
 	Attempts int
 	// Target is the base URL of the target that answered.
@@ -62,6 +80,20 @@ type Response struct {
 // attempt neutral for the breaker; its deadline bounds every attempt and is
 // sent upstream.
 func (u *Upstream) Do(ctx context.Context, req *Request) (*Response, error) {
+	return u.call(ctx, req, false)
+}
+
+// DoStream calls the upstream as Do does, but returns the response with
+// its body unread, as Response.Stream, which the caller must close: for
+// bodies too large to hold, or that arrive over time. Retries happen as
+// with Do (an attempt that is retried has its body closed); the breaker
+// judges an attempt by its status and by how long its header took.
+func (u *Upstream) DoStream(ctx context.Context, req *Request) (*Response, error) {
+	return u.call(ctx, req, true)
+}
+
+// call is Do, or DoStream when stream is set.
+func (u *Upstream) call(ctx context.Context, req *Request, stream bool) (resp *Response, err error) {
 	pid := u.running()
 	if pid == nil {
 		return nil, u.failure(ErrStopped, nil, time.Second)
@@ -73,16 +105,21 @@ func (u *Upstream) Do(ctx context.Context, req *Request) (*Response, error) {
 		}
 		return nil, u.ended(ctx)
 	}
-	defer u.bulkhead.release()
 	u.m.inFlight.Inc()
-	defer u.m.inFlight.Dec()
+	defer func() {
+		if resp != nil && resp.Stream != nil { // the slot is freed when the stream is closed
+			resp.Stream = &releasing{ReadCloser: resp.Stream, release: u.release}
+			return
+		}
+		u.release()
+	}()
 
 	path, err := url.PathUnescape(req.Path)
 	if err != nil {
 		path = req.Path
 	}
 	method := cmp.Or(req.Method, http.MethodGet)
-	retries := u.cfg.Retry.MaxAttempts > 1 && (u.cfg.Retry.NonIdempotent || idempotent(method, req.Header))
+	retries := u.cfg.Retry.MaxAttempts > 1 && (u.cfg.Retry.NonIdempotent || idempotent(method, req.Header)) && req.Stream == nil
 	var last attempt
 	for n := 1; ; n++ {
 		if ctx.Err() != nil {
@@ -108,9 +145,15 @@ func (u *Upstream) Do(ctx context.Context, req *Request) (*Response, error) {
 			}
 			break // the breaker opened meanwhile: the last failure stands
 		}
-		last = u.try(ctx, pid, adm.ticket, req, path)
+		if n > 1 {
+			last.discard() // the attempt being retried
+		}
+		last = u.try(ctx, pid, adm.ticket, req, path, stream)
 		last.n = n
 		r := u.cls.result(ctx, last.status(), last.err, last.elapsed)
+		if last.clientBody {
+			r = resultClientBody
+		}
 		last.result = r
 		want := retries && n < u.cfg.Retry.MaxAttempts && u.cls.retryable(r, last.status()) && ctx.Err() == nil
 		var wait time.Duration
@@ -129,14 +172,14 @@ func (u *Upstream) Do(ctx context.Context, req *Request) (*Response, error) {
 // caller's), the attempt is reported as a failure before the panic goes
 // on, as gobreaker's Execute does: an admission never reported would hold
 // a half-open probe slot for good.
-func (u *Upstream) try(ctx context.Context, pid *actor.PID, t ticket, req *Request, path string) attempt {
+func (u *Upstream) try(ctx context.Context, pid *actor.PID, t ticket, req *Request, path string, stream bool) attempt {
 	defer func() {
 		if r := recover(); r != nil {
 			u.report(pid, t, resultConnect, failure, false)
 			panic(r)
 		}
 	}()
-	return u.attempt(ctx, t.target, req, path)
+	return u.attempt(ctx, t.target, req, path, stream)
 }
 
 // finish turns the last attempt into Do's results.
@@ -146,12 +189,36 @@ func (u *Upstream) finish(ctx context.Context, a attempt) (*Response, error) {
 		return a.resp, nil
 	}
 	switch a.result {
+	case resultClientBody:
+		return nil, a.err
 	case resultCanceled:
 		return nil, u.ended(ctx)
 	case resultTimeout:
 		return nil, u.failure(ErrTimeout, a.err, 0)
 	}
 	return nil, u.failure(ErrUnreachable, a.err, 0)
+}
+
+// release frees what a call holds until its end: the bulkhead's slot and
+// its place in the in-flight gauge.
+func (u *Upstream) release() {
+	u.bulkhead.release()
+	u.m.inFlight.Dec()
+}
+
+// releasing is a streamed response body that frees its call's hold when it
+// is closed, once.
+type releasing struct {
+	io.ReadCloser
+	release func()
+	once    sync.Once
+}
+
+// Close closes the body and frees the call's hold.
+func (r *releasing) Close() error {
+	err := r.ReadCloser.Close()
+	r.once.Do(r.release)
+	return err
 }
 
 // ended returns the error of a call whose ctx ended before it could make an

@@ -71,34 +71,28 @@
 // testing/synctest with the actor system and the breaker created inside the
 // bubble.
 //
-// # Bodies are buffered: what streaming needs from the core
+// # Bodies are streamed
 //
-// The ingress reads a request body in full before the stages run (bounded
-// by the route's max_body_bytes), and a handler answers with
-// Exchange.Respond(status, contentType, body []byte). So Proxy forwards the
-// request body it was given and reads the response body in full, bounded
-// by Config.MaxResponseBytes (502 past it), before answering; trailers are
-// not forwarded (TE and Trailer are dropped as hop-by-hop); upgrades
-// (WebSocket) are not supported. Streaming both ways needs two small core
-// changes:
+// Proxy streams both ways. On a route that streams its body
+// (Route.StreamBody, `stream_body: true`), the ingress hands the request
+// body over unread as Exchange.BodyReader, kept to the route's limit (413
+// past it), and Do sends it upstream as it arrives: in one attempt, since
+// a body read once cannot be sent again; a failure of the client's body
+// (413, 408, 400) is answered as such and is neutral for the breaker. On
+// other routes the ingress has read the body, and retries resend it.
 //
-//   - actors.Exchange.RespondStream(status int, header http.Header, body
-//     io.ReadCloser): sets Response.Stream (and the headers); the ingress,
-//     when it writes a response with a Stream, copies it with io.Copy (with
-//     http.ResponseController flushes, Trailer: headers announced and the
-//     http.TrailerPrefix trailers set after the copy) and closes it,
-//     including when the exchange was abandoned, settled or failed after
-//     RespondStream. The exchange's deadline then bounds the copy as well
-//     (a write deadline from ex.Deadline).
-//   - a per-route flag, Route.StreamBody() and `stream_body: true` in the
-//     config: the ingress does not read the body, hands r.Body through as
-//     Exchange.BodyReader (bounded by http.MaxBytesReader to the route's
-//     limit, 413 on the way), and leaves Exchange.Body nil. Retrying such a
-//     request is impossible once its body is read: the proxy would make
-//     MaxAttempts 1 on those routes (or retry only dial errors).
-//
-// With both, Proxy would hand resp.Body to RespondStream instead of reading
-// it, and send BodyReader upstream; the breaker would report when the copy
-// ends (a failed copy is a failure), which needs a completion callback on
-// the stream.
+// The response comes from DoStream with its body unread (Response.Stream),
+// which Proxy hands to Exchange.RespondStream: the ingress copies it to the
+// client once the pipeline has answered, flushing after every read when
+// its length is unknown (server-sent events), announcing and then sending
+// its trailers, and cutting the connection if the upstream breaks off
+// mid-body, so that the client never takes a truncated body for a whole
+// one. The attempt, its bulkhead slot and its connection last until the
+// stream is closed; the request's deadline bounds the reading of the body,
+// and the server's write_timeout its writing. The breaker judges an
+// attempt when its header arrives (status, and time to header for slow
+// calls): a body that fails later is not counted. ProxyConfig.BufferResponse
+// reads the body in full instead (bounded by Config.MaxResponseBytes, 502
+// past it), for stages that rewrite or keep bodies (cache, compress).
+// Upgrades (WebSocket) are not forwarded.
 package upstream

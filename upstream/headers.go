@@ -83,13 +83,14 @@ func outboundHeader(ex *actors.Exchange) http.Header {
 }
 
 // copyResponseHeader copies an upstream response's header into ex's
-// response, without hop-by-hop headers and without Content-Length (the
-// ingress writes the body it has) unless the request was a HEAD.
-func copyResponseHeader(ex *actors.Exchange, from http.Header) {
+// response, without hop-by-hop headers. Content-Length goes with a
+// streamed body (the body is the upstream's) or a HEAD, not with a
+// buffered one (the ingress writes the body it has).
+func copyResponseHeader(ex *actors.Exchange, from http.Header, streamed bool) {
 	removeHopHeaders(from)
 	to := ex.Response.Header()
 	for k, v := range from {
-		if k == "Content-Length" && ex.Request.Method != http.MethodHead {
+		if k == "Content-Length" && !streamed && ex.Request.Method != http.MethodHead {
 			continue
 		}
 		to[k] = v

@@ -66,10 +66,16 @@ type answer struct {
 	body   string
 	err    error
 	took   time.Duration
+	// Of a streamed body: whether it was one, the error that ended its
+	// reading, and the trailers that followed it.
+	streamed  bool
+	streamErr error
+	trailer   http.Header
 }
 
-// serve runs p on ex as the pipeline would (an error becomes the problem
-// response) and returns the answer.
+// serve runs p on ex as the pipeline and the ingress would (an error
+// becomes the problem response; a streamed body is read and closed) and
+// returns the answer. took is the time to the answer's header.
 func serve(p *Proxy, ex *actors.Exchange) answer {
 	begin := time.Now()
 	err := p.Process(ex)
@@ -77,7 +83,13 @@ func serve(p *Proxy, ex *actors.Exchange) answer {
 	if err != nil {
 		ex.Fail(err)
 	}
-	return answer{status: ex.Response.Status, header: ex.Response.Header(), body: string(ex.Response.Body), err: err, took: took}
+	a := answer{status: ex.Response.Status, header: ex.Response.Header(), body: string(ex.Response.Body), err: err, took: took}
+	if s := ex.Response.Stream; s != nil {
+		b, rerr := io.ReadAll(s)
+		_ = s.Close()
+		a.body, a.streamed, a.streamErr, a.trailer = string(b), true, rerr, ex.Response.Trailer
+	}
+	return a
 }
 
 // get proxies a GET of target with a deadline timeout away.

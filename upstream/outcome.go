@@ -19,10 +19,11 @@ const (
 	resultTimeout                // no response in time: the attempt's or the request's deadline
 	resultTooLarge               // a response body past MaxResponseBytes
 	resultCanceled               // the client went away first
+	resultClientBody             // the client's streamed request body failed (too large, too slow, broken)
 	numResults
 )
 
-var resultNames = [numResults]string{"ok", "failed_status", "slow", "connection_error", "timeout", "too_large", "canceled"}
+var resultNames = [numResults]string{"ok", "failed_status", "slow", "connection_error", "timeout", "too_large", "canceled", "client_body"}
 
 // String returns the result's metric label.
 func (r result) String() string { return resultNames[r] }
@@ -84,7 +85,7 @@ func (c *classifier) outcome(r result) outcome {
 	switch r {
 	case resultOK:
 		return success
-	case resultCanceled:
+	case resultCanceled, resultClientBody:
 		return neutral
 	case resultConnect:
 		if c.ignoreConn {

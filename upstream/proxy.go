@@ -24,6 +24,12 @@ type ProxyConfig struct {
 	// Fallback, when set, is answered instead of 503 while the breaker
 	// refuses calls.
 	Fallback *Fallback `yaml:"fallback"`
+	// BufferResponse reads the upstream's response body in full (at most
+	// Config.MaxResponseBytes, else 502) before answering, so that stages
+	// which rewrite or keep bodies (cache, compress, envelope) can work on
+	// it. By default the body is streamed to the client as it arrives,
+	// with its trailers.
+	BufferResponse bool `yaml:"buffer_response"`
 }
 
 // Fallback is a static response.
@@ -49,17 +55,21 @@ type Fallback struct {
 // problem document: 502, 503 (breaker open, bulkhead full) with
 // Retry-After, or 504.
 //
-// Bodies are buffered, both ways: the ingress has read the request body
-// (bounded by the route's max_body_bytes), and the response body is read
-// in full (bounded by Config.MaxResponseBytes) before it is answered.
-// Trailers are not forwarded. See the package documentation for the core
-// change streaming needs.
+// Bodies are streamed, both ways, unless told otherwise: on a route that
+// streams its body (Route.StreamBody, stream_body in config) the request
+// body is sent upstream as it arrives — in one attempt, since it cannot be
+// sent twice — and otherwise the body the ingress read is sent (and sent
+// again by retries). The response body is copied to the client as it
+// arrives, with its trailers, unless ProxyConfig.BufferResponse is set.
+// Memory stays bounded whatever the bodies' sizes. Upgrades (WebSocket)
+// are not forwarded.
 //
 // A Proxy is safe for concurrent use; it blocks, so its Spec is Blocking.
 type Proxy struct {
 	up           *Upstream
 	rw           *rewrite
 	preserveHost bool
+	buffer       bool
 	fallback     *Fallback
 }
 
@@ -71,7 +81,7 @@ func NewProxy(up *Upstream, cfg ProxyConfig) (*Proxy, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Proxy{up: up, rw: rw, preserveHost: cfg.PreserveHost}
+	p := &Proxy{up: up, rw: rw, preserveHost: cfg.PreserveHost, buffer: cfg.BufferResponse}
 	if f := cfg.Fallback; f != nil {
 		fb := *f
 		fb.Status = orDefault(fb.Status, http.StatusOK)
@@ -109,10 +119,17 @@ func (p *Proxy) Process(ex *actors.Exchange) error {
 		Header:   outboundHeader(ex),
 		Body:     ex.Body,
 	}
+	if ex.BodyReader != nil {
+		req.Stream, req.ContentLength = ex.BodyReader, ex.Request.ContentLength
+	}
 	if p.preserveHost {
 		req.Host = ex.Request.Host
 	}
-	resp, err := p.up.Do(ex.Context(), req)
+	do := p.up.DoStream
+	if p.buffer {
+		do = p.up.Do
+	}
+	resp, err := do(ex.Context(), req)
 	if err != nil {
 		if p.fallback != nil && errors.Is(err, ErrOpen) {
 			ex.Respond(p.fallback.Status, p.fallback.ContentType, []byte(p.fallback.Body))
@@ -120,7 +137,14 @@ func (p *Proxy) Process(ex *actors.Exchange) error {
 		}
 		return err
 	}
-	copyResponseHeader(ex, resp.Header)
-	ex.Respond(resp.Status, "", resp.Body)
+	copyResponseHeader(ex, resp.Header, resp.Stream != nil)
+	if resp.Stream == nil {
+		ex.Respond(resp.Status, "", resp.Body)
+		return nil
+	}
+	ex.RespondStream(resp.Status, "", resp.Stream)
+	if len(resp.Trailer) > 0 {
+		ex.Response.Trailer = resp.Trailer
+	}
 	return nil
 }

@@ -2,6 +2,7 @@ package upstream
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -99,8 +100,15 @@ func TestProxyForwardsRequest(t *testing.T) {
 }
 
 // The response comes back with its status, body and end-to-end headers;
-// hop-by-hop ones stay behind.
+// hop-by-hop ones stay behind. Content-Length goes with a streamed body
+// (it is the upstream's), not with a buffered one.
 func TestProxyResponseHeaders(t *testing.T) {
+	for _, buffer := range []bool{false, true} {
+		t.Run(fmt.Sprintf("buffer=%v", buffer), func(t *testing.T) { testProxyResponseHeaders(t, buffer) })
+	}
+}
+
+func testProxyResponseHeaders(t *testing.T, buffer bool) {
 	srv := newUpstreamServer(t, func(w http.ResponseWriter, _ *http.Request) {
 		h := w.Header()
 		h.Set("Connection", "X-Up-Hop")
@@ -111,15 +119,21 @@ func TestProxyResponseHeaders(t *testing.T) {
 		w.WriteHeader(http.StatusTeapot)
 		_, _ = w.Write([]byte("short and stout"))
 	})
-	p := proxy(t, Config{Targets: []string{srv.URL}}, ProxyConfig{})
+	p := proxy(t, Config{Targets: []string{srv.URL}}, ProxyConfig{BufferResponse: buffer})
 	a := get(t, p, "/x", time.Second)
 	if a.status != http.StatusTeapot || a.body != "short and stout" || a.header.Get("X-Up") != "yes" || a.header.Get("Content-Type") != "text/plain" {
 		t.Errorf("answer %d %q %v, want the upstream's 418, body and headers", a.status, a.body, a.header)
 	}
-	for _, k := range []string{"Connection", "X-Up-Hop", "Keep-Alive", "Content-Length"} {
+	if a.streamed == buffer {
+		t.Errorf("streamed %v with buffer_response %v", a.streamed, buffer)
+	}
+	for _, k := range []string{"Connection", "X-Up-Hop", "Keep-Alive"} {
 		if v, ok := a.header[k]; ok {
 			t.Errorf("answer has %s: %q, want it dropped", k, v)
 		}
+	}
+	if got, want := a.header.Get("Content-Length"), map[bool]string{false: "15", true: ""}[buffer]; got != want {
+		t.Errorf("Content-Length %q, want %q", got, want)
 	}
 }
 
@@ -197,8 +211,8 @@ func TestProxyHead(t *testing.T) {
 	}
 }
 
-// A response body past max_response_bytes is a 502, whether its length is
-// announced or not.
+// A buffered response body past max_response_bytes is a 502, whether its
+// length is announced or not.
 func TestProxyResponseTooLarge(t *testing.T) {
 	for _, chunked := range []bool{false, true} {
 		srv := newUpstreamServer(t, func(w http.ResponseWriter, _ *http.Request) {
@@ -207,7 +221,7 @@ func TestProxyResponseTooLarge(t *testing.T) {
 			}
 			_, _ = w.Write(make([]byte, 2048))
 		})
-		p := proxy(t, Config{Targets: []string{srv.URL}, MaxResponseBytes: 1024, Retry: RetryConfig{MaxAttempts: 1}}, ProxyConfig{})
+		p := proxy(t, Config{Targets: []string{srv.URL}, MaxResponseBytes: 1024, Retry: RetryConfig{MaxAttempts: 1}}, ProxyConfig{BufferResponse: true})
 		if a := get(t, p, "/x", time.Second); a.status != http.StatusBadGateway {
 			t.Errorf("2 KiB response (chunked %v) with a 1 KiB limit: %d, want 502", chunked, a.status)
 		}

@@ -55,7 +55,7 @@ func Build(name string, o Options, opts ...Option) (*actors.Spec, *Upstream, err
 func Register(reg *config.Registry) {
 	reg.RegisterHandler("proxy", config.Kind{
 		Doc: "forwards the request to an upstream (targets, round_robin or least_in_flight) through a circuit breaker, " +
-			"retries within a budget, a bulkhead and the request's deadline; bodies are buffered. Options: targets (required), " +
+			"retries within a budget, a bulkhead and the request's deadline; bodies are streamed (buffer_response: true to buffer the response). Options: targets (required), " +
 			"name, balance, connect_timeout, attempt_timeout, max_response_bytes, deadline_header, transport, breaker, retry, " +
 			"bulkhead, health, strip_prefix, path, preserve_host, fallback.",
 		New: func(name string, opts config.Options) (*actors.Spec, error) {
