@@ -12,14 +12,14 @@ import (
 type result int
 
 const (
-	resultOK       result = iota // a response whose status is not a failure
-	resultStatus                 // a response with a failure status (5xx by default)
-	resultSlow                   // a response, slower than SlowCallDuration
-	resultConnect                // no response: refused, reset, broken
-	resultTimeout                // no response in time: the attempt's or the request's deadline
-	resultTooLarge               // a response body past MaxResponseBytes
-	resultCanceled               // the client went away first
-	resultClientBody             // the client's streamed request body failed (too large, too slow, broken)
+	resultOK         result = iota // a response whose status is not a failure
+	resultStatus                   // a response with a failure status (5xx by default)
+	resultSlow                     // a response, slower than SlowCallDuration
+	resultConnect                  // no response: refused, reset, broken
+	resultTimeout                  // no response in time: the attempt's or the request's deadline
+	resultTooLarge                 // a response body past MaxResponseBytes
+	resultCanceled                 // the client went away first
+	resultClientBody               // the client's streamed request body failed (too large, too slow, broken)
 	numResults
 )
 
