@@ -85,7 +85,7 @@ func (a *App) close(ctx context.Context) error {
 		err = errors.Join(err, a.tree.Stop(ctx))
 	}
 	if a.sys != nil {
-		a.sys.Shutdown()
+		err = errors.Join(err, a.sys.Stop(ctx))
 	}
 	return err
 }

@@ -89,7 +89,7 @@ func (h *Hop) Spawn(parent actor.SpawnerContext, sys *System) {
 		if n == 0 {
 			n = DefaultConcurrency
 		}
-		dispatcher = actor.NewDefaultDispatcher(sys.throughput)
+		dispatcher = sys.newWorkers()
 	}
 	r := routees{root: sys.sys.Root, pids: make([]*actor.PID, n), mailboxes: make([]actor.Mailbox, n)}
 	var load []atomic.Int32

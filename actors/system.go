@@ -1,8 +1,11 @@
 package actors
 
 import (
+	"context"
+	"fmt"
 	"log/slog"
 	"runtime"
+	"sync"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"go.uber.org/zap"
@@ -18,6 +21,9 @@ type System struct {
 	log        *zap.Logger
 	pureActors int
 	throughput int
+
+	mu      sync.Mutex
+	workers []*workers // of the Blocking hops, stopped by Shutdown
 }
 
 // SystemOption configures a System.
@@ -58,12 +64,38 @@ func (s *System) Logger() *zap.Logger { return s.log }
 // Root returns the root context, for spawning top-level actors.
 func (s *System) Root() *actor.RootContext { return s.sys.Root }
 
-// Shutdown closes the actor system. Stop the top-level actors first (the
-// supervision tree does); calling it twice is safe.
-func (s *System) Shutdown() {
+// newWorkers returns a dispatcher for a Blocking hop, which Shutdown stops.
+func (s *System) newWorkers() *workers {
+	w := newWorkers(s.throughput)
+	s.mu.Lock()
+	s.workers = append(s.workers, w)
+	s.mu.Unlock()
+	return w
+}
+
+// Shutdown is Stop with no bound on the wait.
+func (s *System) Shutdown() { _ = s.Stop(context.Background()) }
+
+// Stop closes the actor system, and ends the goroutines of its Blocking
+// hops, waiting for them until ctx ends. Stop the top-level actors first
+// (the supervision tree does): a goroutine busy with a stage's work ends
+// only when the work does. Calling it twice is safe.
+func (s *System) Stop(ctx context.Context) error {
 	if !s.sys.IsStopped() {
 		s.sys.Shutdown()
 	}
+	s.mu.Lock()
+	ws := s.workers
+	s.mu.Unlock()
+	for _, w := range ws {
+		w.stop()
+	}
+	for _, w := range ws {
+		if err := w.wait(ctx); err != nil {
+			return fmt.Errorf("actors: a Blocking stage is still busy at shutdown: %w", err)
+		}
+	}
+	return nil
 }
 
 // warnAndAbove filters a core down to Warn and above: Proto.Actor logs
