@@ -37,6 +37,8 @@
 //	  window: 1s
 //	  backoff: 1s               # how long a stage stays down, doubling…
 //	  max_backoff: 30s          # …up to this
+//	SECTION:                    # a registered section of shared resources, such as upstreams:
+//	  NAME: {…}                 # name → the resource's options (see Section)
 //	stages:                     # named stages: name → definition
 //	  NAME:                     # letters, digits, '-', '_', '.'
 //	    kind: KIND              # required: a registered stage kind
@@ -67,6 +69,31 @@
 //
 // A stage's or route's supervision starts from the top-level supervision
 // and replaces the keys it gives.
+//
+// # Shared resources
+//
+// Programs add top-level sections with Registry.RegisterSection: each maps
+// names to resources that several stages and routes share, and kinds refer
+// to them by name from an option (Options.Shared). Package upstream's
+// Register adds upstreams, so that several routes go through one upstream,
+// and so one circuit breaker, retry budget, bulkhead and connection pool:
+//
+//	upstreams:
+//	  scoring:                  # the upstream's name, in its metrics too
+//	    targets: ["http://10.0.0.9:9000"]
+//	    breaker: {consecutive_failures: 5, open_timeout: 10s}
+//	routes:
+//	  - {method: GET, path: "/a/{rest...}", handler: proxy, options: {upstream: scoring, strip_prefix: /a}}
+//	  - {method: GET, path: "/b/{rest...}", handler: proxy, options: {upstream: scoring, strip_prefix: /b}}
+//	  - method: POST
+//	    path: /score
+//	    handler: batch_proxy
+//	    options: {upstream: scoring, path: /batch, batch: {max_batch_size: 32}}
+//
+// A name nothing declares is an error at the line that names it. Every
+// resource declared is built and checked, and one that is a component (an
+// upstream is) runs with the app exactly once, whether one route, several
+// or none refer to it.
 package config
 
 import (
@@ -100,7 +127,8 @@ type Config struct {
 	Routes []*Route
 
 	logs       *logSink           // behind Options.Logger; Build points it at the app's logger
-	components []troupe.Component // from Options.Add; Build adds them to the app
+	components []troupe.Component // from sections and Options.Add; Build adds them to the app
+	shared     map[string]*shared // the sections' resources, by section key
 }
 
 // Log configures the logger.

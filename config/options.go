@@ -103,6 +103,69 @@ func (o Options) Errorf(format string, args ...any) error {
 	return &Error{File: o.file, Line: o.line, Err: fmt.Errorf(format, args...)}
 }
 
+// Keys returns the option keys given, in file order, those brought in by
+// merge keys (<<) included.
+func (o Options) Keys() []string {
+	var out []string
+	for _, kv := range optionPairs(o.node) {
+		out = append(out, kv.key.Value)
+	}
+	return out
+}
+
+// KeyErrorf returns an *Error at the line of the option key, or at the
+// options' line when key is not given: for a constructor that refuses an
+// option that is fine on its own but not beside another.
+func (o Options) KeyErrorf(key, format string, args ...any) error {
+	line := o.line
+	if k, _ := o.lookup(key); k != nil {
+		line = k.Line
+	}
+	return &Error{File: o.file, Line: line, Err: fmt.Errorf(format, args...)}
+}
+
+// lookup returns the key and value nodes of option key, or nils.
+func (o Options) lookup(key string) (k, v *yaml.Node) {
+	for _, kv := range optionPairs(o.node) {
+		if kv.key.Value == key {
+			return kv.key, kv.value
+		}
+	}
+	return nil, nil
+}
+
+// optionPairs returns the entries of mapping n, with merge keys expanded
+// and explicit keys winning over merged ones, as yaml.v3 decodes them.
+// Anything that is not a mapping has none (Decode reports it).
+func optionPairs(n *yaml.Node) []pair {
+	n = resolve(n)
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	var out, merged []pair
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		switch {
+		case k.Tag == "!!merge":
+			if m := resolve(v); m != nil && m.Kind == yaml.SequenceNode {
+				for _, c := range m.Content {
+					merged = append(merged, optionPairs(c)...)
+				}
+			} else {
+				merged = append(merged, optionPairs(v)...)
+			}
+		case k.Kind == yaml.ScalarNode:
+			out = append(out, pair{k, v})
+		}
+	}
+	for _, m := range merged {
+		if !slices.ContainsFunc(out, func(p pair) bool { return p.key.Value == m.key.Value }) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
 // unknownKey is a mapping key that matches no field of the struct it
 // decodes into.
 type unknownKey struct {

@@ -69,8 +69,7 @@ func (p *parser) parse(data []byte) (*Config, error) {
 	if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
 		root = doc.Content[0]
 	}
-	top := p.fields(root, "the configuration",
-		"server", "admin", "log", "pure_actors", "supervision", "stages", "stacks", "global", "groups", "routes")
+	top := p.fields(root, "the configuration", append(slices.Clone(builtinKeys), p.reg.sectionOrder...)...)
 	// Order matters where sections refer to each other, not in the file.
 	p.server(top["server"])
 	p.admin(top["admin"])
@@ -78,6 +77,9 @@ func (p *parser) parse(data []byte) (*Config, error) {
 	p.cfg.App.PureActors = int(p.count(top["pure_actors"], "pure_actors"))
 	p.base = p.policy(top["supervision"], "supervision", supervisor.Policy{})
 	p.cfg.App.Supervision = p.base
+	for _, key := range p.reg.sectionOrder {
+		p.section(key, p.reg.sections[key], top[key])
+	}
 	for _, kv := range p.pairs(top["stages"], "stages") {
 		p.stage(kv.key, kv.value)
 	}
@@ -462,16 +464,10 @@ func (p *parser) unknownKind(n *yaml.Node, name string, stage bool) {
 // build calls kind k's constructor. Its errors are placed at the options'
 // line unless they carry one; at is where the kind is named.
 func (p *parser) build(k Kind, kindName, name string, optsNode, at *yaml.Node) *actors.Spec {
-	opts := Options{file: p.file, line: at.Line, logs: p.cfg.logs, cfg: p.cfg}
-	if optsNode != nil {
-		opts.line = optsNode.Line
-		if !isNull(optsNode) {
-			opts.node = resolve(optsNode)
-		}
-	}
+	opts := p.options(optsNode, at)
 	spec, err := k.New(name, opts)
 	if err != nil {
-		p.errs = append(p.errs, located(p.file, opts.line, err)...)
+		p.newFailed(opts, err)
 		return nil
 	}
 	if spec == nil {
@@ -484,6 +480,29 @@ func (p *parser) build(k Kind, kindName, name string, optsNode, at *yaml.Node) *
 		return nil
 	}
 	return spec
+}
+
+// newFailed records the error of a kind's or section's New, at the
+// options' line unless it carries one, less what was reported already.
+func (p *parser) newFailed(opts Options, err error) {
+	for _, e := range located(p.file, opts.line, err) {
+		if !errors.Is(e, errReported) {
+			p.errs = append(p.errs, e)
+		}
+	}
+}
+
+// options returns the Options of a kind or section entry: those of
+// optsNode, or none at the line of at when optsNode is missing.
+func (p *parser) options(optsNode, at *yaml.Node) Options {
+	opts := Options{file: p.file, line: at.Line, logs: p.cfg.logs, cfg: p.cfg}
+	if optsNode != nil {
+		opts.line = optsNode.Line
+		if !isNull(optsNode) {
+			opts.node = resolve(optsNode)
+		}
+	}
+	return opts
 }
 
 // refs resolves a list of stage names.

@@ -28,14 +28,17 @@ type Kind struct {
 	New func(name string, opts Options) (*actors.Spec, error)
 }
 
-// Registry maps names to stage kinds and handler kinds. Stage kinds and
+// Registry maps names to stage kinds and handler kinds, and top-level keys
+// to sections of shared resources (see RegisterSection). Stage kinds and
 // handler kinds share one namespace, so that a file naming one where the
 // other is expected gets a precise error. The zero value is an empty
 // registry. Register kinds before parsing; a Registry is not safe for
 // concurrent registration, but is for concurrent Parse calls once filled.
 type Registry struct {
-	stages   map[string]Kind
-	handlers map[string]Kind
+	stages       map[string]Kind
+	handlers     map[string]Kind
+	sections     map[string]Section
+	sectionOrder []string // the keys of sections, in the order registered
 }
 
 // Register adds a stage kind: a middleware that configuration files

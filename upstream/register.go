@@ -1,14 +1,15 @@
 package upstream
 
 import (
+	"errors"
 	"strings"
 
 	"github.com/troupe-go/troupe/actors"
 	"github.com/troupe-go/troupe/config"
 )
 
-// Options are the options of the proxy handler kind: an upstream's Config
-// and a ProxyConfig, side by side.
+// Options are the options of a proxy kind whose route has an upstream of
+// its own: the upstream's Config and a ProxyConfig, side by side.
 type Options struct {
 	Config      `yaml:",inline"`
 	ProxyConfig `yaml:",inline"`
@@ -32,10 +33,21 @@ func Build(name string, o Options, opts ...Option) (*actors.Spec, *Upstream, err
 	return p.Spec(name), up, nil
 }
 
-// Register adds the handler kind proxy to reg: a reverse proxy to the
-// targets in its options, through a circuit breaker, retries within a
-// budget, a bulkhead and the request's deadline. Its options are the yaml
-// keys of Options (Config and ProxyConfig):
+// kindOptions are the options of the proxy kind: a shared upstream's name,
+// or an upstream's Config of the route's own, and the ProxyConfig.
+type kindOptions struct {
+	Upstream string `yaml:"upstream"`
+	Options  `yaml:",inline"`
+}
+
+// Register adds to reg the handler kind proxy, a reverse proxy through a
+// circuit breaker, retries within a budget, a bulkhead and the request's
+// deadline, and the section upstreams (RegisterSection) of the upstreams
+// routes share.
+//
+// A route proxies to an upstream of its own, configured by the yaml keys of
+// Options (Config and ProxyConfig) and named after the route unless name
+// says otherwise — two such routes to the same servers have two breakers:
 //
 //	routes:
 //	  - method: GET
@@ -50,25 +62,51 @@ func Build(name string, o Options, opts ...Option) (*actors.Spec, *Upstream, err
 //	      retry: {max_attempts: 2}
 //	      bulkhead: {max_concurrent: 100}
 //
-// Each route gets an upstream of its own, named after the route unless
-// name says otherwise: two routes to the same servers have two breakers.
+// or, with `upstream: NAME`, to the upstream of that name declared under
+// upstreams, shared with every route that names it; its options are then
+// those of ProxyConfig only (strip_prefix, path, preserve_host, fallback,
+// buffer_response), and the upstream's own are errors on the route:
+//
+//	upstreams:
+//	  catalogue: {targets: ["http://10.0.0.7:8080"], breaker: {consecutive_failures: 5}}
+//	routes:
+//	  - {method: GET, path: "/api/{rest...}", handler: proxy, options: {upstream: catalogue, strip_prefix: /api}}
+//	  - {method: GET, path: "/v1/{rest...}", handler: proxy, options: {upstream: catalogue, strip_prefix: /v1}}
 func Register(reg *config.Registry) {
+	RegisterSection(reg)
 	reg.RegisterHandler("proxy", config.Kind{
 		Doc: "forwards the request to an upstream (targets, round_robin or least_in_flight) through a circuit breaker, " +
-			"retries within a budget, a bulkhead and the request's deadline; bodies are streamed (buffer_response: true to buffer the response). Options: targets (required), " +
-			"name, balance, connect_timeout, attempt_timeout, max_response_bytes, deadline_header, transport, breaker, retry, " +
-			"bulkhead, health, strip_prefix, path, preserve_host, fallback.",
+			"retries within a budget, a bulkhead and the request's deadline. Options: upstream (the name of one declared " +
+			"under upstreams, shared) or targets (the route's own) with name, balance, connect_timeout, attempt_timeout, " +
+			"max_response_bytes, deadline_header, transport, breaker, retry, bulkhead, health; and strip_prefix, path, " +
+			"preserve_host, fallback, buffer_response.",
 		New: func(name string, opts config.Options) (*actors.Spec, error) {
-			var o Options
-			if err := opts.Decode(&o); err != nil {
+			var o kindOptions
+			decodeErr := opts.Decode(&o)
+			if o.Upstream == "" {
+				if decodeErr != nil {
+					return nil, decodeErr
+				}
+				spec, up, err := Build(name, o.Options, WithLogger(opts.Logger()))
+				if err != nil {
+					return nil, opts.Errorf("proxy: %s", strings.ReplaceAll(err.Error(), "\n", "; "))
+				}
+				opts.Add(up)
+				return spec, nil
+			}
+			if strings.Contains(o.Upstream, "://") {
+				return nil, errors.Join(decodeErr, opts.KeyErrorf("upstream", "proxy: upstream names an upstream declared under upstreams; "+
+					"for the URL of a target of the route's own, write targets: [%q]", o.Upstream))
+			}
+			up, sharedErr := Shared(opts, "upstream")
+			p, err := NewProxy(up, o.ProxyConfig)
+			if err != nil {
+				err = opts.Errorf("proxy: %s", strings.ReplaceAll(err.Error(), "\n", "; "))
+			}
+			if err := errors.Join(decodeErr, sharedErr, err); err != nil {
 				return nil, err
 			}
-			spec, up, err := Build(name, o, WithLogger(opts.Logger()))
-			if err != nil {
-				return nil, opts.Errorf("proxy: %s", strings.ReplaceAll(err.Error(), "\n", "; "))
-			}
-			opts.Add(up)
-			return spec, nil
+			return p.Spec(name), nil // the upstream is the configuration's to run
 		},
 	})
 }

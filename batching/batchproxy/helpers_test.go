@@ -14,6 +14,7 @@ import (
 	"github.com/troupe-go/troupe"
 	"github.com/troupe-go/troupe/batching/batchproxy"
 	"github.com/troupe-go/troupe/config"
+	"github.com/troupe-go/troupe/upstream"
 	"go.uber.org/goleak"
 	"go.uber.org/zap"
 )
@@ -22,23 +23,25 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 var _ troupe.Component = (*batchproxy.Proxy)(nil)
 
-// upstream is a test upstream on loopback: it records every batch body it
+// server is a test upstream on loopback: it records every batch body it
 // gets and answers with answer.
-type upstream struct {
+type server struct {
 	*httptest.Server
 	mu      sync.Mutex
 	bodies  [][]byte
 	headers []http.Header
+	urls    []string // the request URIs
 }
 
-func newUpstream(t *testing.T, answer func(w http.ResponseWriter, r *http.Request, body []byte)) *upstream {
+func newUpstream(t *testing.T, answer func(w http.ResponseWriter, r *http.Request, body []byte)) *server {
 	t.Helper()
-	u := &upstream{}
+	u := &server{}
 	u.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		u.mu.Lock()
 		u.bodies = append(u.bodies, body)
 		u.headers = append(u.headers, r.Header.Clone())
+		u.urls = append(u.urls, r.RequestURI)
 		u.mu.Unlock()
 		answer(w, r, body)
 	}))
@@ -46,8 +49,15 @@ func newUpstream(t *testing.T, answer func(w http.ResponseWriter, r *http.Reques
 	return u
 }
 
+// calls returns how many calls the upstream got.
+func (u *server) calls() int {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return len(u.bodies)
+}
+
 // batches returns the batches the upstream got, each as its items.
-func (u *upstream) batches(t *testing.T, itemsField string) [][]json.RawMessage {
+func (u *server) batches(t *testing.T, itemsField string) [][]json.RawMessage {
 	t.Helper()
 	u.mu.Lock()
 	defer u.mu.Unlock()
@@ -93,9 +103,19 @@ type proxy struct {
 // the test ends.
 func startProxy(t *testing.T, options string) *proxy {
 	t.Helper()
+	src := "routes:\n  - method: POST\n    path: /p\n    handler: batch_proxy\n    timeout: 5s\n    options: " + options + "\n"
+	base, client, _ := serveConfig(t, src)
+	return &proxy{url: base + "/p", client: client}
+}
+
+// serveConfig parses src with the kinds of this package and of package
+// upstream (proxy, and the section upstreams), serves it on loopback until
+// the test ends, and returns its base URL, a client, and the configuration.
+func serveConfig(t *testing.T, src string) (string, *http.Client, *config.Config) {
+	t.Helper()
 	reg := &config.Registry{}
 	batchproxy.Register(reg)
-	src := "routes:\n  - method: POST\n    path: /p\n    handler: batch_proxy\n    timeout: 5s\n    options: " + options + "\n"
+	upstream.Register(reg)
 	cfg, err := config.Parse("proxy.yaml", []byte(src), reg)
 	if err != nil {
 		t.Fatal(err)
@@ -114,7 +134,7 @@ func startProxy(t *testing.T, options string) *proxy {
 			t.Error(err)
 		}
 	})
-	return &proxy{url: "http://" + app.Addr().String() + "/p", client: &http.Client{Transport: tr, Timeout: 10 * time.Second}}
+	return "http://" + app.Addr().String(), &http.Client{Transport: tr, Timeout: 10 * time.Second}, cfg
 }
 
 // reply is what a client got.
@@ -126,7 +146,13 @@ type reply struct {
 
 func (p *proxy) post(t *testing.T, body string, header ...string) reply {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, p.url, strings.NewReader(body))
+	return p.do(t, http.MethodPost, body, header...)
+}
+
+// do sends a request with method and body to the proxy's URL.
+func (p *proxy) do(t *testing.T, method, body string, header ...string) reply {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), method, p.url, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,8 @@ func TestRegisterRejects(t *testing.T) {
 	}{
 		{name: "no upstream", give: "{id_field: id}", want: "proxy.yaml:5: batch_proxy: batch proxy \"POST /p\": upstream is required"},
 		{name: "not http", give: "{upstream: ftp://x/y}", want: `is not an http or https URL`},
-		{name: "no host", give: "{upstream: /relative}", want: `is not an http or https URL`},
+		{name: "no host", give: "{upstream: http:///relative}", want: `is not an http or https URL`},
+		{name: "no scheme", give: "{upstream: /relative}", want: `proxy.yaml:5: batch_proxy: upstream "/relative" is neither a URL`},
 		{name: "unknown option", give: "{upstream: http://x/, itemz_field: a}", want: `proxy.yaml:5: unknown option "itemz_field"`},
 		{name: "same fields", give: "{upstream: http://x/, status_field: s, body_field: s}", want: "must differ"},
 		{name: "bad batch", give: "{upstream: http://x/, batch: {max_delay: -1s}}", want: "must not be negative"},

@@ -6,7 +6,7 @@
 //	server -config troupe.yaml      # a file of yours
 //	server -check -config f.yaml    # validate only: "config OK: N routes", or FILE:LINE errors
 //	server -print-default           # print the built-in configuration, a commented starting point
-//	server -kinds                   # list the stage and handler kinds a file may name
+//	server -kinds                   # list the stage and handler kinds, and the sections, a file may name
 //
 // It serves until SIGINT or SIGTERM, then shuts down gracefully. Its exit
 // status is 0 on success, 2 for a bad command line or configuration, 1 when

@@ -78,7 +78,7 @@ func (rc runConfig) run(ctx context.Context, args []string, stdout, stderr io.Wr
 	configPath := fs.String("config", "", "the configuration `file`; defaults to the built-in one (see -print-default)")
 	check := fs.Bool("check", false, "validate the configuration, print \"config OK: N routes\" or its errors, and exit")
 	printDefault := fs.Bool("print-default", false, "print the built-in configuration and exit")
-	kinds := fs.Bool("kinds", false, "list the stage and handler kinds a configuration may name, and exit")
+	kinds := fs.Bool("kinds", false, "list the stage and handler kinds and the sections (upstreams) a configuration may name, and exit")
 	logFormat := fs.String("log-format", "", "log `format`, json or console; overrides log.format")
 	addr := fs.String("addr", "", "listen on `host:port`; overrides server.addr")
 	adminAddr := fs.String("admin-addr", "", "admin listener `host:port`, or off; overrides admin.addr")
@@ -187,7 +187,7 @@ func checkConfig(cfg *config.Config, stdout io.Writer) error {
 	return err
 }
 
-// printKinds lists the registered kinds with their docs.
+// printKinds lists the registered kinds and sections with their docs.
 func printKinds(w io.Writer, reg *config.Registry) error {
 	var b strings.Builder
 	b.WriteString("Stage kinds (stages: NAME: {kind: KIND}):\n")
@@ -199,6 +199,11 @@ func printKinds(w io.Writer, reg *config.Registry) error {
 	for _, name := range reg.HandlerKinds() {
 		k, _ := reg.Handler(name)
 		fmt.Fprintf(&b, "  %-12s %s\n", name, k.Doc)
+	}
+	b.WriteString("\nSections of shared resources (SECTION: {NAME: {…}}, named from a kind's options):\n")
+	for _, key := range reg.Sections() {
+		s, _ := reg.Section(key)
+		fmt.Fprintf(&b, "  %-12s %s\n", key, s.Doc)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -96,6 +96,12 @@ func TestCheckBroken(t *testing.T) {
 			wantReason: "header: option name must be a header name",
 		},
 		{
+			name:       "undeclared upstream",
+			give:       "upstreams:\n  scoring: {targets: [\"http://127.0.0.1:1\"]}\nroutes:\n  - {method: GET, path: /, handler: hello}\n  - {method: POST, path: /s, handler: batch_proxy, options: {upstream: scorin}}\n",
+			wantLine:   5,
+			wantReason: `option upstream: "scorin" is not declared under upstreams (declared: scoring)`,
+		},
+		{
 			name:       "bad flaky probability parameter",
 			give:       "stages:\n  f:\n    kind: flaky\n    options:\n      panic_prob: 1\nroutes: [{method: GET, path: /, handler: hello}]\n",
 			wantLine:   5,
@@ -111,6 +117,23 @@ func TestCheckBroken(t *testing.T) {
 				t.Errorf("server -check -config broken.yaml = %d, stdout %q, stderr %q; want 2 and %q…%q", code, stdout, stderr, wantPrefix, tt.wantReason)
 			}
 		})
+	}
+}
+
+// A configuration with shared upstreams checks without reaching them.
+func TestCheckUpstreams(t *testing.T) {
+	path := writeFile(t, "up.yaml", `
+upstreams:
+  scoring:
+    targets: ["http://127.0.0.1:1"]
+    breaker: {consecutive_failures: 5, open_timeout: 10s}
+routes:
+  - {method: GET, path: "/a/{rest...}", handler: proxy, options: {upstream: scoring, strip_prefix: /a}}
+  - {method: GET, path: "/b/{rest...}", handler: proxy, options: {upstream: scoring, strip_prefix: /b}}
+  - {method: POST, path: /score, handler: batch_proxy, options: {upstream: scoring, path: /batch, batch: {max_batch_size: 32}}}
+`)
+	if code, stdout, stderr := runCmd(t, "-check", "-config", path); code != 0 || stdout != "config OK: 3 routes\n" {
+		t.Errorf("server -check -config up.yaml = %d, %q, %q; want 0, config OK: 3 routes", code, stdout, stderr)
 	}
 }
 
@@ -143,7 +166,7 @@ func TestExitCodes(t *testing.T) {
 
 func TestKinds(t *testing.T) {
 	_, stdout, _ := runCmd(t, "-kinds")
-	for _, want := range []string{"header", "flaky", "hello", "echo"} {
+	for _, want := range []string{"header", "flaky", "hello", "echo", "proxy", "batch_proxy", "upstreams"} {
 		if !strings.Contains(stdout, "  "+want+" ") {
 			t.Errorf("server -kinds = %q, want it to list %s", stdout, want)
 		}

@@ -24,7 +24,8 @@ const Target = "http://demo-upstream"
 //     options are the yaml keys of Settings. As a stage it does nothing:
 //     it need not be on any route.
 //   - the handler kind demo_proxy: the proxy handler (package upstream)
-//     aimed at that server; its options are the proxy's, but for targets.
+//     aimed at that server; its options are the proxy's, but for targets
+//     and upstream.
 //
 // The kinds of one Register call share one server: a registry serves one
 // app at a time.
@@ -38,7 +39,7 @@ func Register(reg *config.Registry) {
 		New:      d.newStage,
 	})
 	reg.RegisterHandler("demo_proxy", config.Kind{
-		Doc: "the proxy handler aimed at the demo upstream (declare a demo_upstream stage). Options: those of proxy but targets.",
+		Doc: "the proxy handler aimed at the demo upstream (declare a demo_upstream stage). Options: those of proxy but targets and upstream.",
 		New: d.newProxy,
 	})
 }
