@@ -11,6 +11,13 @@
 // features as net/http middleware from well-known libraries, chi, zap,
 // httprate and jsonschema (api_nethttp.go).
 //
-// The program that loads both peers with wrk and prints the comparison is
+// The batch scenario (batch.go) serves a simulated model
+// (internal/demobackend) one call per request (batch_perrequest.go),
+// through a hand-written channel batcher (batch_channel.go) and through
+// troupe's batching.Batcher (batch_troupe.go). The proxy scenario (proxy.go) puts
+// troupe's reverse proxy (package upstream, proxy_troupe.go) and
+// httputil.ReverseProxy (proxy_nethttp.go) in front of the same upstream.
+//
+// The program that loads the peers with wrk and prints the comparison is
 // cmd/httpbench; README.md says how to run and read it.
 package bench

@@ -3,17 +3,21 @@
 // and as a troupe pipeline (package bench), each on its own loopback port,
 // and loads them in interleaved rounds with wrk, which runs as a separate
 // process. The work is a scenario: "trivial" (the default), five trivial
-// middleware and a JSON handler behind GET /hello; or "api", the
-// catalogue's api stack (request id, access log, API-key auth, rate limit,
-// JSON Schema validation) in front of POST /items, against chi, zap,
-// httprate and jsonschema middleware.
+// middleware and a JSON handler behind GET /hello; "api", the catalogue's
+// api stack (request id, access log, API-key auth, rate limit, JSON Schema
+// validation) in front of POST /items, against chi, zap, httprate and
+// jsonschema middleware; "batch", a simulated model behind POST /score,
+// called once per request, through a hand-written channel batcher and
+// through troupe's batcher, beside troupe's trivial peer as a reference;
+// or "proxy", troupe's reverse proxy against httputil.ReverseProxy in
+// front of the same loopback upstream.
 // For each round it records wrk's throughput and latency percentiles and
 // the server's CPU time per request: this process's user+sys time during
 // the round, divided by the requests wrk completed.
 //
 // Usage, from bench/:
 //
-//	go run ./cmd/httpbench [-scenario trivial|api] [-conns 64,256] [-rounds 5] [-duration 5s] [-json FILE] [-cpuprofile FILE]
+//	go run ./cmd/httpbench [-scenario trivial|api|batch|proxy] [-conns 64,256] [-rounds 5] [-duration 5s] [-json FILE] [-cpuprofile FILE]
 //
 // It needs wrk (Debian: apt-get install -y wrk), targets only 127.0.0.1,
 // and stops by itself: every wrk run is bounded, and so is the whole run.
@@ -36,6 +40,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/troupe-go/troupe/bench"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 )
@@ -68,13 +73,15 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	c := &config{}
 	fs := flag.NewFlagSet("httpbench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&c.scenario, "scenario", scenarioTrivial, "what to load: "+scenarioTrivial+" (-stages trivial middleware, GET) or "+scenarioAPI+" (the api stack, POST /items)")
-	conns := fs.String("conns", "64,256", "comma-separated wrk connection counts, each measured in turn")
+	fs.StringVar(&c.scenario, "scenario", scenarioTrivial, "what to load: "+scenarioTrivial+" (-stages trivial middleware, GET), "+
+		scenarioAPI+" (the api stack, POST /items), "+scenarioBatch+" (a simulated model, batched, POST /score) or "+
+		scenarioProxy+" (a reverse proxy, GET /proxy/data)")
+	conns := fs.String("conns", "", "comma-separated wrk connection counts, each measured in turn (default 64,256; 4,64,256 for -scenario batch)")
 	fs.IntVar(&c.rounds, "rounds", 5, "measured rounds per peer and connection count")
 	fs.DurationVar(&c.duration, "duration", 5*time.Second, "length of each round (whole seconds)")
 	fs.DurationVar(&c.warmup, "warmup", 2*time.Second, "unrecorded warm-up per peer and connection count (whole seconds; 0 for none)")
 	fs.IntVar(&c.threads, "threads", 2, "wrk threads (-t)")
-	fs.IntVar(&c.stages, "stages", 5, "middleware in each peer's pipeline (scenario trivial only)")
+	fs.IntVar(&c.stages, "stages", 5, "middleware in each peer's pipeline (scenario trivial), or in the reference peer's (scenario batch)")
 	fs.StringVar(&c.wrk, "wrk", "/usr/bin/wrk", "path of the wrk binary")
 	fs.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of troupe's measured rounds (only) to `file`")
 	fs.StringVar(&c.jsonOut, "json", "", "write every measured round, raw, as JSON to `file`")
@@ -83,6 +90,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if *conns == "" {
+		*conns = defaultConns(c.scenario)
 	}
 	for _, s := range strings.Split(*conns, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
@@ -101,8 +111,10 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	if c.warmup < 0 || c.warmup%time.Second != 0 {
 		errs = append(errs, errors.New("-warmup must be whole seconds"))
 	}
-	if c.scenario != scenarioTrivial && c.scenario != scenarioAPI {
-		errs = append(errs, fmt.Errorf("-scenario %q: want %s or %s", c.scenario, scenarioTrivial, scenarioAPI))
+	switch c.scenario {
+	case scenarioTrivial, scenarioAPI, scenarioBatch, scenarioProxy:
+	default:
+		errs = append(errs, fmt.Errorf("-scenario %q: want %s", c.scenario, scenarioNames))
 	}
 	if c.threads < 1 || c.stages < 0 {
 		errs = append(errs, errors.New("-threads must be at least 1 and -stages not negative"))
@@ -123,7 +135,7 @@ func (c *config) flags() string {
 	}
 	s := fmt.Sprintf("-scenario %s -conns %s -rounds %d -duration %s -warmup %s -threads %d",
 		c.scenario, strings.Join(conns, ","), c.rounds, c.duration, c.warmup, c.threads)
-	if c.scenario == scenarioTrivial {
+	if c.scenario == scenarioTrivial || c.scenario == scenarioBatch {
 		s += fmt.Sprintf(" -stages %d", c.stages)
 	}
 	if c.cpuprofile != "" {
@@ -135,10 +147,10 @@ func (c *config) flags() string {
 	return s
 }
 
-// budget bounds the whole run: every round and warm-up at its length plus
-// wrk's grace, and a minute for start-up and shutdown.
-func (c *config) budget() time.Duration {
-	runs := time.Duration(len(c.conns)) * 2 * (time.Duration(c.rounds)*(c.duration+wrkGrace) + c.warmup + wrkGrace)
+// budget bounds the whole run with peers peers: every round and warm-up
+// at its length plus wrk's grace, and a minute for start-up and shutdown.
+func (c *config) budget(peers int) time.Duration {
+	runs := time.Duration(len(c.conns)) * time.Duration(peers) * (time.Duration(c.rounds)*(c.duration+wrkGrace) + c.warmup + wrkGrace)
 	return runs + time.Minute
 }
 
@@ -150,10 +162,10 @@ type peer interface {
 	Hits() int64
 }
 
-type namedPeer struct {
-	name string
-	peer
-	url string
+// modelCounter is a peer with a model (scenario batch), whose counters
+// give the mean batch size of a round.
+type modelCounter interface {
+	ModelCounts() bench.ModelCounts
 }
 
 func run(ctx context.Context, args []string, stdout io.Writer) error {
@@ -164,9 +176,6 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if _, err := exec.LookPath(c.wrk); err != nil {
 		return fmt.Errorf("wrk not found at %s (%w): install it with `apt-get install -y wrk` (Debian), or pass -wrk PATH", c.wrk, err)
 	}
-	ctx, cancel := context.WithTimeout(ctx, c.budget())
-	defer cancel()
-
 	log, err := warnLogger()
 	if err != nil {
 		return err
@@ -175,23 +184,38 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	script, removeScript, err := writeScript(sc.script)
-	if err != nil {
-		return fmt.Errorf("wrk script: %w", err)
+	if sc.close != nil {
+		defer func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := sc.close(sctx); err != nil {
+				fmt.Fprintf(os.Stderr, "httpbench: %s scenario shutdown: %v\n", sc.name, err)
+			}
+		}()
 	}
-	defer removeScript()
+	ctx, cancel := context.WithTimeout(ctx, c.budget(len(sc.peers)))
+	defer cancel()
+	peers := sc.peers
+	nameWidth := 0
+	var order []string
+	for _, p := range peers {
+		nameWidth = max(nameWidth, len(p.name))
+		order = append(order, p.name)
+		file, remove, err := writeScript(p.script)
+		if err != nil {
+			return fmt.Errorf("wrk script of %s: %w", p.name, err)
+		}
+		defer remove()
+		p.scriptFile = file
+	}
 
 	m := readMachine(c.wrk)
 	fmt.Fprintf(stdout, "httpbench: %s\n", sc.title)
 	fmt.Fprintf(stdout, "machine:   %s\n", m)
 	fmt.Fprintf(stdout, "date:      %s\n", time.Now().UTC().Format(time.RFC3339))
 	fmt.Fprintf(stdout, "command:   cd bench && go run ./cmd/httpbench %s\n", c.flags())
-	scriptArg := ""
-	if script != "" {
-		scriptArg = " -s SCRIPT.lua"
-	}
-	fmt.Fprintf(stdout, "load:      wrk -t%d -c N -d %ds --latency%s http://127.0.0.1:PORT%s, N in -conns; rounds interleaved plain, troupe, plain, troupe…, runtime.GC() before each\n",
-		c.threads, int(c.duration/time.Second), scriptArg, sc.path)
+	fmt.Fprintf(stdout, "load:      wrk -t%d -c N -d %ds --latency [-s SCRIPT.lua] URL, N in -conns; rounds interleaved %s, %s…, runtime.GC() before each\n",
+		c.threads, int(c.duration/time.Second), strings.Join(order, ", "), order[0])
 	for _, n := range sc.notes {
 		fmt.Fprintln(stdout, n)
 	}
@@ -200,7 +224,6 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintln(stdout)
 
-	peers := sc.peers
 	for _, p := range peers {
 		if err := p.Start("127.0.0.1:0"); err != nil {
 			return fmt.Errorf("%s: %w", p.name, err)
@@ -213,12 +236,16 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 			}
 		}()
 		base := "http://" + p.Addr().String()
-		p.url = base + sc.path
-		body, err := sc.probe(ctx, base)
+		p.url = base + p.path
+		body, err := p.probe(ctx, base)
 		if err != nil {
 			return fmt.Errorf("%s at %s: %w", p.name, p.url, err)
 		}
-		fmt.Fprintf(stdout, "%-6s serves %s → %s\n", p.name, p.url, body)
+		how := "GET"
+		if p.script != "" {
+			how = "wrk script"
+		}
+		fmt.Fprintf(stdout, "%-*s serves %s (%s) → %s\n", nameWidth, p.name, p.url, how, body)
 	}
 	fmt.Fprintln(stdout)
 
@@ -227,16 +254,16 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		Date: time.Now().UTC().Format(time.RFC3339), Machine: m,
 		Command:  "cd bench && go run ./cmd/httpbench " + c.flags(),
 		Scenario: sc.name, Threads: c.threads, DurationS: c.duration.Seconds(), Rounds: c.rounds,
-		targets: sc.targets,
+		peers: order, unit: sc.unit, comparisons: sc.comparisons, peerTargets: sc.peerTargets,
 	}
-	if sc.name == scenarioTrivial {
+	if sc.name == scenarioTrivial || sc.name == scenarioBatch {
 		rep.Stages = c.stages
 	}
 	runErr := func() error {
 		for _, conns := range c.conns {
 			if c.warmup > 0 {
 				for _, p := range peers {
-					if _, err := runWrk(ctx, c.wrk, script, p.url, c.threads, conns, c.warmup); err != nil {
+					if _, err := runWrk(ctx, c.wrk, p.scriptFile, p.url, c.threads, conns, c.warmup); err != nil {
 						return fmt.Errorf("warm-up of %s: %w", p.name, err)
 					}
 				}
@@ -244,17 +271,21 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 			for r := 1; r <= c.rounds; r++ {
 				for _, p := range peers {
 					var pr *profiler
-					if c.cpuprofile != "" && p.name == "troupe" {
+					if c.cpuprofile != "" && p.profile {
 						pr = prof
 					}
-					rd, err := measure(ctx, c, script, p, conns, sc.hitsPerRequest, pr)
+					rd, err := measure(ctx, c, p, conns, pr)
 					if err != nil {
 						return fmt.Errorf("%s, %d connections, round %d: %w", p.name, conns, r, err)
 					}
 					rd.Round = r
 					rep.Runs = append(rep.Runs, rd)
-					fmt.Fprintf(stdout, "c=%-4d round %d/%d %-6s %9s req/s  p50 %8s  p99 %8s  CPU %6.2f µs/req%s\n",
-						conns, r, c.rounds, p.name, thousands(rd.RPS), fmtDur(rd.P50us), fmtDur(rd.P99us), rd.CPUPerReqUs, rd.warnings())
+					batch := ""
+					if rd.ModelCalls > 0 {
+						batch = fmt.Sprintf("  %6.2f items/call", float64(rd.ModelItems)/float64(rd.ModelCalls))
+					}
+					fmt.Fprintf(stdout, "c=%-4d round %d/%d %-*s %9s req/s  p50 %8s  p99 %8s  CPU %6.2f µs/req%s%s\n",
+						conns, r, c.rounds, nameWidth, p.name, thousands(rd.RPS), fmtDur(rd.P50us), fmtDur(rd.P99us), rd.CPUPerReqUs, batch, rd.warnings())
 				}
 			}
 		}
@@ -286,12 +317,16 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	return errors.Join(errs...)
 }
 
-// measure runs one recorded round against p, with wrk's Lua script if
-// script is not "", and returns it. hitsPerRequest is how many times p's
-// Hits counter moves per request served.
-func measure(ctx context.Context, c *config, script string, p *namedPeer, conns, hitsPerRequest int, prof *profiler) (*round, error) {
+// measure runs one recorded round against p, with its wrk Lua script if
+// it has one, and returns it.
+func measure(ctx context.Context, c *config, p *namedPeer, conns int, prof *profiler) (*round, error) {
 	runtime.GC() // the previous round's garbage is not this round's cost
 	hits0 := p.Hits()
+	mc, hasModel := p.peer.(modelCounter)
+	var model0 bench.ModelCounts
+	if hasModel {
+		model0 = mc.ModelCounts()
+	}
 	if prof != nil {
 		if err := prof.start(); err != nil {
 			return nil, err
@@ -301,7 +336,7 @@ func measure(ctx context.Context, c *config, script string, p *namedPeer, conns,
 	if err != nil {
 		return nil, err
 	}
-	res, wrkErr := runWrk(ctx, c.wrk, script, p.url, c.threads, conns, c.duration)
+	res, wrkErr := runWrk(ctx, c.wrk, p.scriptFile, p.url, c.threads, conns, c.duration)
 	cpu1, err := processCPU()
 	if prof != nil {
 		prof.stop()
@@ -321,8 +356,12 @@ func measure(ctx context.Context, c *config, script string, p *namedPeer, conns,
 		Non2xx: res.Non2xx, SocketErrors: res.SockErrs,
 	}
 	rd.CPUPerReqUs = us(cpu1-cpu0) / float64(res.Requests)
-	if hitsPerRequest > 0 {
-		rd.Served = (p.Hits() - hits0) / int64(hitsPerRequest)
+	if p.hitsPerRequest > 0 {
+		rd.Served = (p.Hits() - hits0) / int64(p.hitsPerRequest)
+	}
+	if hasModel {
+		m := mc.ModelCounts()
+		rd.ModelCalls, rd.ModelItems = m.Calls-model0.Calls, m.Items-model0.Items
 	}
 	return rd, nil
 }

@@ -9,7 +9,8 @@ import (
 	"time"
 )
 
-// The issue's targets for troupe at 5 stages, relative to plain net/http.
+// The issue's targets for troupe at 5 stages, relative to plain net/http
+// (scenario trivial).
 const (
 	targetThroughput = 0.80 // troupe/plain req/s at least this
 	targetP99        = 1.5  // troupe/plain p99 at most this
@@ -27,9 +28,13 @@ type round struct {
 	P99us        float64 `json:"p99_us"`
 	CPUSeconds   float64 `json:"cpu_s"`          // this process's user+sys during the run
 	CPUPerReqUs  float64 `json:"cpu_us_per_req"` // CPUSeconds / Requests
-	Served       int64   `json:"served"`         // requests the server's Count stage saw
+	Served       int64   `json:"served"`         // requests the server counted (see namedPeer.hitsPerRequest)
 	Non2xx       int64   `json:"non_2xx"`
 	SocketErrors int64   `json:"socket_errors"`
+	// ModelCalls and ModelItems are the calls the peer's model ran during
+	// the round and the items they held (scenario batch).
+	ModelCalls int64 `json:"model_calls,omitempty"`
+	ModelItems int64 `json:"model_items,omitempty"`
 }
 
 func (r *round) warnings() string {
@@ -47,11 +52,13 @@ func (r *round) warnings() string {
 }
 
 // summary is one connection count's result: each peer's medians over its
-// rounds, and the medians of the per-round paired ratios troupe/plain.
+// rounds, and the medians of the per-round paired ratios.
 type summary struct {
-	Conns  int                `json:"conns"`
-	Peers  map[string]medians `json:"peers"`
-	Ratios ratios             `json:"troupe_over_plain"`
+	Conns  int                    `json:"conns"`
+	Peers  map[string]peerSummary `json:"peers"`
+	Ratios []*ratios              `json:"ratios"`
+	// Targets are the verdicts on peers' own figures (peerTarget).
+	Targets []verdict `json:"targets,omitempty"`
 }
 
 type medians struct {
@@ -61,11 +68,68 @@ type medians struct {
 	CPUPerReqUs float64 `json:"cpu_us_per_req"`
 }
 
-// ratios holds the median of each round's troupe/plain ratio (round i of
-// troupe over round i of plain, run back to back), and each round's own.
+// peerSummary is one peer's result at one connection count: the medians
+// of its rounds, and the sums of its errors and model counters over them.
+type peerSummary struct {
+	medians
+	Rounds       int   `json:"rounds"`
+	Non2xx       int64 `json:"non_2xx"`
+	SocketErrors int64 `json:"socket_errors"`
+	ModelCalls   int64 `json:"model_calls,omitempty"`
+	ModelItems   int64 `json:"model_items,omitempty"`
+}
+
+// itemsPerCall returns the mean batch size over the rounds, or 0 if the
+// peer's model ran no call (or it has none).
+func (p peerSummary) itemsPerCall() float64 {
+	if p.ModelCalls == 0 {
+		return 0
+	}
+	return float64(p.ModelItems) / float64(p.ModelCalls)
+}
+
+// ratios holds, for one comparison num/den, the median of each round's
+// ratio (round i of num over round i of den, run in the same cycle of the
+// interleaved rounds), each round's own, and the verdicts on its targets.
 type ratios struct {
+	Name string `json:"name"` // "num/den"
 	medians
 	PerRound []medians `json:"per_round"`
+	Targets  []verdict `json:"targets,omitempty"`
+}
+
+// verdict is a target and whether it was met.
+type verdict struct {
+	Target string `json:"target"`
+	Met    bool   `json:"met"`
+}
+
+func (v verdict) String() string { return v.Target + ": " + verdictWord(v.Met) }
+
+// comparison is a ratio to report, num's figures over den's (peer names),
+// with the issue's targets for it.
+type comparison struct {
+	num, den string
+	targets  []target
+}
+
+func (c comparison) name() string { return c.num + "/" + c.den }
+
+// target is a bound on a ratio's medians, judged at one connection count
+// (or at every one: conns 0).
+type target struct {
+	conns int
+	name  string // as printed: "throughput ≥ 0.80"
+	met   func(medians) bool
+}
+
+// peerTarget is a bound on one peer's own medians at one connection count
+// (or at every one: conns 0).
+type peerTarget struct {
+	peer  string
+	conns int
+	name  string
+	met   func(medians) bool
 }
 
 // report is the whole run, as written by -json.
@@ -74,20 +138,24 @@ type report struct {
 	Machine   machine    `json:"machine"`
 	Command   string     `json:"command"`
 	Scenario  string     `json:"scenario"`
-	Stages    int        `json:"stages,omitempty"` // scenario trivial only
+	Stages    int        `json:"stages,omitempty"` // scenarios trivial and batch only
 	Threads   int        `json:"wrk_threads"`
 	DurationS float64    `json:"round_s"`
 	Rounds    int        `json:"rounds"`
 	Runs      []*round   `json:"runs"`
 	Summaries []*summary `json:"summaries"`
-	// targets: judge the issue's targets (they are set for the trivial
-	// scenario at 5 stages).
-	targets bool
+
+	// From the scenario: its peers in order, what a request is ("req",
+	// "item"), the ratios to report and the targets to judge.
+	peers       []string
+	unit        string
+	comparisons []comparison
+	peerTargets []peerTarget
 }
 
 func (rep *report) summarize(conns []int) {
 	for _, n := range conns {
-		s := &summary{Conns: n, Peers: map[string]medians{}}
+		s := &summary{Conns: n, Peers: map[string]peerSummary{}}
 		byPeer := map[string][]*round{}
 		for _, r := range rep.Runs {
 			if r.Conns == n {
@@ -98,67 +166,140 @@ func (rep *report) summarize(conns []int) {
 			continue
 		}
 		for name, rs := range byPeer {
-			s.Peers[name] = medians{
-				RPS:         median(rs, func(r *round) float64 { return r.RPS }),
-				P50us:       median(rs, func(r *round) float64 { return r.P50us }),
-				P99us:       median(rs, func(r *round) float64 { return r.P99us }),
-				CPUPerReqUs: median(rs, func(r *round) float64 { return r.CPUPerReqUs }),
+			ps := peerSummary{medians: medianOf(rs, func(r *round) medians {
+				return medians{RPS: r.RPS, P50us: r.P50us, P99us: r.P99us, CPUPerReqUs: r.CPUPerReqUs}
+			}), Rounds: len(rs)}
+			for _, r := range rs {
+				ps.Non2xx += r.Non2xx
+				ps.SocketErrors += r.SocketErrors
+				ps.ModelCalls += r.ModelCalls
+				ps.ModelItems += r.ModelItems
 			}
+			s.Peers[name] = ps
 		}
-		plain, tr := byPeer["plain"], byPeer["troupe"]
-		for i := range min(len(plain), len(tr)) {
-			p, t := plain[i], tr[i]
-			s.Ratios.PerRound = append(s.Ratios.PerRound, medians{
-				RPS: t.RPS / p.RPS, P50us: t.P50us / p.P50us, P99us: t.P99us / p.P99us, CPUPerReqUs: t.CPUPerReqUs / p.CPUPerReqUs,
-			})
+		for _, c := range rep.comparisons {
+			num, den := byPeer[c.num], byPeer[c.den]
+			if len(num) == 0 || len(den) == 0 {
+				continue
+			}
+			r := &ratios{Name: c.name()}
+			for i := range min(len(num), len(den)) {
+				t, p := num[i], den[i]
+				r.PerRound = append(r.PerRound, medians{
+					RPS: t.RPS / p.RPS, P50us: t.P50us / p.P50us, P99us: t.P99us / p.P99us, CPUPerReqUs: t.CPUPerReqUs / p.CPUPerReqUs,
+				})
+			}
+			r.medians = medianOf(r.PerRound, func(m medians) medians { return m })
+			for _, t := range c.targets {
+				if t.conns == 0 || t.conns == n {
+					r.Targets = append(r.Targets, verdict{Target: t.name, Met: t.met(r.medians)})
+				}
+			}
+			s.Ratios = append(s.Ratios, r)
 		}
-		if pr := s.Ratios.PerRound; len(pr) > 0 {
-			s.Ratios.medians = medians{
-				RPS:         median(pr, func(m medians) float64 { return m.RPS }),
-				P50us:       median(pr, func(m medians) float64 { return m.P50us }),
-				P99us:       median(pr, func(m medians) float64 { return m.P99us }),
-				CPUPerReqUs: median(pr, func(m medians) float64 { return m.CPUPerReqUs }),
+		for _, t := range rep.peerTargets {
+			if ps, ok := s.Peers[t.peer]; ok && (t.conns == 0 || t.conns == n) {
+				s.Targets = append(s.Targets, verdict{Target: t.peer + " " + t.name, Met: t.met(ps.medians)})
 			}
 		}
 		rep.Summaries = append(rep.Summaries, s)
 	}
 }
 
+// medianOf returns the median of each of f's figures over xs.
+func medianOf[T any](xs []T, f func(T) medians) medians {
+	return medians{
+		RPS:         median(xs, func(x T) float64 { return f(x).RPS }),
+		P50us:       median(xs, func(x T) float64 { return f(x).P50us }),
+		P99us:       median(xs, func(x T) float64 { return f(x).P99us }),
+		CPUPerReqUs: median(xs, func(x T) float64 { return f(x).CPUPerReqUs }),
+	}
+}
+
+// hasModel reports whether any peer's model ran a call: then the table
+// shows items per call.
+func (rep *report) hasModel() bool {
+	for _, r := range rep.Runs {
+		if r.ModelCalls > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 func (rep *report) print(w io.Writer) {
-	fmt.Fprintf(w, "Medians over %d rounds of %gs each (ratios: median of the per-round paired ratios troupe/plain)\n", rep.Rounds, rep.DurationS)
-	fmt.Fprintf(w, "%5s  %-13s %10s %9s %9s %11s\n", "conns", "peer", "req/s", "p50", "p99", "CPU µs/req")
+	nameWidth := len("peer")
+	for _, p := range rep.peers {
+		nameWidth = max(nameWidth, len(p))
+	}
+	for _, c := range rep.comparisons {
+		nameWidth = max(nameWidth, len(c.name()))
+	}
+	model := rep.hasModel()
+	fmt.Fprintf(w, "Medians over %d rounds of %gs each (ratios: median of the per-round paired ratios; non-2xx and socket errors: summed over the rounds)\n", rep.Rounds, rep.DurationS)
+	rate := "req/s"
+	if rep.unit == "item" {
+		rate = "items/s"
+	}
+	fmt.Fprintf(w, "%5s  %-*s %10s %9s %9s %12s", "conns", nameWidth, "peer", rate, "p50", "p99", "CPU µs/"+rep.unit)
+	if model {
+		fmt.Fprintf(w, " %11s", "items/call")
+	}
+	fmt.Fprintf(w, " %8s %9s\n", "non-2xx", "sock-err")
 	for _, s := range rep.Summaries {
-		for _, name := range []string{"plain", "troupe"} {
+		for _, name := range rep.peers {
 			m, ok := s.Peers[name]
 			if !ok {
 				continue
 			}
-			fmt.Fprintf(w, "%5d  %-13s %10s %9s %9s %11.2f\n", s.Conns, name, thousands(m.RPS), fmtDur(m.P50us), fmtDur(m.P99us), m.CPUPerReqUs)
+			fmt.Fprintf(w, "%5d  %-*s %10s %9s %9s %12.2f", s.Conns, nameWidth, name, thousands(m.RPS), fmtDur(m.P50us), fmtDur(m.P99us), m.CPUPerReqUs)
+			if model {
+				if b := m.itemsPerCall(); b > 0 {
+					fmt.Fprintf(w, " %11.2f", b)
+				} else {
+					fmt.Fprintf(w, " %11s", "-")
+				}
+			}
+			fmt.Fprintf(w, " %8d %9d", m.Non2xx, m.SocketErrors)
+			for _, v := range s.Targets {
+				if strings.HasPrefix(v.Target, name+" ") {
+					fmt.Fprintf(w, "   %s", strings.TrimPrefix(v.String(), name+" "))
+				}
+			}
+			fmt.Fprintln(w)
 		}
-		r := s.Ratios
-		if len(r.PerRound) == 0 {
-			continue
+		for _, r := range s.Ratios {
+			fmt.Fprintf(w, "%5d  %-*s %10.2f %9.2f %9.2f %12.2f", s.Conns, nameWidth, r.Name, r.RPS, r.P50us, r.P99us, r.CPUPerReqUs)
+			if len(r.Targets) > 0 {
+				vs := make([]string, len(r.Targets))
+				for i, v := range r.Targets {
+					vs[i] = v.String()
+				}
+				fmt.Fprintf(w, "   %s", strings.Join(vs, "; "))
+			}
+			fmt.Fprintln(w)
 		}
-		fmt.Fprintf(w, "%5d  %-13s %10.2f %9.2f %9.2f %11.2f", s.Conns, "troupe/plain", r.RPS, r.P50us, r.P99us, r.CPUPerReqUs)
-		if rep.targets {
-			fmt.Fprintf(w, "   throughput ≥ %.2f: %s; p99 ≤ %.1f×: %s",
-				targetThroughput, verdict(r.RPS >= targetThroughput), targetP99, verdict(r.P99us <= targetP99))
-		}
-		fmt.Fprintln(w)
 	}
-	fmt.Fprintln(w, "\nPer-round ratios troupe/plain (throughput | p99 | CPU per request):")
-	for _, s := range rep.Summaries {
-		var tp, p99, cpu []string
-		for _, m := range s.Ratios.PerRound {
-			tp = append(tp, fmt.Sprintf("%.2f", m.RPS))
-			p99 = append(p99, fmt.Sprintf("%.2f", m.P99us))
-			cpu = append(cpu, fmt.Sprintf("%.2f", m.CPUPerReqUs))
+	for _, c := range rep.comparisons {
+		fmt.Fprintf(w, "\nPer-round ratios %s (throughput | p99 | CPU per %s):\n", c.name(), rep.unit)
+		for _, s := range rep.Summaries {
+			for _, r := range s.Ratios {
+				if r.Name != c.name() {
+					continue
+				}
+				var tp, p99, cpu []string
+				for _, m := range r.PerRound {
+					tp = append(tp, fmt.Sprintf("%.2f", m.RPS))
+					p99 = append(p99, fmt.Sprintf("%.2f", m.P99us))
+					cpu = append(cpu, fmt.Sprintf("%.2f", m.CPUPerReqUs))
+				}
+				fmt.Fprintf(w, "  c=%-4d %s | %s | %s\n", s.Conns, strings.Join(tp, " "), strings.Join(p99, " "), strings.Join(cpu, " "))
+			}
 		}
-		fmt.Fprintf(w, "  c=%-4d %s | %s | %s\n", s.Conns, strings.Join(tp, " "), strings.Join(p99, " "), strings.Join(cpu, " "))
 	}
 }
 
-func verdict(ok bool) string {
+func verdictWord(ok bool) string {
 	if ok {
 		return "met"
 	}

@@ -17,52 +17,83 @@ import (
 const (
 	scenarioTrivial = "trivial" // the default: -stages trivial middleware, GET /hello
 	scenarioAPI     = "api"     // the catalogue's api stack, POST /items
+	scenarioBatch   = "batch"   // a simulated model, per request, hand-batched and troupe-batched, POST /score
+	scenarioProxy   = "proxy"   // troupe's reverse proxy vs httputil.ReverseProxy, GET /proxy/data
 )
 
-// scenario is what one run loads: two peers serving the same work, the
-// request wrk sends, and how to check the peers before measuring.
+// scenarioNames lists the scenarios, as -h and the errors name them.
+const scenarioNames = scenarioTrivial + ", " + scenarioAPI + ", " + scenarioBatch + " or " + scenarioProxy
+
+// defaultConns returns the scenario's -conns when the flag is not given.
+func defaultConns(scenario string) string {
+	if scenario == scenarioBatch {
+		return "4,64,256"
+	}
+	return "64,256"
+}
+
+// scenario is what one run loads: the peers, each with the request wrk
+// sends it and how to check it before measuring, and what to compare.
 type scenario struct {
 	name string
 	// title and notes head the output.
 	title string
 	notes []string
-	path  string
-	// script is wrk's Lua script for the request ("" for a plain GET).
+	// unit is what one request is, in the table's header: "req" or
+	// "item".
+	unit  string
+	peers []*namedPeer
+	// comparisons are the paired ratios to report, each with the issue's
+	// targets for it, if any; peerTargets are targets on one peer's own
+	// figures.
+	comparisons []comparison
+	peerTargets []peerTarget
+	// close stops what the scenario runs besides its peers (the proxy
+	// scenario's upstream), once they have stopped; nil if nothing.
+	close func(ctx context.Context) error
+}
+
+// namedPeer is one peer of a scenario: a server, the request wrk sends it,
+// and how to check it before measuring.
+type namedPeer struct {
+	name string
+	peer
+	// path is the request's path; script is wrk's Lua script for the
+	// request ("" for a plain GET).
+	path   string
 	script string
-	peers  []*namedPeer
-	// probe checks one peer at base (http://host:port) and says what it
+	// probe checks the peer at base (http://host:port) and says what it
 	// answered.
 	probe func(ctx context.Context, base string) (string, error)
-	// hitsPerRequest is how many times a peer's Hits counter moves per
+	// hitsPerRequest is how many times the peer's Hits counter moves per
 	// request served (0: it does not count requests).
 	hitsPerRequest int
-	// targets: whether the targets (throughput ≥ 0.80, p99 ≤ 1.5×)
-	// apply and are judged.
-	targets bool
+	// profile: -cpuprofile covers this peer's measured rounds.
+	profile bool
+
+	// Set by run: the URL wrk loads, and the path of the script's file.
+	url        string
+	scriptFile string
 }
 
 // newScenario returns the scenario c names, its peers made but not started.
 func newScenario(c *config, log *zap.Logger) (*scenario, error) {
 	switch c.scenario {
 	case scenarioTrivial:
-		s := &scenario{
+		return &scenario{
 			name:  scenarioTrivial,
 			title: fmt.Sprintf("troupe vs plain net/http, %d trivial middleware + a small JSON handler", c.stages),
 			notes: []string{"troupe:    the handler only computes, so it is a troupe.PureHandler: stages and handler fuse into one hop"},
-			path:  bench.Path,
+			unit:  "req",
 			peers: []*namedPeer{
-				{name: "plain", peer: bench.NewNetHTTP(c.stages)},
-				{name: "troupe", peer: bench.NewTroupe(c.stages, log)},
+				trivialPeer("plain", bench.NewNetHTTP(c.stages), c.stages),
+				profiled(trivialPeer("troupe", bench.NewTroupe(c.stages, log), c.stages)),
 			},
-			probe:   probeTrivial,
-			targets: true,
-		}
-		for i := range c.stages {
-			if bench.Kinds[i%len(bench.Kinds)] == bench.Count {
-				s.hitsPerRequest++
-			}
-		}
-		return s, nil
+			comparisons: []comparison{{num: "troupe", den: "plain", targets: []target{
+				{name: fmt.Sprintf("throughput ≥ %.2f", targetThroughput), met: func(r medians) bool { return r.RPS >= targetThroughput }},
+				{name: fmt.Sprintf("p99 ≤ %.1f×", targetP99), met: func(r medians) bool { return r.P99us <= targetP99 }},
+			}}},
+		}, nil
 	case scenarioAPI:
 		accessLog := bench.NewAccessLogger(io.Discard)
 		tr, err := bench.NewAPITroupe(log, accessLog)
@@ -73,6 +104,9 @@ func newScenario(c *config, log *zap.Logger) (*scenario, error) {
 		if err != nil {
 			return nil, fmt.Errorf("plain peer: %w", err)
 		}
+		apiPeer := func(name string, p peer) *namedPeer {
+			return &namedPeer{name: name, peer: p, path: bench.APIPath, script: apiScript(), probe: probeAPI, hitsPerRequest: 1}
+		}
 		return &scenario{
 			name:  scenarioAPI,
 			title: "troupe vs plain net/http, the api stack (request id, access log, API-key auth, rate limit, JSON Schema validation) + a 201 handler",
@@ -82,17 +116,35 @@ func newScenario(c *config, log *zap.Logger) (*scenario, error) {
 				"plain:     chi + middleware.RequestID · zap access log on middleware.WrapResponseWriter · API-key check (SHA-256, constant time) · httprate by key (1e9/s) · jsonschema/v6 · handler",
 				"both:      access log = zap JSON to io.Discard, same fields; the schema is cmd/server/default.yaml's item-schema",
 			},
-			path:   bench.APIPath,
-			script: apiScript(),
-			peers: []*namedPeer{
-				{name: "plain", peer: plain},
-				{name: "troupe", peer: tr},
-			},
-			probe:          probeAPI,
-			hitsPerRequest: 1,
+			unit:        "req",
+			peers:       []*namedPeer{apiPeer("plain", plain), profiled(apiPeer("troupe", tr))},
+			comparisons: []comparison{{num: "troupe", den: "plain"}},
 		}, nil
+	case scenarioBatch:
+		return newBatchScenario(c, log)
+	case scenarioProxy:
+		return newProxyScenario(log)
 	}
-	return nil, fmt.Errorf("-scenario %q: want %s or %s", c.scenario, scenarioTrivial, scenarioAPI)
+	return nil, fmt.Errorf("-scenario %q: want %s", c.scenario, scenarioNames)
+}
+
+// profiled marks p as the peer whose rounds -cpuprofile covers, and
+// returns it.
+func profiled(p *namedPeer) *namedPeer {
+	p.profile = true
+	return p
+}
+
+// trivialPeer returns p as a peer of the trivial scenario, with stages
+// middleware: GET bench.Path.
+func trivialPeer(name string, p peer, stages int) *namedPeer {
+	np := &namedPeer{name: name, peer: p, path: bench.Path, probe: probeTrivial}
+	for i := range stages {
+		if bench.Kinds[i%len(bench.Kinds)] == bench.Count {
+			np.hitsPerRequest++
+		}
+	}
+	return np
 }
 
 // apiScript is wrk's Lua script for the api scenario's request.

@@ -103,37 +103,53 @@ func TestWrkArgs(t *testing.T) {
 	}
 }
 
-// TestAPIScriptWithWrk runs wrk with the api scenario's script for a
-// second against a server that checks every request is the scenario's
-// POST, with its body and headers. It needs wrk at /usr/bin/wrk.
-func TestAPIScriptWithWrk(t *testing.T) {
+// TestScriptsWithWrk runs wrk with each scenario's script for a second
+// against a server that checks every request is the scenario's POST, with
+// its body and headers. It needs wrk at /usr/bin/wrk.
+func TestScriptsWithWrk(t *testing.T) {
 	const wrk = "/usr/bin/wrk"
 	if _, err := exec.LookPath(wrk); err != nil {
 		t.Skip("wrk not installed")
 	}
-	var good, bad atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		if r.Method == http.MethodPost && r.URL.Path == bench.APIPath && string(body) == bench.APIBody &&
-			r.Header.Get("Content-Type") == "application/json" && r.Header.Get(bench.APIKeyHeader) == bench.APIKeyValue {
-			good.Add(1)
-			w.WriteHeader(http.StatusCreated)
-			return
-		}
-		bad.Add(1)
-		w.WriteHeader(http.StatusBadRequest)
-	}))
-	defer srv.Close()
-	script, remove, err := writeScript(apiScript())
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name, script, path, body string
+		header                   http.Header
+	}{
+		{name: "api", script: apiScript(), path: bench.APIPath, body: bench.APIBody,
+			header: http.Header{"Content-Type": {"application/json"}, bench.APIKeyHeader: {bench.APIKeyValue}}},
+		{name: "batch", script: batchScript(), path: bench.BatchPath, body: bench.BatchBody,
+			header: http.Header{"Content-Type": {"application/json"}}},
 	}
-	defer remove()
-	res, err := runWrk(t.Context(), wrk, script, srv.URL+bench.APIPath, 1, 1, time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if good.Load() == 0 || bad.Load() != 0 || res.Non2xx != 0 {
-		t.Errorf("wrk with the api script: %d good requests, %d bad, %d non-2xx; want only good ones", good.Load(), bad.Load(), res.Non2xx)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var good, bad atomic.Int64
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				body, _ := io.ReadAll(r.Body)
+				ok := r.Method == http.MethodPost && r.URL.Path == tt.path && string(body) == tt.body
+				for k, v := range tt.header {
+					ok = ok && r.Header.Get(k) == v[0]
+				}
+				if ok {
+					good.Add(1)
+					w.WriteHeader(http.StatusOK)
+					return
+				}
+				bad.Add(1)
+				w.WriteHeader(http.StatusBadRequest)
+			}))
+			defer srv.Close()
+			script, remove, err := writeScript(tt.script)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer remove()
+			res, err := runWrk(t.Context(), wrk, script, srv.URL+tt.path, 1, 1, time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if good.Load() == 0 || bad.Load() != 0 || res.Non2xx != 0 {
+				t.Errorf("wrk with the %s script: %d good requests, %d bad, %d non-2xx; want only good ones", tt.name, good.Load(), bad.Load(), res.Non2xx)
+			}
+		})
 	}
 }
