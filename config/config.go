@@ -60,6 +60,7 @@
 //	    stages: [NAME, …]       # stages of this route only
 //	    timeout: 2s             # overrides server.request_timeout
 //	    max_body_bytes: 1024    # overrides server.max_body_bytes
+//	    stream_body: true       # the handler reads the body as it arrives (a proxy); default false
 //	    supervision: {…}        # overrides keys of the default policy for the handler
 //
 // A route's stages are the global ones, then its groups' from the
@@ -169,6 +170,9 @@ type Route struct {
 	Timeout time.Duration
 	// MaxBodyBytes is the route's body limit; 0 means the server's.
 	MaxBodyBytes int64
+	// StreamBody hands the request body to the handler unread (see
+	// troupe.Route.StreamBody): for a proxy, or large uploads.
+	StreamBody bool
 	// Line is the route's line in the file.
 	Line int
 }
@@ -245,10 +249,13 @@ type AdminRouter interface {
 
 func declare(d declarer, groups []*Group, routes []*Route) {
 	for _, r := range routes {
-		d.Handle(r.Method, r.Path, r.Handler).
+		rt := d.Handle(r.Method, r.Path, r.Handler).
 			With(r.Stages...).
 			Timeout(r.Timeout).
 			MaxBodyBytes(r.MaxBodyBytes)
+		if r.StreamBody {
+			rt.StreamBody()
+		}
 	}
 	for _, g := range groups {
 		declare(d.Group(g.Prefix, g.Stages...), g.Groups, g.Routes)

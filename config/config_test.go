@@ -151,6 +151,12 @@ func TestParseErrors(t *testing.T) {
 			wantReason: `server.max_body_bytes must be a whole number, got "1MB"`,
 		},
 		{
+			name:       "bad stream_body",
+			give:       "routes:\n  - method: POST\n    path: /up\n    handler: ok\n    stream_body: yes please\n",
+			wantPrefix: "t.yaml:5: ",
+			wantReason: `route POST /up stream_body must be true or false, got "yes please"`,
+		},
+		{
 			name:       "bad priority",
 			give:       "stages:\n  a:\n    kind: tag\n    priority: first\nroutes: [{method: GET, path: /, handler: ok}]\n",
 			wantPrefix: "t.yaml:4: ",
@@ -411,6 +417,7 @@ routes:
     options: {body: top}
     timeout: 1s
     max_body_bytes: 10
+    stream_body: true
     supervision: {backoff: 5s}
 groups:
   - prefix: /api
@@ -459,12 +466,12 @@ func TestParse(t *testing.T) {
 	}
 	top := cfg.Routes[0]
 	if top.Pattern != "/top" || top.Handler.Name != "GET /top" || top.Handler.Priority != actors.Terminating ||
-		top.Timeout != time.Second || top.MaxBodyBytes != 10 {
+		top.Timeout != time.Second || top.MaxBodyBytes != 10 || !top.StreamBody {
 		t.Errorf("Routes[0] = %+v", top)
 	}
 	nested := cfg.Groups[0].Groups[0].Routes[0]
-	if nested.Pattern != "/api/v1/items/{id}" || nested.Handler.Name != "* /api/v1/items/{id}" || nested.Line != 47 {
-		t.Errorf("nested route = %+v, want pattern /api/v1/items/{id} at line 47", nested)
+	if nested.Pattern != "/api/v1/items/{id}" || nested.Handler.Name != "* /api/v1/items/{id}" || nested.Line != 48 || nested.StreamBody {
+		t.Errorf("nested route = %+v, want pattern /api/v1/items/{id} at line 48, not streaming", nested)
 	}
 }
 

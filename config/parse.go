@@ -253,6 +253,22 @@ func (p *parser) count(n *yaml.Node, what string) int64 {
 	return v
 }
 
+// flag returns the boolean n holds (true or false); null is false.
+func (p *parser) flag(n *yaml.Node, what string) bool {
+	s, ok := p.str(n, what)
+	if !ok || s == "" {
+		return false
+	}
+	switch s {
+	case "true":
+		return true
+	case "false":
+		return false
+	}
+	p.errorf(n, "%s must be true or false, got %q", what, s)
+	return false
+}
+
 // addr returns the host:port n holds, or "off" where allowed.
 func (p *parser) addr(n *yaml.Node, what string, allowOff bool) string {
 	s, ok := p.str(n, what)
@@ -579,7 +595,7 @@ func (p *parser) route(n *yaml.Node, scratch declarer) *Route {
 		p.errorf(n, "a route must be a mapping with method, path and handler, got %s", describe(r))
 		return nil
 	}
-	f := p.fields(n, "a route", "method", "path", "handler", "options", "stages", "timeout", "max_body_bytes", "supervision")
+	f := p.fields(n, "a route", "method", "path", "handler", "options", "stages", "timeout", "max_body_bytes", "stream_body", "supervision")
 	r := &Route{Line: n.Line}
 	method, mok := p.str(f["method"], "route method")
 	switch {
@@ -614,6 +630,7 @@ func (p *parser) route(n *yaml.Node, scratch declarer) *Route {
 	r.Stages = p.refs(f["stages"], what+" stages")
 	r.Timeout = p.duration(f["timeout"], what+" timeout")
 	r.MaxBodyBytes = p.count(f["max_body_bytes"], what+" max_body_bytes")
+	r.StreamBody = p.flag(f["stream_body"], what+" stream_body")
 	if sv := f["supervision"]; !isNull(sv) {
 		p.cfg.App.Policies[name] = p.policy(sv, what+" supervision", p.base)
 	}

@@ -17,7 +17,9 @@
 //	app.Handle("GET", "/catalogue/{rest...}", p.Spec("catalogue")).Timeout(2 * time.Second)
 //
 // or call up.Do(ex.Context(), &upstream.Request{…}) from a handler of your
-// own. Several proxies (routes) may share one Upstream, and so one breaker.
+// own. Several proxies (routes) may share one Upstream, and so one breaker:
+// in a configuration file, declare it under `upstreams:` and name it with
+// `upstream: NAME` (see RegisterSection).
 //
 // # One call
 //

@@ -76,7 +76,8 @@ func Register(reg *config.Registry) {
 	RegisterSection(reg)
 	reg.RegisterHandler("proxy", config.Kind{
 		Doc: "forwards the request to an upstream (targets, round_robin or least_in_flight) through a circuit breaker, " +
-			"retries within a budget, a bulkhead and the request's deadline. Options: upstream (the name of one declared " +
+			"retries within a budget, a bulkhead and the request's deadline; the response body is streamed (buffer_response: true buffers it), " +
+			"and so is the request body on a route with stream_body: true. Options: upstream (the name of one declared " +
 			"under upstreams, shared) or targets (the route's own) with name, balance, connect_timeout, attempt_timeout, " +
 			"max_response_bytes, deadline_header, transport, breaker, retry, bulkhead, health; and strip_prefix, path, " +
 			"preserve_host, fallback, buffer_response.",
