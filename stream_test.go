@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"runtime"
 	"strconv"
@@ -230,5 +231,82 @@ func TestUnwrittenStreamsAreClosed(t *testing.T) {
 	}
 	if late.closed.Load() != 1 {
 		t.Fatalf("the late stream was closed %d times; want 1", late.closed.Load())
+	}
+}
+
+// Once the ingress has answered (here 504 at the deadline) while the
+// handler is still reading a streamed body, the handler's read fails: it
+// never ends in a clean io.EOF with part of the body missing, which an
+// upload handler would take for the whole file.
+func TestStreamedBodyCutByTheAnswerIsAnError(t *testing.T) {
+	result := make(chan error, 1)
+	s := start(t, troupe.Config{}, func(app *troupe.App) {
+		app.Handle(http.MethodPost, "/upload", troupe.Handler("upload", func(ex *actors.Exchange) error {
+			_, err := io.Copy(io.Discard, ex.BodyReader)
+			result <- err
+			return err
+		})).StreamBody().Timeout(50 * time.Millisecond)
+	})
+	body, feed := io.Pipe()
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, s.url+"/upload", body)
+	req.ContentLength = -1
+	go func() { _, _ = feed.Write(make([]byte, 1000)) }() // then nothing, until the answer
+	res, err := s.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusGatewayTimeout {
+		t.Fatalf("status %d; want 504", res.StatusCode)
+	}
+	// The rest of the body arrives after the answer: the server must not
+	// hand it to the handler as if nothing were missing.
+	go func() {
+		_, _ = feed.Write(make([]byte, 100_000))
+		_ = feed.Close()
+	}()
+	select {
+	case err := <-result:
+		if err == nil {
+			t.Fatal("the handler read the body to a clean end after the 504; want an error")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the handler's read of the body has not ended 5 s after the answer")
+	}
+}
+
+// The largest body limit there is means no limit, not an overflow: a
+// chunked body goes through whole, read in full or streamed.
+func TestMaxInt64BodyLimit(t *testing.T) {
+	count := func(ex *actors.Exchange) error {
+		var n int64
+		var err error
+		if ex.BodyReader != nil {
+			n, err = io.Copy(io.Discard, ex.BodyReader)
+		} else {
+			n = int64(len(ex.Body))
+		}
+		if err != nil {
+			return err
+		}
+		ex.Respond(http.StatusOK, "text/plain", []byte(strconv.FormatInt(n, 10)))
+		return nil
+	}
+	s := start(t, troupe.Config{}, func(app *troupe.App) {
+		app.Handle(http.MethodPost, "/read", troupe.Handler("read", count)).MaxBodyBytes(math.MaxInt64)
+		app.Handle(http.MethodPost, "/stream", troupe.Handler("stream", count)).MaxBodyBytes(math.MaxInt64).StreamBody()
+	})
+	for _, path := range []string{"/read", "/stream"} {
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, s.url+path, io.LimitReader(zeros{}, 5000))
+		req.ContentLength = -1
+		res, err := s.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK || string(b) != "5000" {
+			t.Errorf("%s: %d %q; want 200 5000", path, res.StatusCode, b)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package httpin
 import (
 	"errors"
 	"io"
+	"math"
 	"net/http"
 	"os"
 	"strconv"
@@ -113,6 +114,16 @@ func (in *Ingress) serve(w http.ResponseWriter, r *http.Request, id string, m ro
 	ex.Body, ex.Route, ex.Path, ex.Params, ex.RequestID = body, rt.Pattern, m.Path, m.Params, id
 	if stream != nil {
 		ex.BodyReader = stream
+		// Full duplex: the handler (a proxy sending the body upstream) may
+		// still be reading the body when the ingress writes the response.
+		// Without it, net/http would read and discard what is left of the
+		// body as the header goes out, on this goroutine, under the
+		// handler's reads, which could then end in a clean io.EOF with part
+		// of the body missing. net/http closes the body once ServeHTTP has
+		// returned and the response is flushed, and reads after that fail
+		// (ErrBodyReadAfterClose) rather than end. HTTP/2 is full duplex
+		// already, and says so with an error here.
+		_ = http.NewResponseController(w).EnableFullDuplex()
 	}
 	deadline := start.Add(timeout) // read below after Dispatch: a stage may Shorten ex.Deadline meanwhile
 	ex.Start, ex.Deadline = start, deadline
@@ -189,6 +200,7 @@ func (in *Ingress) readBody(r *http.Request, rt *Route) ([]byte, io.Reader, erro
 	if rt.StreamBody {
 		return nil, newRequestStream(r.Body, limit), nil
 	}
+	limit = min(limit, math.MaxInt64-1) // limit+1 below must not overflow
 	var body []byte
 	var err error
 	if r.ContentLength >= 0 {

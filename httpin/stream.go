@@ -3,6 +3,7 @@ package httpin
 import (
 	"errors"
 	"io"
+	"math"
 	"net/http"
 	"os"
 	"strings"
@@ -33,7 +34,7 @@ func (s *requestStream) Read(p []byte) (int, error) {
 	if s.err != nil {
 		return 0, s.err
 	}
-	if int64(len(p)) > s.left+1 {
+	if s.left < math.MaxInt64 && int64(len(p)) > s.left+1 {
 		p = p[:s.left+1]
 	}
 	n, err := s.body.Read(p)
