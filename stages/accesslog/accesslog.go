@@ -30,6 +30,11 @@
 // pipeline runs its after-phases, with "abandoned":true, the status the
 // client got (504) or 499 when the client left first, and bytes 0 (the
 // pipeline's body was never sent).
+//
+// A streamed response (Exchange.RespondStream: the proxy's, for one) is
+// logged when the ingress has finished copying it and closes the stream,
+// with the bytes it copied and the duration to then, and "streamed":true;
+// "cut":true says the stream broke off before its end.
 package accesslog
 
 import (
@@ -60,13 +65,12 @@ func New(log *zap.Logger) actors.Stage {
 // Process does nothing: the stage logs on the way out.
 func (stage) Process(*actors.Exchange) error { return nil }
 
-// After writes the request's line.
+// After writes the request's line, or for a streamed response arranges
+// for it to be written once the stream is closed.
 func (s stage) After(ex *actors.Exchange) {
-	ce := s.log.Check(zap.InfoLevel, "request")
-	if ce == nil {
+	if !s.log.Core().Enabled(zap.InfoLevel) {
 		return
 	}
-	r := ex.Request
 	status, size, abandoned := ex.Response.Status, len(ex.Response.Body), ex.Settled()
 	switch {
 	case abandoned && (ex.Expired() || !time.Now().Before(ex.Deadline)):
@@ -78,27 +82,49 @@ func (s stage) After(ex *actors.Exchange) {
 	case status == 0:
 		status = http.StatusOK
 	}
+	fields := s.fields(ex, status)
+	if !abandoned && ex.Response.Streaming() {
+		// The body has not been copied yet: log once it has been.
+		start := ex.Start
+		ex.Response.Stream = &countedStream{ReadCloser: ex.Response.Stream, done: func(n int64, cut bool) {
+			fields = append(fields, zap.Int64("bytes", n), since(start), zap.Bool("streamed", true))
+			if cut {
+				fields = append(fields, zap.Bool("cut", true))
+			}
+			s.log.Info("request", fields...)
+		}}
+		return
+	}
+	fields = append(fields, zap.Int("bytes", size), since(ex.Start))
+	if abandoned {
+		fields = append(fields, zap.Bool("abandoned", true))
+	}
+	s.log.Info("request", fields...)
+}
+
+// fields returns the line's fields that are known once the status is.
+func (stage) fields(ex *actors.Exchange, status int) []zap.Field {
+	r := ex.Request
 	ip := ""
 	if a := clientip.From(ex); a.IsValid() {
 		ip = a.String()
 	}
-	var took time.Duration
-	if !ex.Start.IsZero() {
-		took = time.Since(ex.Start)
-	}
-	fields := []zap.Field{
+	return append(make([]zap.Field, 0, 12),
 		zap.String("request_id", clean(ex.RequestID)),
 		zap.String("method", clean(r.Method)),
 		zap.String("route", clean(ex.Route)),
 		zap.String("path", clean(r.URL.Path)),
 		zap.Int("status", status),
-		zap.Int("bytes", size),
-		zap.Duration("duration", took),
 		zap.String("client_ip", ip),
 		zap.String("user_agent", clean(r.UserAgent())),
+	)
+}
+
+// since is the duration field: the time from the ingress's admission.
+func since(start time.Time) zap.Field {
+	var took time.Duration
+	if !start.IsZero() {
+		took = time.Since(start)
 	}
-	if abandoned {
-		fields = append(fields, zap.Bool("abandoned", true))
-	}
-	ce.Write(fields...)
+	return zap.Duration("duration", took)
 }

@@ -3,6 +3,7 @@ package accesslog_test
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -202,5 +203,77 @@ func TestAbandonedAtTheDeadline(t *testing.T) {
 	got := byID(lines)["slow-1"]
 	if len(got) != 1 || got[0]["status"] != float64(504) || got[0]["abandoned"] != true || got[0]["bytes"] != float64(0) {
 		t.Errorf("lines for slow-1 = %v, want one: status 504, abandoned, bytes 0", got)
+	}
+}
+
+// brokenBody yields some bytes and then fails.
+type brokenBody struct{ sent bool }
+
+func (b *brokenBody) Read(p []byte) (int, error) {
+	if b.sent {
+		return 0, errors.New("the upstream went away")
+	}
+	b.sent = true
+	return copy(p, "partial"), nil
+}
+
+func (*brokenBody) Close() error { return nil }
+
+// A streamed response is logged once the ingress has copied it, with the
+// bytes it copied (not the 0 of its empty Body): whole, unread for a
+// HEAD request, or cut short by a failing stream.
+func TestStreamedResponses(t *testing.T) {
+	var out sink
+	body := strings.Repeat("x", 100_000)
+	addr := startApp(t, &out, func(app *troupe.App) {
+		app.Handle("GET", "/stream", troupe.PureHandler("stream", func(ex *actors.Exchange) error {
+			ex.RespondStream(http.StatusOK, "text/plain", io.NopCloser(strings.NewReader(body)))
+			return nil
+		}))
+		app.Handle("GET", "/broken", troupe.PureHandler("broken", func(ex *actors.Exchange) error {
+			ex.RespondStream(http.StatusOK, "text/plain", &brokenBody{})
+			return nil
+		}))
+	})
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 10 * time.Second}
+	get := func(method, path, id string) (int, error) {
+		req, _ := http.NewRequestWithContext(t.Context(), method, "http://"+addr+path, nil)
+		req.Header.Set("X-Request-ID", id)
+		res, err := client.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		defer res.Body.Close()
+		b, err := io.ReadAll(res.Body)
+		return len(b), err
+	}
+	if n, err := get("GET", "/stream", "whole"); err != nil || n != len(body) {
+		t.Fatalf("GET /stream read %d bytes, %v; want %d", n, err, len(body))
+	}
+	if n, err := get("HEAD", "/stream", "head"); err != nil || n != 0 {
+		t.Fatalf("HEAD /stream read %d bytes, %v; want 0", n, err)
+	}
+	if _, err := get("GET", "/broken", "broken"); err == nil {
+		t.Fatal("GET /broken read a whole body; want the connection cut")
+	}
+	want := map[string]struct {
+		bytes float64
+		cut   bool
+	}{"whole": {float64(len(body)), false}, "head": {0, false}, "broken": {float64(len("partial")), true}}
+	lines := out.await(t, func(l []map[string]any) bool {
+		ids := byID(l)
+		return len(ids["whole"]) > 0 && len(ids["head"]) > 0 && len(ids["broken"]) > 0
+	})
+	for id, w := range want {
+		got := byID(lines)[id]
+		if len(got) != 1 {
+			t.Errorf("%s: %d lines, want 1: %v", id, len(got), got)
+			continue
+		}
+		l := got[0]
+		cut, _ := l["cut"].(bool)
+		if l["status"] != float64(200) || l["bytes"] != w.bytes || l["streamed"] != true || cut != w.cut {
+			t.Errorf("%s: line %v, want status 200, bytes %v, streamed, cut %v", id, l, w.bytes, w.cut)
+		}
 	}
 }
