@@ -82,7 +82,7 @@ func decodeJSON[In any](ex *actors.Exchange) (In, error) {
 		return in, actors.NewError(http.StatusBadRequest, "the request needs a JSON body")
 	}
 	if err := json.Unmarshal(ex.Body, &in); err != nil {
-		return in, actors.Errorf(http.StatusBadRequest, "the body is not a valid item: %v", err)
+		return in, actors.Errorf(http.StatusBadRequest, "the body is not a valid item: %s", describeJSONError(err))
 	}
 	return in, nil
 }

@@ -45,7 +45,7 @@ func newMetrics(name string) *metrics {
 		}),
 	}
 	rejections := counterVec("troupe_batch_rejections_total", "Items refused at once, by reason (queue_full, key_queue_full, stopped).", labels)
-	flushes := counterVec("troupe_batch_flushes_total", "Batches sent, by the reason they went (size, preferred, delay, eager, shutdown).", labels)
+	flushes := counterVec("troupe_batch_flushes_total", "Batches sent, by the reason they went (size, preferred, delay, eager, share, shutdown).", labels)
 	drops := counterVec("troupe_batch_dropped_total", "Items taken out of the queue unsent, by reason (canceled, deadline, too_late, stopped).", labels)
 	failures := counterVec("troupe_batch_failures_total", "Batches whose every item failed, by reason (error, panic, result_count).", labels)
 	for r := range numRejectReasons {
