@@ -22,7 +22,9 @@ type ProxyConfig struct {
 	// PreserveHost sends the client's Host header rather than the target's.
 	PreserveHost bool `yaml:"preserve_host"`
 	// Fallback, when set, is answered instead of 503 while the breaker
-	// refuses calls.
+	// refuses calls. For the last good response instead of a static one,
+	// put a cache stage with stale_if_error in front of the route, and set
+	// BufferResponse (the cache keeps whole bodies only).
 	Fallback *Fallback `yaml:"fallback"`
 	// BufferResponse reads the upstream's response body in full (at most
 	// Config.MaxResponseBytes, else 502) before answering, so that stages

@@ -37,6 +37,10 @@
 // or "*"; weak comparison, RFC 9110 §13.1.2) turns a hit, or a fresh
 // response on a miss, into 304 with no body.
 //
+// Stale if error: with Config.StaleIfError, the last good response is the
+// fallback of a route that fails — an upstream down, its breaker open —
+// for that long after it went stale (X-Cache: STALE).
+//
 // Headers that stages before the cache set (CORS, security headers) are not
 // stored: a hit keeps the ones they set for this request. Put stages whose
 // answers differ per caller before the cache, or have them set Vary.
@@ -89,6 +93,15 @@ type Config struct {
 	// MaxVariants bounds the variants (per Vary) kept under one primary
 	// key; the oldest goes first. Defaults to DefaultMaxVariants (8).
 	MaxVariants int `yaml:"max_variants"`
+	// StaleIfError is how long past its freshness a stored response is
+	// kept to answer in place of an error: when the route answers 500,
+	// 502, 503 or 504 (an upstream down, its breaker open) and a stored
+	// response for the request is at most StaleIfError stale, the client
+	// gets that, with X-Cache: STALE and its true Age (RFC 5861's
+	// stale-if-error, set here rather than by each response). Responses
+	// that say must-revalidate, proxy-revalidate or s-maxage are never
+	// served stale. Zero, the default, serves no stale responses.
+	StaleIfError time.Duration `yaml:"stale_if_error"`
 	// Statuses are the response statuses that are stored. Defaults to
 	// [200]. 206 and 304 cannot be stored.
 	Statuses []int `yaml:"statuses"`
@@ -128,6 +141,8 @@ func (c Config) validate() error {
 	switch {
 	case c.TTL < 0:
 		return fmt.Errorf("ttl must not be negative, got %s", c.TTL)
+	case c.StaleIfError < 0:
+		return fmt.Errorf("stale_if_error must not be negative, got %s", c.StaleIfError)
 	case c.MaxBytes < 0 || c.MaxEntryBytes < 0 || c.MaxVariants < 0:
 		return fmt.Errorf("max_bytes, max_entry_bytes and max_variants must not be negative")
 	case c.Partitions < 0 || c.Partitions > maxPartitions:
@@ -153,6 +168,7 @@ func New(name string, cfg Config) (*actors.Spec, error) {
 	budget := cfg.MaxBytes / int64(cfg.Partitions)
 	sh := &shared{
 		ttl:         cfg.TTL,
+		staleIfErr:  cfg.StaleIfError,
 		maxEntry:    min(cfg.MaxEntryBytes, budget),
 		maxVariants: cfg.MaxVariants,
 		statuses:    slices.Clone(cfg.Statuses),

@@ -28,6 +28,8 @@ type server struct {
 	client *http.Client
 	calls  atomic.Int64 // handler runs
 	clock  *fakeclock.Clock
+	// failWith, when set, is the status GET /c/up/{id} fails with.
+	failWith atomic.Int64
 }
 
 // start runs an app whose /c group has a cache configured by cfg (its
@@ -36,6 +38,7 @@ type server struct {
 //	GET /c/items/{id}  {"id":…,"n":CALLS}; ?cc=… sets Cache-Control
 //	GET /c/lang        "hello LANG", Vary: Accept-Language
 //	GET /c/big/{id}    2000 bytes
+//	GET /c/up/{id}     "up ID CALLS", or fails with s.failWith (Retry-After 30)
 func start(t *testing.T, cfg cache.Config) *server {
 	t.Helper()
 	s := &server{clock: fakeclock.New()}
@@ -64,6 +67,17 @@ func start(t *testing.T, cfg cache.Config) *server {
 	app.Group("/c", spec).GET("/big/{id}", func(ex *actors.Exchange) error {
 		s.calls.Add(1)
 		ex.Respond(http.StatusOK, "text/plain", []byte(strings.Repeat(ex.Params.Get("id"), 2000)))
+		return nil
+	})
+	app.Group("/c", spec).GET("/up/{id}", func(ex *actors.Exchange) error {
+		n := s.calls.Add(1)
+		if status := s.failWith.Load(); status != 0 {
+			return &actors.Error{Status: int(status), Detail: "the upstream is down", RetryAfter: 30 * time.Second}
+		}
+		if cc := ex.Request.URL.Query().Get("cc"); cc != "" {
+			ex.Response.Header().Set("Cache-Control", cc)
+		}
+		ex.Respond(http.StatusOK, "text/plain", []byte(fmt.Sprintf("up %s %d", ex.Params.Get("id"), n)))
 		return nil
 	})
 	startApp(t, app)
@@ -275,5 +289,59 @@ func TestHTTPPartitionsSurviveRewrites(t *testing.T) {
 	}
 	if calls.Load() != n {
 		t.Errorf("handler ran %d times, want %d", calls.Load(), n)
+	}
+}
+
+// With StaleIfError, an error from the route (500, 502, 503, 504) is
+// answered with the last good response while it is at most that stale,
+// without the error's headers; other errors, responses that must be
+// revalidated and responses staler than that get the error.
+func TestHTTPStaleIfError(t *testing.T) {
+	s := start(t, cache.Config{TTL: 10 * time.Second, StaleIfError: time.Minute})
+	expect(t, "first GET", s.get(t, "GET", "/c/up/1"), 200, "MISS", "up 1 1")
+	expect(t, "must-revalidate", s.get(t, "GET", "/c/up/2?cc=must-revalidate"), 200, "MISS", "up 2 2")
+	s.failWith.Store(http.StatusServiceUnavailable)
+	expect(t, "while fresh", s.get(t, "GET", "/c/up/1"), 200, "HIT", "up 1 1")
+
+	s.clock.Advance(30 * time.Second) // stale, within stale_if_error
+	got := s.get(t, "GET", "/c/up/1")
+	expect(t, "stale, upstream down", got, 200, "STALE", "up 1 1")
+	req, _ := http.NewRequestWithContext(t.Context(), "GET", s.url+"/c/up/1", nil)
+	res, err := s.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	if ra, age, ct := res.Header.Get("Retry-After"), res.Header.Get("Age"), res.Header.Get("Content-Type"); ra != "" || age != "30" || ct != "text/plain" {
+		t.Errorf("stale response: Retry-After %q, Age %q, Content-Type %q; want none, 30, text/plain", ra, age, ct)
+	}
+	if got := s.get(t, "GET", "/c/up/2?cc=must-revalidate"); got.status != http.StatusServiceUnavailable {
+		t.Errorf("must-revalidate response, stale: %d %q, want the 503", got.status, got.body)
+	}
+	s.failWith.Store(http.StatusNotFound)
+	if got := s.get(t, "GET", "/c/up/1"); got.status != http.StatusNotFound {
+		t.Errorf("a 404 with a stale entry: %d %q, want the 404", got.status, got.body)
+	}
+	s.failWith.Store(http.StatusBadGateway)
+	expect(t, "stale, 502", s.get(t, "GET", "/c/up/1"), 200, "STALE", "up 1 1")
+
+	s.clock.Advance(41 * time.Second) // 71s old: past ttl + stale_if_error
+	if got := s.get(t, "GET", "/c/up/1"); got.status != http.StatusBadGateway {
+		t.Errorf("too stale: %d %q, want the 502", got.status, got.body)
+	}
+	s.failWith.Store(0)
+	next := s.calls.Load() + 1
+	expect(t, "recovered", s.get(t, "GET", "/c/up/1"), 200, "MISS", fmt.Sprintf("up 1 %d", next))
+}
+
+// Without StaleIfError an expired response is gone: errors pass through.
+func TestHTTPNoStaleByDefault(t *testing.T) {
+	s := start(t, cache.Config{TTL: 10 * time.Second})
+	expect(t, "first GET", s.get(t, "GET", "/c/up/1"), 200, "MISS", "up 1 1")
+	s.failWith.Store(http.StatusServiceUnavailable)
+	s.clock.Advance(11 * time.Second)
+	if got := s.get(t, "GET", "/c/up/1"); got.status != http.StatusServiceUnavailable {
+		t.Errorf("expired, no stale_if_error: %d %q, want the 503", got.status, got.body)
 	}
 }

@@ -62,7 +62,7 @@ func TestRegisterErrors(t *testing.T) {
 		give string
 		want string
 	}{
-		{name: "unknown option", give: "tll: 1s", want: `test.yaml:1: unknown option "tll" (want one of max_bytes, max_entry_bytes, max_variants, partitions, statuses, ttl)`},
+		{name: "unknown option", give: "tll: 1s", want: `test.yaml:1: unknown option "tll" (want one of max_bytes, max_entry_bytes, max_variants, partitions, stale_if_error, statuses, ttl)`},
 		{name: "bad duration", give: "ttl: soon", want: "test.yaml:1: bad option value: cannot unmarshal !!str `soon` into time.Duration"},
 		{name: "bad value", give: "partitions: 0\nstatuses: [304]", want: "test.yaml:1: cache: status 304 cannot be cached (want 200–599, not 206 or 304)"},
 	}

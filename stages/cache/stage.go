@@ -19,12 +19,17 @@ const (
 	// Bypass: the request asked not to use the cache (no-store), or its
 	// query does not parse; nothing was looked up or stored.
 	Bypass = "BYPASS"
+	// Stale: the route answered an error (500, 502, 503, 504) and a
+	// stored response past its freshness but within Config.StaleIfError
+	// answered instead (RFC 5861).
+	Stale = "STALE"
 )
 
 // shared is what every actor of one cache stage shares: its settings and
 // the keys of its per-request values. It is read-only.
 type shared struct {
 	ttl         time.Duration
+	staleIfErr  time.Duration
 	maxEntry    int64
 	maxVariants int
 	statuses    []int
@@ -40,6 +45,7 @@ type pending struct {
 	xcache string      // Miss or Bypass
 	store  bool        // the response may be stored
 	before http.Header // the response header as earlier stages left it
+	stale  *variant    // answers in place of an error, if any (StaleIfError)
 }
 
 // stage is one actor's cache: its own LRU. It is not safe for concurrent
@@ -61,17 +67,23 @@ func (s *stage) Process(ex *actors.Exchange) error {
 	k := s.key(ex)
 	cc := parseDirectives(r.Header)
 	if !k.ok || cc.has("no-store") {
-		s.pend(ex, k.primary, Bypass, false)
+		s.pend(ex, k.primary, Bypass, false, nil)
 		return nil
 	}
+	var fallback *variant
 	if !cc.has("no-cache") && !(cc == nil && pragmaNoCache(r.Header)) {
 		now := s.now()
-		if v := s.store.lookup(k.primary, r.Header, now); v != nil && (v.public || !credentials(ex)) {
-			age := now.Sub(v.stored)
+		fresh, stale := s.store.find(k.primary, r.Header, now)
+		if fresh != nil && (fresh.public || !credentials(ex)) {
+			age := now.Sub(fresh.stored)
 			if maxAge, ok := cc.seconds("max-age"); !ok || age <= maxAge {
-				serve(ex, v, age)
+				serve(ex, fresh, age)
 				return nil
 			}
+			stale = fresh // too old for this request, but better than an error
+		}
+		if stale != nil && (stale.public || !credentials(ex)) {
+			fallback = stale
 		}
 	}
 	if cc.has("only-if-cached") {
@@ -79,14 +91,39 @@ func (s *stage) Process(ex *actors.Exchange) error {
 	}
 	// HEAD is answered from GET's entry but does not make one: a handler
 	// may leave a HEAD response's body out.
-	s.pend(ex, k.primary, Miss, r.Method == http.MethodGet)
+	s.pend(ex, k.primary, Miss, r.Method == http.MethodGet, fallback)
 	return nil
 }
 
 // pend leaves on ex what After needs, including a copy of the response
 // header as the earlier stages left it.
-func (s *stage) pend(ex *actors.Exchange, key, xcache string, store bool) {
-	s.pending.Set(ex, &pending{key: key, xcache: xcache, store: store, before: ex.Response.HeaderIfAny().Clone()})
+func (s *stage) pend(ex *actors.Exchange, key, xcache string, store bool, stale *variant) {
+	s.pending.Set(ex, &pending{key: key, xcache: xcache, store: store, before: ex.Response.HeaderIfAny().Clone(), stale: stale})
+}
+
+// staleIfErrorStatus reports whether a stale response may answer in
+// place of a response of status (RFC 5861 §4).
+func staleIfErrorStatus(status int) bool {
+	switch status {
+	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}
+
+// serveStale answers ex from v, a stored response past its freshness, in
+// place of the error the route answered: the response header goes back to
+// what the earlier stages left (so none of the error's headers, such as
+// Retry-After, stay), then v is served as a hit is, marked Stale.
+func (s *stage) serveStale(ex *actors.Exchange, p *pending) {
+	ex.Response.DropStream()
+	h := ex.Response.Header()
+	clear(h)
+	for k, vals := range p.before {
+		h[k] = vals
+	}
+	serve(ex, p.stale, s.now().Sub(p.stale.stored))
+	h.Set("X-Cache", Stale)
 }
 
 // After marks the response MISS or BYPASS, gives it an ETag, stores it if
@@ -96,9 +133,13 @@ func (s *stage) After(ex *actors.Exchange) {
 	if !ok {
 		return
 	}
+	status := ex.Response.Status
+	if p.stale != nil && staleIfErrorStatus(status) {
+		s.serveStale(ex, p)
+		return
+	}
 	h := ex.Response.Header()
 	h.Set("X-Cache", p.xcache)
-	status := ex.Response.Status
 	if !slices.Contains(s.statuses, status) || ex.Response.Streaming() { // a stream's body is not here to keep
 		return
 	}
@@ -143,6 +184,10 @@ func (s *stage) put(ex *actors.Exchange, p *pending) {
 		return
 	}
 	now := s.now()
+	var keep time.Time
+	if s.staleIfErr > 0 && !cc.has("must-revalidate") && !cc.has("proxy-revalidate") && !cc.has("s-maxage") {
+		keep = now.Add(ttl + s.staleIfErr)
+	}
 	v := &variant{
 		vary:    vary,
 		values:  varyValues(ex.Request.Header, vary),
@@ -152,6 +197,7 @@ func (s *stage) put(ex *actors.Exchange, p *pending) {
 		etag:    h.Get("Etag"),
 		stored:  now,
 		expires: now.Add(ttl),
+		keep:    keep,
 		public:  public,
 	}
 	v.measure()

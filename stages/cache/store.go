@@ -18,6 +18,10 @@ type variant struct {
 	etag    string
 	stored  time.Time
 	expires time.Time
+	// keep is when the variant is dropped: expires, or later when the
+	// stage serves stale responses in place of errors (StaleIfError).
+	// Zero means expires.
+	keep time.Time
 	// public: the response may answer requests with credentials (it said
 	// public, s-maxage or must-revalidate).
 	public bool
@@ -77,35 +81,53 @@ func newStore(budget int64, maxVariants int) *store {
 	return &store{budget: budget, maxVariants: maxVariants, order: list.New(), entries: map[string]*list.Element{}}
 }
 
+// keptUntil returns when v is dropped.
+func (v *variant) keptUntil() time.Time {
+	if v.keep.IsZero() {
+		return v.expires
+	}
+	return v.keep
+}
+
 // lookup returns the newest variant under key that matches the request
-// header r and is fresh at now, and marks the entry used. Expired variants
-// it meets are dropped.
+// header r and is fresh at now, and marks the entry used. Variants past
+// their keep time that it meets are dropped.
 func (s *store) lookup(key string, r http.Header, now time.Time) *variant {
+	fresh, _ := s.find(key, r, now)
+	return fresh
+}
+
+// find returns the newest variant under key that matches the request
+// header r and is fresh at now, or else the newest that is stale but still
+// kept (for StaleIfError); a fresh find marks the entry used. Variants past
+// their keep time that it meets are dropped.
+func (s *store) find(key string, r http.Header, now time.Time) (fresh, stale *variant) {
 	el, ok := s.entries[key]
 	if !ok {
-		return nil
+		return nil, nil
 	}
 	e := el.Value.(*entry)
-	var found *variant
 	for i := 0; i < len(e.variants); {
 		v := e.variants[i]
-		if !now.Before(v.expires) {
+		if !now.Before(v.keptUntil()) {
 			s.dropVariantAt(el, i)
 			if len(e.variants) == 0 {
-				return nil // the entry went with its last variant
+				return nil, stale // the entry went with its last variant
 			}
 			continue
 		}
 		if v.matches(r) {
-			found = v
-			break
+			if now.Before(v.expires) {
+				s.order.MoveToFront(el)
+				return v, nil
+			}
+			if stale == nil {
+				stale = v
+			}
 		}
 		i++
 	}
-	if found != nil {
-		s.order.MoveToFront(el)
-	}
-	return found
+	return nil, stale
 }
 
 // put stores v under key, replacing a variant for the same request
