@@ -84,6 +84,9 @@ func (u *Upstream) attempt(ctx context.Context, i int, req *Request, path string
 	if req.Stream != nil {
 		sent = &sentBody{r: req.Stream}
 		out.Body, out.ContentLength = sent, max(req.ContentLength, 0)
+		if len(req.Trailer) > 0 {
+			out.Trailer, out.ContentLength = req.Trailer, -1 // trailers need chunked encoding
+		}
 	} else if len(req.Body) > 0 {
 		body := req.Body
 		out.ContentLength = int64(len(body))

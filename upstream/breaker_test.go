@@ -26,7 +26,7 @@ type script struct {
 	release chan int
 }
 
-func newScript(t *testing.T, b BreakerConfig) *script {
+func newScript(t *testing.T, b BreakerConfig, opts ...Option) *script {
 	s := &script{t: t, release: make(chan int)}
 	s.ft = &fakeTransport{respond: func(r *http.Request) (int, error) {
 		s.mu.Lock()
@@ -45,7 +45,7 @@ func newScript(t *testing.T, b BreakerConfig) *script {
 		return code, nil
 	}}
 	cfg := Config{Targets: []string{"http://upstream.test"}, Breaker: b, Retry: RetryConfig{MaxAttempts: 1}}
-	s.p = proxy(t, cfg, ProxyConfig{}, WithTransport(s.ft))
+	s.p = proxy(t, cfg, ProxyConfig{}, append([]Option{WithTransport(s.ft)}, opts...)...)
 	return s
 }
 

@@ -40,6 +40,11 @@ type Request struct {
 	// ContentLength is Stream's length; 0 or -1 if unknown (the body is
 	// then sent chunked).
 	ContentLength int64
+	// Trailer, with Stream, are the trailers sent after the body: its
+	// keys are announced up front and its values read once Stream has
+	// returned io.EOF, as net/http fills in an incoming request's Trailer.
+	// The body is then sent chunked.
+	Trailer http.Header
 }
 
 // Response is an upstream's response, read in full.

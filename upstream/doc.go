@@ -80,8 +80,9 @@
 // body over unread as Exchange.BodyReader, kept to the route's limit (413
 // past it), and Do sends it upstream as it arrives: in one attempt, since
 // a body read once cannot be sent again; a failure of the client's body
-// (413, 408, 400) is answered as such and is neutral for the breaker. On
-// other routes the ingress has read the body, and retries resend it.
+// (413, 408, 400) is answered as such and is neutral for the breaker; the
+// client's trailers follow the body upstream. On other routes the ingress
+// has read the body, and retries resend it (without trailers).
 //
 // The response comes from DoStream with its body unread (Response.Stream),
 // which Proxy hands to Exchange.RespondStream: the ingress copies it to the

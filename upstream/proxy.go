@@ -122,7 +122,7 @@ func (p *Proxy) Process(ex *actors.Exchange) error {
 		Body:     ex.Body,
 	}
 	if ex.BodyReader != nil {
-		req.Stream, req.ContentLength = ex.BodyReader, ex.Request.ContentLength
+		req.Stream, req.ContentLength, req.Trailer = ex.BodyReader, ex.Request.ContentLength, ex.Request.Trailer
 	}
 	if p.preserveHost {
 		req.Host = ex.Request.Host

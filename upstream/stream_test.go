@@ -106,6 +106,43 @@ func TestProxyForwardsTrailers(t *testing.T) {
 	}
 }
 
+// A streamed request body's trailers reach the upstream after it.
+func TestProxyForwardsRequestTrailers(t *testing.T) {
+	type seen struct {
+		body, checksum string
+		announced      bool
+	}
+	got := make(chan seen, 1)
+	srv := newUpstreamServer(t, func(w http.ResponseWriter, r *http.Request) {
+		_, announced := r.Trailer["X-Checksum"]
+		b, _ := io.ReadAll(r.Body)
+		got <- seen{body: string(b), checksum: r.Trailer.Get("X-Checksum"), announced: announced}
+		w.WriteHeader(http.StatusNoContent)
+	})
+	a := startApp(t, func(a *troupe.App) {
+		a.Handle(http.MethodPut, "/t", route(t, a, "t", Options{Config: Config{Targets: []string{srv.URL}}}).Spec("t")).StreamBody()
+	})
+	pr, pw := io.Pipe()
+	req, _ := http.NewRequest(http.MethodPut, a.url+"/t", pr)
+	req.Trailer = http.Header{"X-Checksum": nil}
+	go func() {
+		_, _ = io.WriteString(pw, "payload")
+		req.Trailer.Set("X-Checksum", "c0ffee") // set before the body's end, as a client computes it
+		pw.Close()
+	}()
+	res, err := a.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusNoContent {
+		t.Fatalf("PUT /t = %d, want the upstream's 204", res.StatusCode)
+	}
+	if s := <-got; s.body != "payload" || !s.announced || s.checksum != "c0ffee" {
+		t.Fatalf("upstream got body %q, trailer announced %v, X-Checksum %q; want payload, true, c0ffee", s.body, s.announced, s.checksum)
+	}
+}
+
 // A body of unknown length is flushed to the client as it arrives (server-
 // sent events, long polls): the client reads the first event while the
 // upstream still holds the second back.
