@@ -61,6 +61,8 @@ type Exchange struct {
 	values    []value
 	itinerary *Itinerary
 	hop       int                        // index of the hop that holds the exchange
+	running   int                        // 1 + the index in that hop of the stage whose Process runs; 0 outside Process
+	susp      *Suspension                // set once, by Suspend; never cleared
 	returning bool                       // visiting after-phases on the way back
 	timing    bool                       // record stage durations into timings
 	timings   []StageTiming              // per stage, in the order they first ran

@@ -4,14 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
-	"net/http"
 	"strings"
 	"sync/atomic"
-	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
 )
 
 // Hop is one stop of an itinerary: a pool of actors that host one stage, or
@@ -122,31 +119,4 @@ func (h *Hop) Spawn(parent actor.SpawnerContext, sys *System) {
 	default:
 		h.ref = &roundRobin{routees: r}
 	}
-}
-
-// afterInline runs the after-phase of a Blocking hop's stage on the caller's
-// goroutine (see Itinerary.back). A panic there fails the exchange with a
-// 500 and is logged; with no actor of the hop involved, there is nothing to
-// restart, and the failure is not charged to the stage's restart intensity.
-func (h *Hop) afterInline(ex *Exchange) {
-	a, ok := h.specs[0].Stage.(AfterStage)
-	if !ok {
-		return
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			h.log.WithOptions(zap.AddStacktrace(zapcore.ErrorLevel)).Error("stage panicked in its after-phase",
-				zap.String("failed_stage", h.specs[0].Name),
-				zap.String("request_id", ex.RequestID),
-				zap.String("panic", fmt.Sprint(r)))
-			ex.Fail(Errorf(http.StatusInternalServerError, "the request failed in stage %s", h.specs[0].Name))
-		}
-	}()
-	if ex.timing {
-		start := time.Now()
-		a.After(ex)
-		ex.addTiming(h.specs[0].Name, time.Since(start))
-		return
-	}
-	a.After(ex)
 }

@@ -83,6 +83,6 @@ func (it *Itinerary) back(ex *Exchange) {
 			h.ref.tell(ex)
 			return
 		}
-		h.afterInline(ex)
+		h.afterFused(ex, len(h.specs))
 	}
 }

@@ -9,7 +9,8 @@ package actors
 // stage of an itinerary, is expected to.
 //
 // A Stage runs inside an actor: it must not keep the exchange after Process
-// returns, and it must not block unless its Spec declares it Blocking.
+// returns, unless it is the handler and suspends it (Exchange.Suspend), and
+// it must not block unless its Spec declares it Blocking.
 type Stage interface {
 	Process(ex *Exchange) error
 }

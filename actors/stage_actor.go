@@ -74,7 +74,16 @@ func (a *stageActor) Receive(c actor.Context) {
 			ex.itinerary.back(ex)
 			return
 		}
-		n, failure = a.process(ex)
+		var suspended bool
+		n, suspended, failure = a.process(ex)
+		if suspended {
+			// The exchange belongs to its Suspension now; on a panic, the
+			// stage's Resume came first and answers it.
+			if failure != nil {
+				panic(failure)
+			}
+			return
+		}
 		if failure == nil && n == len(a.stages) && ex.itinerary.forward(ex) {
 			return
 		}
@@ -90,10 +99,18 @@ func (a *stageActor) Receive(c actor.Context) {
 
 // process runs the stages' Process in order and returns how many ran to
 // completion without ending the exchange. If one panics, the exchange gets
-// a 500 and process returns the panic.
-func (a *stageActor) process(ex *Exchange) (i int, failure *StagePanic) {
+// a 500 and process returns the panic. suspended reports that the handler
+// suspended the exchange (Exchange.Suspend): it is no longer the actor's to
+// touch, unless the handler panicked before resuming it, which makes it the
+// actor's again (suspended is then false).
+func (a *stageActor) process(ex *Exchange) (i int, suspended bool, failure *StagePanic) {
 	defer func() {
 		if r := recover(); r != nil {
+			if s := ex.susp; s != nil && !s.take() {
+				suspended, failure = true, a.panicked(ex, i, r, false)
+				return
+			}
+			suspended, ex.running = false, 0
 			failure = a.failed(ex, i, r)
 		}
 	}()
@@ -102,21 +119,27 @@ func (a *stageActor) process(ex *Exchange) (i int, failure *StagePanic) {
 			// A preflight that no stage answered never reaches the handler.
 			ex.Respond(http.StatusNoContent, "", nil)
 			ex.Response.Header().Set("Allow", ex.preflight)
-			return i, nil
+			return i, false, nil
 		}
 		if g := a.hop.gates[i]; g.Down() {
 			ex.Fail(g.Err())
-			return i, nil
+			return i, false, nil
 		}
-		if err := a.run(ex, i); err != nil {
+		ex.running = i + 1
+		err := a.run(ex, i)
+		if ex.susp != nil {
+			return i, true, nil
+		}
+		ex.running = 0
+		if err != nil {
 			ex.Fail(err)
-			return i, nil
+			return i, false, nil
 		}
 		if ex.Response.Written() {
-			return i, nil
+			return i, false, nil
 		}
 	}
-	return i, nil
+	return i, false, nil
 }
 
 // run runs stage i's Process, timing it if the exchange asks for that.
@@ -126,7 +149,9 @@ func (a *stageActor) run(ex *Exchange, i int) error {
 	}
 	start := time.Now()
 	err := a.stages[i].Process(ex)
-	ex.addTiming(a.hop.specs[i].Name, time.Since(start))
+	if ex.susp == nil { // a suspended exchange is no longer this actor's to write to
+		ex.addTiming(a.hop.specs[i].Name, time.Since(start))
+	}
 	return err
 }
 
@@ -165,11 +190,20 @@ func (a *stageActor) runAfter(ex *Exchange, i int) (failure *StagePanic) {
 // the panic with its stack. The caller sends the exchange on, then panics
 // with the result so that the supervisor decides the actor's fate.
 func (a *stageActor) failed(ex *Exchange, i int, r any) *StagePanic {
+	return a.panicked(ex, i, r, true)
+}
+
+// panicked logs the panic of stage i and, with answer, answers the
+// exchange with a 500. Without answer the exchange is not the actor's any
+// more: it reads only the request id, which nothing writes after dispatch.
+func (a *stageActor) panicked(ex *Exchange, i int, r any, answer bool) *StagePanic {
 	p := &StagePanic{Stage: a.hop.specs[i].Name, Value: r, Stack: debug.Stack()}
 	a.log.WithOptions(zap.AddStacktrace(zapcore.ErrorLevel)).Error("stage panicked",
 		zap.String("failed_stage", p.Stage),
 		zap.String("request_id", ex.RequestID),
 		zap.String("panic", fmt.Sprint(r)))
-	ex.Fail(Errorf(http.StatusInternalServerError, "the request failed in stage %s", p.Stage))
+	if answer {
+		ex.Fail(Errorf(http.StatusInternalServerError, "the request failed in stage %s", p.Stage))
+	}
 	return p
 }
