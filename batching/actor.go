@@ -129,9 +129,30 @@ func (s *actorSink[In, Out]) drop(e *entry[In, Out], why dropReason, err error) 
 // answer an item gets; a second would be a bug, logged rather than left
 // to block the actor.
 func (b *Batcher[In, Out]) deliver(e *entry[In, Out], r Result[Out]) {
+	if e.notify != nil {
+		b.notify(e, r)
+		return
+	}
 	select {
 	case e.reply <- r:
 	default:
 		b.log.Error("batching: an item was answered twice; the second answer is dropped", zap.Error(r.Err))
 	}
+}
+
+// notify calls e's SubmitFunc callback with r, once. A callback that
+// panics is logged: it must not keep the rest of its batch unanswered.
+func (b *Batcher[In, Out]) notify(e *entry[In, Out], r Result[Out]) {
+	if e.notified {
+		b.log.Error("batching: an item was answered twice; the second answer is dropped", zap.Error(r.Err))
+		return
+	}
+	e.notified = true
+	e.unwatch()
+	defer func() {
+		if v := recover(); v != nil {
+			b.log.Error("batching: a SubmitFunc callback panicked", zap.String("panic", fmt.Sprint(v)), zap.Stack("stack"))
+		}
+	}()
+	e.notify(r)
 }

@@ -157,6 +157,37 @@ func (b *Batcher[In, Out]) SubmitKey(ctx context.Context, key string, v In) (Out
 	return zero, ctx.Err()
 }
 
+// SubmitFunc submits v under key, as SubmitKey does, without waiting:
+// done gets its result or error, exactly once, unless SubmitFunc returns
+// an error (ctx has ended already, or the batcher is not running:
+// ErrStopped or ErrNotStarted), when done is never called. A full queue, a caller gone or a deadline
+// passed before the item was sent all reach done, like the BatchFunc's
+// result.
+//
+// done runs on the batcher's own goroutine, between its other work: it
+// must be quick and must not block or call the batcher back and wait.
+// It is for callers that park their request and want no goroutine to wait
+// for it, such as Handler, which suspends its exchange until done.
+func (b *Batcher[In, Out]) SubmitFunc(ctx context.Context, key string, v In, done func(Result[Out])) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	e := &entry[In, Out]{ctx: ctx, key: key, value: v, notify: done}
+	if d, ok := ctx.Deadline(); ok {
+		e.deadline = d
+	}
+	// The watch is set before the actor can see e, so that the actor may
+	// stop it. If ctx ends before the actor has queued e, the cancel
+	// finds nothing to take out, and e is dropped when it would be sent
+	// (core.dead): at most MaxDelay later.
+	e.unwatch = context.AfterFunc(ctx, func() { b.send(cancelMsg[In, Out]{e}) })
+	if err := b.sendItem(e); err != nil {
+		e.unwatch()
+		return err
+	}
+	return nil
+}
+
 // sendItem sends e to the actor, or returns why it cannot take items.
 func (b *Batcher[In, Out]) sendItem(e *entry[In, Out]) error {
 	b.senders.Add(1)

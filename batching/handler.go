@@ -18,14 +18,9 @@ type HandlerConfig[In, Out any] struct {
 	// In, answering 400 if it is not.
 	Decode func(ex *actors.Exchange) (In, error)
 	// Encode answers with the item's result. Nil answers 200 with Out as
-	// JSON.
+	// JSON. It runs on the batcher's goroutine, as the batch's answers are
+	// handed out (see Batcher.SubmitFunc): keep it to encoding.
 	Encode func(ex *actors.Exchange, out Out) error
-	// Concurrency is the number of actors waiting on items, and so the
-	// most requests of the route between decoding and answer. Defaults to
-	// the batcher's Capacity plus one, so that every request the batcher
-	// can hold has an actor, and the one past its queue reaches it and is
-	// refused at once rather than waiting for an actor.
-	Concurrency int
 }
 
 // Handler returns the spec of a handler named name that answers each
@@ -36,8 +31,10 @@ type HandlerConfig[In, Out any] struct {
 // Retry-After, a deadline 504, an *actors.Error from the BatchFunc its
 // status, anything else 500.
 //
-// The handler is Blocking: each request waits for its batch on an actor
-// of its own, while the batcher's actor stays free.
+// The handler is Pure and waits for nothing: it suspends the exchange
+// (actors.Exchange.Suspend) and the batch's answer resumes it, so a
+// request waiting for its batch holds no actor and no goroutine of the
+// pipeline's.
 //
 //	b, _ := batching.New(batching.Config{Name: "score", MaxInFlight: 4}, model.Score)
 //	app.Add(b)
@@ -49,14 +46,10 @@ func Handler[In, Out any](name string, b *Batcher[In, Out], hc HandlerConfig[In,
 	if hc.Encode == nil {
 		hc.Encode = func(ex *actors.Exchange, out Out) error { return ex.JSON(http.StatusOK, out) }
 	}
-	if hc.Concurrency <= 0 {
-		hc.Concurrency = b.Capacity() + 1
-	}
 	return &actors.Spec{
-		Name:        name,
-		Kind:        actors.Blocking,
-		Priority:    actors.Terminating,
-		Concurrency: hc.Concurrency,
+		Name:     name,
+		Kind:     actors.Pure,
+		Priority: actors.Terminating,
 		Stage: actors.StageFunc(func(ex *actors.Exchange) error {
 			in, err := hc.Decode(ex)
 			if err != nil {
@@ -66,11 +59,20 @@ func Handler[In, Out any](name string, b *Batcher[In, Out], hc HandlerConfig[In,
 			if hc.Key != nil {
 				key = hc.Key(ex)
 			}
-			out, err := b.SubmitKey(ex.Context(), key, in)
+			// Suspend before submitting: the answer may come before
+			// SubmitFunc returns.
+			s := ex.Suspend()
+			err = b.SubmitFunc(ex.Context(), key, in, func(r Result[Out]) {
+				if r.Err != nil {
+					s.Resume(r.Err)
+					return
+				}
+				s.Resume(hc.Encode(ex, r.Value))
+			})
 			if err != nil {
-				return err
+				s.Resume(err)
 			}
-			return hc.Encode(ex, out)
+			return nil
 		}),
 	}
 }

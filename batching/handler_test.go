@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -291,5 +292,70 @@ func waitFor(t *testing.T, cond func() bool) {
 			t.Fatal("condition not met in 5s")
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+// A client that goes away while its item waits takes the item out of the
+// queue at once: it is dropped, never sent, and frees its queue place.
+func TestHandlerClientGoneLeavesTheQueue(t *testing.T) {
+	release := make(chan struct{})
+	var mu sync.Mutex
+	var seen []int
+	b, err := batching.New(batching.Config{Name: "gone", MaxInFlight: 1},
+		func(ctx context.Context, items []batching.Item[num]) ([]batching.Result[num], error) {
+			mu.Lock()
+			for _, it := range items {
+				seen = append(seen, it.Value.N)
+			}
+			mu.Unlock()
+			<-release
+			out := make([]batching.Result[num], len(items))
+			for i, it := range items {
+				out[i].Value = it.Value
+			}
+			return out, nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := serve(t, func(a *troupe.App) {
+		a.Add(b)
+		a.Handle("POST", "/gone", batching.Handler("POST /gone", b, batching.HandlerConfig[num, num]{}))
+	})
+	inFlight := make(chan reply, 1)
+	go func() { inFlight <- a.post(t, "/gone", `{"n":1}`) }()
+	waitFor(t, func() bool { return metricOf(t, a, `troupe_batch_in_flight{batcher="gone"} 1`) })
+
+	ctx, cancel := context.WithCancel(t.Context())
+	left := make(chan error, 1)
+	go func() {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, a.url+"/gone", strings.NewReader(`{"n":2}`))
+		req.Header.Set("Content-Type", "application/json")
+		res, err := a.client.Do(req)
+		if err == nil {
+			res.Body.Close()
+		}
+		left <- err
+	}()
+	waitFor(t, func() bool { return metricOf(t, a, `troupe_batch_queue_items{batcher="gone"} 1`) })
+	cancel()
+	if err := <-left; !errors.Is(err, context.Canceled) {
+		t.Errorf("the leaving client's request = %v, want context.Canceled", err)
+	}
+	waitFor(t, func() bool {
+		return metricOf(t, a, `troupe_batch_dropped_total{batcher="gone",reason="canceled"} 1`) &&
+			metricOf(t, a, `troupe_batch_queue_items{batcher="gone"} 0`)
+	})
+	close(release)
+	if r := <-inFlight; r.status != http.StatusOK {
+		t.Errorf("the waiting request: %d %s, want 200", r.status, r.body)
+	}
+	if r := a.post(t, "/gone", `{"n":3}`); r.status != http.StatusOK || !strings.Contains(r.body, `"n":3`) {
+		t.Errorf("a request after: %d %s, want 200 with n 3", r.status, r.body)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.Equal(seen, []int{1, 3}) {
+		t.Errorf("the batch function saw %v, want [1 3]: the gone item never sent", seen)
 	}
 }

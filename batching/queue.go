@@ -25,8 +25,14 @@ type entry[In, Out any] struct {
 	deadline time.Time // from ctx; zero for none
 	arrival  time.Time // when the actor queued it
 	// reply carries the one answer. Size one, so the actor never blocks
-	// on a caller that has stopped listening.
-	reply      chan Result[Out]
+	// on a caller that has stopped listening. Nil for SubmitFunc's
+	// entries, which are answered through notify instead.
+	reply chan Result[Out]
+	// notify is SubmitFunc's callback; unwatch stops the watch on ctx that
+	// takes the entry out of the queue when its caller goes.
+	notify     func(Result[Out])
+	unwatch    func() bool
+	notified   bool
 	state      entryState
 	prev, next *entry[In, Out]
 }

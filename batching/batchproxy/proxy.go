@@ -130,7 +130,7 @@ func (p *Proxy) Batcher() *batching.Batcher[Item, Reply] { return p.b }
 // one it was given.
 func (p *Proxy) Upstream() *upstream.Upstream { return p.up }
 
-// Spec returns the spec of the proxy's handler, named name: a Blocking
+// Spec returns the spec of the proxy's handler, named name: a
 // handler that reads the request body as one item, submits it under the
 // request's key (Config.KeyHeader), and answers with its result's status
 // and JSON body.
