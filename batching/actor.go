@@ -51,6 +51,12 @@ func (r *receiver[In, Out]) Receive(c actor.Context) {
 		}
 	case cancelMsg[In, Out]:
 		b.core.cancel(m.e)
+		if e := m.e; e.notify != nil && !e.notified {
+			// In a batch already: SubmitFunc's caller hears now, as
+			// SubmitKey's does, and the batch's answer will be dropped.
+			e.early = true
+			b.notify(e, Result[Out]{Err: e.ctx.Err()})
+		}
 	case *batch[In, Out]:
 		delete(b.running, m)
 		b.m.duration.Observe(m.took.Seconds())
@@ -144,6 +150,9 @@ func (b *Batcher[In, Out]) deliver(e *entry[In, Out], r Result[Out]) {
 // panics is logged: it must not keep the rest of its batch unanswered.
 func (b *Batcher[In, Out]) notify(e *entry[In, Out], r Result[Out]) {
 	if e.notified {
+		if e.early {
+			return // answered when its caller went: this is its batch's answer
+		}
 		b.log.Error("batching: an item was answered twice; the second answer is dropped", zap.Error(r.Err))
 		return
 	}

@@ -158,11 +158,12 @@ func (b *Batcher[In, Out]) SubmitKey(ctx context.Context, key string, v In) (Out
 }
 
 // SubmitFunc submits v under key, as SubmitKey does, without waiting:
-// done gets its result or error, exactly once, unless SubmitFunc returns
-// an error (ctx has ended already, or the batcher is not running:
-// ErrStopped or ErrNotStarted), when done is never called. A full queue, a caller gone or a deadline
-// passed before the item was sent all reach done, like the BatchFunc's
-// result.
+// done gets what SubmitKey would return, exactly once — the BatchFunc's
+// result or error, a full queue's rejection, or ctx's error as soon as
+// ctx ends (taking v out of the queue if it has not been sent; if it
+// has, its batch's answer is dropped). If SubmitFunc itself returns an
+// error (ctx has ended already, or the batcher is not running:
+// ErrStopped or ErrNotStarted), done is never called.
 //
 // done runs on the batcher's own goroutine, between its other work: it
 // must be quick and must not block or call the batcher back and wait.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -218,11 +219,33 @@ func (m *batcherModel) submit(t *rapid.T) {
 	m.items = append(m.items, it)
 	m.byValue[it.v] = it
 	m.mu.Unlock()
-	go func() {
-		v, err := m.b.SubmitKey(it.ctx, it.key, it.v)
-		it.out <- pOut{v: v, err: err, at: time.Now()}
-	}()
+	if rapid.Bool().Draw(t, "callback") {
+		m.submitFunc(it)
+	} else {
+		go func() {
+			v, err := m.b.SubmitKey(it.ctx, it.key, it.v)
+			it.out <- pOut{v: v, err: err, at: time.Now()}
+		}()
+	}
 	synctest.Wait()
+}
+
+// submitFunc submits it with SubmitFunc, whose callback delivers the
+// outcome as SubmitKey's goroutine does; a second call is a problem.
+func (m *batcherModel) submitFunc(it *pItem) {
+	var calls atomic.Int32
+	err := m.b.SubmitFunc(it.ctx, it.key, it.v, func(r batching.Result[int]) {
+		if calls.Add(1) > 1 {
+			m.mu.Lock()
+			m.problems = append(m.problems, fmt.Sprintf("item %d: SubmitFunc's callback called twice", it.v))
+			m.mu.Unlock()
+			return
+		}
+		it.out <- pOut{v: r.Value, err: r.Err, at: time.Now()}
+	})
+	if err != nil {
+		it.out <- pOut{err: err, at: time.Now()}
+	}
 }
 
 func (m *batcherModel) cancel(t *rapid.T) {

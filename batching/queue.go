@@ -33,6 +33,7 @@ type entry[In, Out any] struct {
 	notify     func(Result[Out])
 	unwatch    func() bool
 	notified   bool
+	early      bool // notified with its context's error while its batch ran
 	state      entryState
 	prev, next *entry[In, Out]
 }
