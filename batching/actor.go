@@ -51,9 +51,11 @@ func (r *receiver[In, Out]) Receive(c actor.Context) {
 		}
 	case cancelMsg[In, Out]:
 		b.core.cancel(m.e)
-		if e := m.e; e.notify != nil && !e.notified {
+		if e := m.e; e.notify != nil && !e.notified && e.state != entryNew {
 			// In a batch already: SubmitFunc's caller hears now, as
 			// SubmitKey's does, and the batch's answer will be dropped.
+			// (An entry not seen yet is left alone: SubmitFunc may still
+			// be setting it up; it is dropped when it would be sent.)
 			e.early = true
 			b.notify(e, Result[Out]{Err: e.ctx.Err()})
 		}
