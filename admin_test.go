@@ -13,7 +13,7 @@ func TestAdminListener(t *testing.T) {
 	s := start(t, troupe.Config{}, func(app *troupe.App) {
 		app.Use(mark("global", actors.Global))
 		app.Handle("GET", "/items/{id}", echoRoute("item"))
-		app.Handle("GET", "/deny", troupe.PureHandler("deny", func(*actors.Exchange) error {
+		app.Handle("GET", "/deny", troupe.Handler("deny", func(*actors.Exchange) error {
 			return actors.NewError(http.StatusForbidden, "no")
 		}))
 	})

@@ -25,9 +25,6 @@ type Config struct {
 	Supervision supervisor.Policy
 	// Policies holds restart policies by stage name.
 	Policies map[string]supervisor.Policy
-	// PureActors is how many actors host each hop of pure stages. Defaults
-	// to 2 × GOMAXPROCS.
-	PureActors int
 }
 
 // AdminConfig configures the admin listener: /healthz, /readyz, /metrics and

@@ -26,6 +26,25 @@ type Component interface {
 	Stop(ctx context.Context) error
 }
 
+// Drainer is a Component that holds work for later (a batcher waiting to
+// fill a batch). When the app starts shutting down, before the listener
+// drains, it calls Drain: from then on the component must not hold
+// accepted work back, so that the requests waiting on it are answered and
+// the drain can finish. It still takes new work until Stop.
+type Drainer interface {
+	Drain()
+}
+
+// drainComponents tells every component that holds work back to stop
+// holding it.
+func (a *App) drainComponents() {
+	for _, c := range a.components {
+		if d, ok := c.(Drainer); ok {
+			d.Drain()
+		}
+	}
+}
+
 // Add adds components to the app. Call it before Start or Handler.
 func (a *App) Add(cs ...Component) { a.components = append(a.components, cs...) }
 

@@ -67,7 +67,7 @@ func TestComponentsLifecycle(t *testing.T) {
 	a, b := newComponent("a", j), newComponent("b", j)
 	s := start(t, troupe.Config{}, func(app *troupe.App) {
 		app.Add(a, b)
-		app.Handle("GET", "/x", troupe.PureHandler("x", func(ex *actors.Exchange) error {
+		app.Handle("GET", "/x", troupe.Handler("x", func(ex *actors.Exchange) error {
 			j.add("request")
 			a.Inc()
 			ex.Respond(http.StatusOK, "", nil)

@@ -16,9 +16,11 @@
 //	err := app.Run(ctx) // serves until ctx ends, then shuts down gracefully
 //
 // Each route's stages (global, then its groups' from the outermost, then its
-// own) are ordered by priority and become the route's itinerary of stage
-// actors. Adjacent pure stages fuse into one actor; stateful and blocking
-// stages get actors of their own. A stage that panics fails only the request
-// that hit it (500, at once); its actor is restarted and every other request
-// goes on. See docs/ARCHITECTURE.md.
+// own) are ordered by priority and become the route's itinerary. Stateless
+// stages and handlers (the default) run on the request's own goroutine,
+// supervised by their hop's actor, and may block without holding up any
+// other request; stateful stages own their state in actors that the
+// request visits. A stage that panics fails only the request that hit it
+// (500, at once); its actor is restarted and every other request goes on.
+// See docs/ARCHITECTURE.md.
 package troupe

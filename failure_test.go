@@ -82,7 +82,7 @@ func newBlocker(capacity int) *blocker {
 }
 
 func (b *blocker) spec(name string) *actors.Spec {
-	return &actors.Spec{Name: name, Kind: actors.Blocking, Concurrency: 64, Priority: actors.Terminating,
+	return &actors.Spec{Name: name, Kind: actors.Stateless, Priority: actors.Terminating,
 		Stage: actors.StageFunc(func(ex *actors.Exchange) error {
 			b.entered <- ex.Request.URL.RawQuery
 			select {
@@ -152,7 +152,7 @@ func TestDeadlineAnswers504(t *testing.T) {
 // A client that goes away abandons its queued work: the stage never sees it.
 func TestClientDisconnectCancelsQueuedWork(t *testing.T) {
 	b := newBlocker(8)
-	one := &actors.Spec{Name: "one-at-a-time", Kind: actors.Blocking, Concurrency: 1, Priority: actors.Terminating, Stage: b.spec("x").Stage}
+	one := &actors.Spec{Name: "one-at-a-time", Kind: actors.Stateless, Concurrency: 1, Priority: actors.Terminating, Stage: b.spec("x").Stage}
 	s := start(t, troupe.Config{}, func(app *troupe.App) {
 		app.Handle("GET", "/one", one)
 	})
@@ -254,7 +254,7 @@ func TestShortenedDeadlineAnswers504(t *testing.T) {
 	b := newBlocker(1)
 	// Blocking, so that it runs on another goroutine than the ingress: the
 	// race detector then checks that the two never touch the deadline at once.
-	shorten := &actors.Spec{Name: "shorten", Kind: actors.Blocking, Priority: actors.Global, Stage: actors.StageFunc(func(ex *actors.Exchange) error {
+	shorten := &actors.Spec{Name: "shorten", Kind: actors.Stateless, Priority: actors.Global, Stage: actors.StageFunc(func(ex *actors.Exchange) error {
 		ex.Shorten(ex.Start.Add(short))
 		return nil
 	})}

@@ -104,7 +104,7 @@ func (s *server) adminGet(t *testing.T, path string) response {
 
 // ok is a pure handler answering 200 "ok".
 func ok(name string) *actors.Spec {
-	return troupe.PureHandler(name, func(ex *actors.Exchange) error {
+	return troupe.Handler(name, func(ex *actors.Exchange) error {
 		ex.Respond(http.StatusOK, "text/plain", []byte("ok"))
 		return nil
 	})

@@ -91,7 +91,7 @@ func troupePipeline(b *testing.B, n int) http.Handler {
 		w := pipelineWork(i % int(pipelineWorks))
 		app.Use(troupe.Stage(fmt.Sprintf("work-%d", i), actors.Global, pipelineStage(w, &hits)))
 	}
-	app.Handle(http.MethodGet, pipelinePath, troupe.PureHandler("hello", func(ex *actors.Exchange) error {
+	app.Handle(http.MethodGet, pipelinePath, troupe.Handler("hello", func(ex *actors.Exchange) error {
 		tenant, _ := pipelineTenant.Get(ex)
 		return ex.JSON(http.StatusOK, pipelineReply{Message: "hello", Tenant: tenant})
 	}))

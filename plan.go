@@ -78,8 +78,8 @@ func (p *planner) itinerary(r *Route) (*actors.Itinerary, error) {
 	var hops []*actors.Hop
 	for i := 0; i < len(specs); {
 		j := i + 1
-		if specs[i].Kind == actors.Pure {
-			for j < len(specs) && specs[j].Kind == actors.Pure {
+		if specs[i].Kind == actors.Stateless {
+			for j < len(specs) && specs[j].Kind == actors.Stateless {
 				j++
 			}
 		}

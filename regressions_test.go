@@ -59,11 +59,11 @@ func TestPanickingPartitionKeyIs500(t *testing.T) {
 // problem, not a dropped connection.
 func TestInvalidStatusIs500(t *testing.T) {
 	s := start(t, troupe.Config{}, func(app *troupe.App) {
-		app.Handle("GET", "/weird", troupe.PureHandler("weird", func(ex *actors.Exchange) error {
+		app.Handle("GET", "/weird", troupe.Handler("weird", func(ex *actors.Exchange) error {
 			ex.Respond(42, "text/plain", []byte("?"))
 			return nil
 		}))
-		app.Handle("GET", "/zero", troupe.PureHandler("zero", func(ex *actors.Exchange) error {
+		app.Handle("GET", "/zero", troupe.Handler("zero", func(ex *actors.Exchange) error {
 			ex.Respond(0, "text/plain", []byte("zero"))
 			return nil
 		}))
@@ -117,7 +117,7 @@ func TestShutdownOfAMountedApp(t *testing.T) {
 func TestShutdownKeepsToItsContext(t *testing.T) {
 	stuck, release := make(chan struct{}, 1), make(chan struct{})
 	s := start(t, troupe.Config{}, func(app *troupe.App) {
-		app.Handle("GET", "/stuck", &actors.Spec{Name: "stuck", Kind: actors.Blocking, Priority: actors.Terminating,
+		app.Handle("GET", "/stuck", &actors.Spec{Name: "stuck", Kind: actors.Stateless, Priority: actors.Terminating,
 			Stage: actors.StageFunc(func(*actors.Exchange) error {
 				stuck <- struct{}{}
 				<-release // ignores the exchange's context

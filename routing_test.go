@@ -27,7 +27,7 @@ func requireKey(name string) *actors.Spec {
 }
 
 func echoRoute(name string) *actors.Spec {
-	return troupe.PureHandler(name, func(ex *actors.Exchange) error {
+	return troupe.Handler(name, func(ex *actors.Exchange) error {
 		var b strings.Builder
 		b.WriteString(name)
 		for i := range ex.Params.Len() {
@@ -295,7 +295,7 @@ func TestOptionsAndPreflight(t *testing.T) {
 	}))
 	s := start(t, troupe.Config{}, func(app *troupe.App) {
 		api := app.Group("/api", preflightAnswerer)
-		api.Handle("PUT", "/items/{id}", troupe.PureHandler("put", func(ex *actors.Exchange) error {
+		api.Handle("PUT", "/items/{id}", troupe.Handler("put", func(ex *actors.Exchange) error {
 			handled++
 			ex.Respond(http.StatusOK, "", nil)
 			return nil

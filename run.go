@@ -41,7 +41,7 @@ func (a *App) build() error {
 	if err := errors.Join(a.cfg.HTTP.Validate(), a.validatePolicies()); err != nil {
 		return err
 	}
-	a.sys = actors.NewSystem(a.log, actors.WithPureActors(a.cfg.PureActors))
+	a.sys = actors.NewSystem(a.log)
 	a.tree = supervisor.NewTree(a.sys, a.clock)
 	table, hops, err := a.plan()
 	if err == nil {
@@ -156,6 +156,7 @@ func (a *App) shutdown(ctx context.Context) error {
 	a.ready.Store(false)
 	a.log.Info("shutting down")
 	var err error
+	a.drainComponents()
 	if a.server != nil { // nil when the app was only mounted with Handler
 		err = a.server.Drain(ctx)
 	}

@@ -6,26 +6,21 @@ import "github.com/troupe-go/troupe/actors"
 // Exchange.Respond or Exchange.JSON, or returns an error (see actors.Error).
 type HandlerFunc func(ex *actors.Exchange) error
 
-// Stage declares a pure stage: a function of the exchange alone, that keeps
-// no state between requests and never blocks. Adjacent pure stages of a
-// route share one actor. For stateful or blocking stages, fill in an
+// Stage declares a stage: middleware that runs on the request's own
+// goroutine, under its hop's supervision, and may block (call a database,
+// another service) without holding up any other request. s is shared by
+// every request and must be safe for concurrent use. For a stage that
+// owns state in an actor, or one whose concurrency is capped, fill in an
 // actors.Spec.
 func Stage(name string, p actors.Priority, s actors.Stage) *actors.Spec {
-	return &actors.Spec{Name: name, Kind: actors.Pure, Priority: p, Stage: s}
+	return &actors.Spec{Name: name, Kind: actors.Stateless, Priority: p, Stage: s}
 }
 
-// Handler declares a handler that may block (call a database, another
-// service): it runs on a pool of DefaultConcurrency actors with goroutines
-// of their own. This is what the GET, POST… shorthands use.
+// Handler declares a handler: it runs on the request's own goroutine and
+// may block, with no cap on how many run at once (set Spec.Concurrency on
+// the result to cap them). This is what the GET, POST… shorthands use.
 func Handler(name string, h HandlerFunc) *actors.Spec {
-	return &actors.Spec{Name: name, Kind: actors.Blocking, Priority: actors.Terminating, Stage: actors.StageFunc(h)}
-}
-
-// PureHandler declares a handler that only computes: it never blocks, so it
-// runs fused with the pure stages before it, on the request's own goroutine
-// when the actor is idle — the cheapest path troupe has.
-func PureHandler(name string, h HandlerFunc) *actors.Spec {
-	return &actors.Spec{Name: name, Kind: actors.Pure, Priority: actors.Terminating, Stage: actors.StageFunc(h)}
+	return &actors.Spec{Name: name, Kind: actors.Stateless, Priority: actors.Terminating, Stage: actors.StageFunc(h)}
 }
 
 // Stack is a reusable list of stages, for groups and routes that share

@@ -16,7 +16,7 @@ func TestPanicRunsEarlierAfterPhasesOfTheSameHop(t *testing.T) {
 		note(ex, "boom>")
 		panic("boom")
 	})}
-	p := newPipeline(t, supervisor.Policy{}, nil, []*actors.Spec{recorder("a", actors.Global, true), boom, handler("h", actors.Pure)})
+	p := newPipeline(t, supervisor.Policy{}, nil, []*actors.Spec{recorder("a", actors.Global, true), boom, handler("h", actors.Stateless)})
 	ex := p.run(t, "/x", traced)
 	if ex.Response.Status != http.StatusInternalServerError {
 		t.Fatalf("status %d, want 500", ex.Response.Status)
@@ -30,7 +30,7 @@ func TestPanicRunsEarlierAfterPhasesOfTheSameHop(t *testing.T) {
 // still run.
 func TestPanickingAfterPhaseDoesNotSkipTheOthers(t *testing.T) {
 	bad := &actors.Spec{Name: "bad-after", Stage: actors.Around(func(*actors.Exchange) error { return nil }, func(*actors.Exchange) { panic("after") })}
-	p := newPipeline(t, supervisor.Policy{}, nil, []*actors.Spec{recorder("a", actors.Global, true), bad, handler("h", actors.Pure)})
+	p := newPipeline(t, supervisor.Policy{}, nil, []*actors.Spec{recorder("a", actors.Global, true), bad, handler("h", actors.Stateless)})
 	ex := p.run(t, "/x", traced)
 	if ex.Response.Status != http.StatusInternalServerError {
 		t.Errorf("status %d, want 500", ex.Response.Status)
@@ -40,27 +40,28 @@ func TestPanickingAfterPhaseDoesNotSkipTheOthers(t *testing.T) {
 	}
 }
 
-// An exchange abandoned while a later hop works on it still gets the
-// after-phases of the stages whose Process ran: a stage that takes a
-// resource in Process and gives it back in After never leaks it.
+// An exchange whose client goes away while a later stage works on it still
+// gets the after-phases of the stages whose Process ran: a stage that
+// takes a resource in Process and gives it back in After never leaks it.
 func TestAbandonedExchangeStillRunsOwedAfterPhases(t *testing.T) {
 	released := make(chan struct{}, 1) // one exchange, one release
 	entered, hold := make(chan struct{}, 1), make(chan struct{})
 	take := &actors.Spec{Name: "take", Stage: actors.Around(func(*actors.Exchange) error { return nil }, func(*actors.Exchange) {
 		released <- struct{}{}
 	})}
-	slow := &actors.Spec{Name: "slow", Kind: actors.Blocking, Concurrency: 1, Stage: actors.StageFunc(func(ex *actors.Exchange) error {
+	slow := &actors.Spec{Name: "slow", Kind: actors.Stateless, Concurrency: 1, Stage: actors.StageFunc(func(ex *actors.Exchange) error {
 		entered <- struct{}{}
 		<-hold
 		ex.Respond(http.StatusOK, "", nil)
 		return nil
 	})}
 	p := newPipeline(t, supervisor.Policy{}, nil, []*actors.Spec{take}, []*actors.Spec{slow})
-	ex, _ := p.start(t, "/x", nil)
+	c := p.start(t, "/x", nil)
 	<-entered
-	if !ex.Abandon() {
-		t.Fatal("Abandon = false")
-	}
+	c.cancel()
 	close(hold)
 	<-released // blocks forever (test timeout) if the after-phase is skipped
+	if got := c.wait(t); got != actors.Gone {
+		t.Errorf("outcome = %v, want Gone", got)
+	}
 }

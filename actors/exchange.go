@@ -15,11 +15,13 @@ import (
 
 // Exchange is the message that carries one HTTP request through a pipeline:
 // the request, the response being built, per-request values, the request id,
-// the deadline, the itinerary and the reply address.
+// the deadline and the itinerary.
 //
-// An Exchange belongs to one stage at a time: the actor that holds it may
-// read and change it freely, then hands it on. Its context is the request's
-// own (with the deadline applied), the one documented exception to keeping
+// An Exchange has exactly one owner at a time: the request's own goroutine,
+// which drives it along its itinerary, or the one stage actor it has been
+// handed to (a Stateful stage), which hands it back when its stage is done.
+// The owner may read and change it freely. Its context is the request's own
+// (with the deadline applied), the one documented exception to keeping
 // contexts out of structs, as with http.Request.
 //
 // The zero value is not usable; the ingress builds exchanges with
@@ -50,7 +52,8 @@ type Exchange struct {
 	RequestID string
 	// Start is when the ingress admitted the request.
 	Start time.Time
-	// Deadline is when the ingress stops waiting and answers 504.
+	// Deadline is when the client gets 504 if the pipeline has not
+	// answered. Stages lower it with Shorten.
 	Deadline time.Time
 	// Response is the response being built.
 	Response Response
@@ -60,16 +63,20 @@ type Exchange struct {
 	cancel    context.CancelFunc // releases ctx's timer early; the parent's end releases it anyway
 	values    []value
 	itinerary *Itinerary
-	hop       int                        // index of the hop that holds the exchange
-	running   int                        // 1 + the index in that hop of the stage whose Process runs; 0 outside Process
-	susp      *Suspension                // set once, by Suspend; never cleared
-	returning bool                       // visiting after-phases on the way back
-	timing    bool                       // record stage durations into timings
-	timings   []StageTiming              // per stage, in the order they first ran
-	preflight string                     // for a CORS preflight: the Allow list; "" otherwise
-	expiry    atomic.Pointer[time.Timer] // set by Shorten; stopped by Release
-	state     atomic.Uint32
-	done      chan struct{}
+	hop       int           // index of the hop the exchange is at
+	completed int           // stages of that hop whose Process completed without ending the exchange
+	running   int           // 1 + the index in that hop of the stage whose Process runs; 0 outside Process
+	returning bool          // at a Stateful hop for its after-phase
+	wake      chan struct{} // a Stateful actor hands the exchange back on it; made on the first such visit
+	timing    bool          // record stage durations into timings
+	timings   []StageTiming // per stage, in the order they first ran
+	preflight string        // for a CORS preflight: the Allow list; "" otherwise
+
+	state      atomic.Uint32
+	done       chan struct{}   // closed when the exchange is settled
+	timer      *time.Timer     // the deadline watch, armed by Serve
+	onExpire   func(*Exchange) // called once, from the timer's goroutine, if the deadline wins
+	expireDone chan struct{}   // closed once onExpire has returned; set before the state turns expired
 }
 
 // StageTiming is how long one stage took on one exchange: its Process and
@@ -102,13 +109,14 @@ func (ex *Exchange) addTiming(stage string, d time.Duration) {
 const (
 	statePending uint32 = iota
 	stateReplied
-	stateAbandoned
-	stateExpired // a Shorten deadline passed first: the ingress answers 504
+	stateAbandoned // the client went away first
+	stateExpired   // the deadline passed first: the client got 504
 )
 
 // NewExchange returns an exchange for r that will follow itinerary. ctx is
 // the request's context, normally r.Context(); if it has a deadline, that
-// is the exchange's Deadline. The ingress sets Deadline itself.
+// is the exchange's Deadline. The ingress sets Deadline itself. Nothing
+// happens until the itinerary's Serve runs it.
 func NewExchange(ctx context.Context, r *http.Request, it *Itinerary) *Exchange {
 	ex := &Exchange{
 		Request:   r,
@@ -222,20 +230,19 @@ func RetryAfterSeconds(d time.Duration) string {
 	return strconv.FormatInt(s, 10)
 }
 
-// Done is closed when the exchange has been answered: its Response is then
-// final and belongs to the caller of Done.
-func (ex *Exchange) Done() <-chan struct{} { return ex.done }
+// Expired reports whether the deadline passed before the pipeline
+// answered: the client got 504 from the ingress, whatever the pipeline
+// answers later. An after-phase (an access log) reads it to say what the
+// client saw.
+func (ex *Exchange) Expired() bool { return ex.state.Load() == stateExpired }
 
-// Abandon tells the pipeline that nobody waits for this exchange any more
-// (the client went away, or the ingress answered 504). It returns false if
-// the exchange was settled first: answered (the caller must then use the
-// response) or expired (see Expired; the caller answers 504).
-func (ex *Exchange) Abandon() bool {
-	return ex.state.CompareAndSwap(statePending, stateAbandoned)
-}
+// ClientGone reports whether the client went away before the pipeline
+// answered: nobody reads the response.
+func (ex *Exchange) ClientGone() bool { return ex.state.Load() == stateAbandoned }
 
-// Settled reports whether the exchange has been answered or abandoned.
-func (ex *Exchange) Settled() bool { return ex.state.Load() != statePending }
+// settled reports whether the exchange has been answered, abandoned or
+// expired: no stage's Process runs on it any more.
+func (ex *Exchange) settled() bool { return ex.state.Load() != statePending }
 
 // SetPreflight marks the exchange as a CORS preflight (OPTIONS with
 // Access-Control-Request-Method) travelling the itinerary of the route it
@@ -260,39 +267,44 @@ func (ex *Exchange) Shorten(d time.Time) {
 		ex.cancel() // releases the old context's timer; holders of it see it end
 	}
 	ex.ctx, ex.cancel = nil, nil
-	t := time.AfterFunc(time.Until(d), ex.expire)
-	if old := ex.expiry.Swap(t); old != nil {
-		old.Stop()
+	if ex.timer != nil && ex.timer.Stop() { // false: the deadline has fired already
+		ex.timer.Reset(time.Until(d))
 	}
 }
 
-// expire ends the wait for the exchange at its shortened deadline.
+// expire is the deadline watch: it settles the exchange as expired, unless
+// it was settled first, and lets the ingress answer 504. It runs on the
+// timer's own goroutine, while the exchange's owner may still be inside a
+// stage: onExpire must read only what nothing writes after Serve started.
 func (ex *Exchange) expire() {
-	if ex.state.CompareAndSwap(statePending, stateExpired) {
-		close(ex.done)
-	}
-}
-
-// Expired reports whether the exchange ended because a deadline set with
-// Shorten passed before it was answered. The ingress answers it 504.
-func (ex *Exchange) Expired() bool { return ex.state.Load() == stateExpired }
-
-// Release frees what the exchange holds once its response is written: the
-// timer of a shortened deadline. The ingress calls it.
-func (ex *Exchange) Release() {
-	if t := ex.expiry.Load(); t != nil {
-		t.Stop()
-	}
-}
-
-// reply hands the exchange back to the ingress, once. A reply to an
-// abandoned or already answered exchange is dropped, with its stream.
-func (ex *Exchange) reply() {
-	if ex.state.CompareAndSwap(statePending, stateReplied) {
-		close(ex.done)
+	ex.expireDone = make(chan struct{})
+	if !ex.state.CompareAndSwap(statePending, stateExpired) {
 		return
 	}
-	if s := ex.state.Load(); s == stateAbandoned || s == stateExpired {
-		ex.Response.DropStream() // nobody will write it
+	close(ex.done)
+	defer close(ex.expireDone)
+	if ex.onExpire != nil {
+		ex.onExpire(ex)
 	}
+}
+
+// abandon settles the exchange as abandoned (the client went away), unless
+// it was settled first.
+func (ex *Exchange) abandon() bool {
+	if ex.state.CompareAndSwap(statePending, stateAbandoned) {
+		close(ex.done)
+		return true
+	}
+	return false
+}
+
+// reply settles the exchange as answered, unless it was settled first; a
+// response nobody will write is dropped, with its stream.
+func (ex *Exchange) reply() bool {
+	if ex.state.CompareAndSwap(statePending, stateReplied) {
+		close(ex.done)
+		return true
+	}
+	ex.Response.DropStream()
+	return false
 }

@@ -32,7 +32,7 @@ func panicky(instances *counter) *actors.Spec {
 func TestPanicFailsOneExchangeAndRestartsTheActor(t *testing.T) {
 	var instances counter
 	p := newPipeline(t, supervisor.Policy{}, nil,
-		[]*actors.Spec{recorder("outer", actors.Global, true)}, []*actors.Spec{panicky(&instances)}, []*actors.Spec{handler("h", actors.Blocking)})
+		[]*actors.Spec{recorder("outer", actors.Global, true)}, []*actors.Spec{panicky(&instances)}, []*actors.Spec{handler("h", actors.Stateless)})
 
 	first := p.run(t, "/ok", traced)
 	boom := p.run(t, "/boom", traced)
@@ -66,7 +66,7 @@ func TestCrashLoopClosesGateUntilBackoff(t *testing.T) {
 	clock := fakeclock.New()
 	policy := supervisor.Policy{MaxRestarts: 2, Window: time.Second, Backoff: 3 * time.Second}
 	var instances counter
-	p := newPipeline(t, policy, clock, []*actors.Spec{panicky(&instances)}, []*actors.Spec{handler("h", actors.Pure)})
+	p := newPipeline(t, policy, clock, []*actors.Spec{panicky(&instances)}, []*actors.Spec{handler("h", actors.Stateless)})
 	health := healthOf(t, p.tree, "panicky")
 
 	for i := range 3 { // the third failure within the window is one too many
@@ -104,7 +104,7 @@ func TestBackoffDoublesOnRepeatedCrashLoops(t *testing.T) {
 	clock := fakeclock.New()
 	policy := supervisor.Policy{MaxRestarts: 1, Window: time.Second, Backoff: time.Second, MaxBackoff: 4 * time.Second}
 	var instances counter
-	p := newPipeline(t, policy, clock, []*actors.Spec{panicky(&instances)}, []*actors.Spec{handler("h", actors.Pure)})
+	p := newPipeline(t, policy, clock, []*actors.Spec{panicky(&instances)}, []*actors.Spec{handler("h", actors.Stateless)})
 	health := healthOf(t, p.tree, "panicky")
 	for _, want := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 4 * time.Second} {
 		p.run(t, "/boom", nil)
@@ -122,16 +122,17 @@ func TestBackoffDoublesOnRepeatedCrashLoops(t *testing.T) {
 	}
 }
 
-func TestDispatchRefusesWhenAStageIsDown(t *testing.T) {
+func TestServeRefusesWhenAStageIsDown(t *testing.T) {
 	var reached counter
 	spec := &actors.Spec{Name: "s", Stage: actors.StageFunc(func(*actors.Exchange) error { reached.add("s"); return nil })}
-	p := newPipeline(t, supervisor.Policy{}, nil, []*actors.Spec{spec, handler("h", actors.Pure)})
+	p := newPipeline(t, supervisor.Policy{}, nil, []*actors.Spec{spec, handler("h", actors.Stateless)})
 	healthOf(t, p.tree, "s").Gate().Close(time.Now().Add(10 * time.Second))
 
-	ex, dispatched := p.start(t, "/x", nil)
-	if dispatched {
-		t.Error("Dispatch sent the exchange on although a stage was down")
+	c := p.start(t, "/x", nil)
+	if got := c.wait(t); got != actors.Refused {
+		t.Errorf("outcome = %v, want Refused", got)
 	}
+	ex := c.ex
 	if ex.Response.Status != http.StatusServiceUnavailable {
 		t.Fatalf("status = %d, want 503", ex.Response.Status)
 	}

@@ -46,42 +46,52 @@ func newPipeline(t testing.TB, policy supervisor.Policy, clock supervisor.Clock,
 	return &pipeline{tree: tree, it: actors.NewItinerary(built...)}
 }
 
-// start dispatches a request for target and returns its exchange. If
-// Dispatch refuses it, the exchange carries the refusal as its response and
-// is never answered through Done.
-func (p *pipeline) start(t *testing.T, target string, setup func(ex *actors.Exchange)) (*actors.Exchange, bool) {
+// call is one exchange being served on a goroutine of its own, as the
+// ingress serves it on the request's goroutine.
+type call struct {
+	ex      *actors.Exchange
+	cancel  context.CancelFunc // the client going away
+	done    chan struct{}      // closed when Serve has returned
+	outcome actors.Outcome
+}
+
+// start serves a request for target on a new goroutine, which the test
+// waits for at cleanup. setup runs on the exchange first.
+func (p *pipeline) start(t *testing.T, target string, setup func(ex *actors.Exchange)) *call {
 	t.Helper()
-	ex := actors.NewExchange(t.Context(), httptest.NewRequest("GET", target, nil), p.it)
+	ctx, cancel := context.WithCancel(t.Context())
+	ex := actors.NewExchange(ctx, httptest.NewRequest("GET", target, nil).WithContext(ctx), p.it)
 	ex.RequestID = "req-" + target
 	if setup != nil {
 		setup(ex)
 	}
-	if err := p.it.Dispatch(ex); err != nil {
-		ex.Fail(err)
-		return ex, false
-	}
-	return ex, true
+	c := &call{ex: ex, cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(c.done)
+		c.outcome = p.it.Serve(ex, nil)
+	}()
+	t.Cleanup(func() { cancel(); <-c.done })
+	return c
 }
 
-// run dispatches a request and waits for its reply.
+// wait waits for Serve to return, and fails the test after 5 s.
+func (c *call) wait(t *testing.T) actors.Outcome {
+	t.Helper()
+	select {
+	case <-c.done:
+		return c.outcome
+	case <-time.After(5 * time.Second):
+		t.Fatalf("exchange %s was not served", c.ex.RequestID)
+		return 0
+	}
+}
+
+// run serves a request on the test's goroutine and returns its exchange.
 func (p *pipeline) run(t *testing.T, target string, setup func(ex *actors.Exchange)) *actors.Exchange {
 	t.Helper()
-	ex, dispatched := p.start(t, target, setup)
-	if dispatched {
-		wait(t, ex)
-	}
-	return ex
-}
-
-func wait(t *testing.T, ex *actors.Exchange) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
-	defer cancel()
-	select {
-	case <-ex.Done():
-	case <-ctx.Done():
-		t.Fatalf("exchange %s was not answered", ex.RequestID)
-	}
+	c := p.start(t, target, setup)
+	c.wait(t)
+	return c.ex
 }
 
 // trace records what stages did, in order, for one exchange.

@@ -5,40 +5,52 @@ import (
 	"fmt"
 	"hash/maphash"
 	"strings"
-	"sync/atomic"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"go.uber.org/zap"
 )
 
-// Hop is one stop of an itinerary: a pool of actors that host one stage, or
-// several adjacent pure stages fused together. The planner builds hops; a
-// supervisor spawns their actors as its children (Spawn). A hop may be
-// shared by many itineraries.
+// Hop is one stop of an itinerary: one Stateful stage, hosted by the
+// actors that own its state, or several adjacent stateless stages, which
+// run on the request's own goroutine under the supervision of the hop's
+// actor. The planner builds hops; a supervisor spawns their actors as its
+// children (Spawn). A hop may be shared by many itineraries.
 type Hop struct {
 	name     string
-	kind     Kind
+	kind     Kind // Stateful, or Stateless for a hop of stateless stages
 	specs    []*Spec
 	gates    []*Gate
+	limits   []*limit // limits[i] caps stage i's concurrency, or is nil
 	hasAfter bool
-	ref      ref
-	log      *zap.Logger // set by Spawn
+
+	// Set by Spawn.
+	root      *actor.RootContext
+	sentinel  *actor.PID    // a stateless hop's supervised actor, told of panics
+	actors    *routees      // a Stateful hop's actors
+	partition *maphash.Seed // for a partitioned Stateful hop
+	log       *zap.Logger
+	stopped   <-chan struct{} // closed when the actor system stops
 }
 
 // NewHop returns a hop hosting specs, each guarded by the gate at the same
-// index. Several specs fuse into one hop only if all are Pure.
+// index. Several specs share a hop only if none is Stateful.
 func NewHop(specs []*Spec, gates []*Gate) (*Hop, error) {
 	if len(specs) == 0 || len(specs) != len(gates) {
 		return nil, errors.New("actors: a hop needs one gate per stage and at least one stage")
 	}
 	names := make([]string, len(specs))
-	h := &Hop{kind: specs[0].Kind, specs: specs, gates: gates}
+	h := &Hop{kind: Stateless, specs: specs, gates: gates, limits: make([]*limit, len(specs))}
 	for i, s := range specs {
 		if err := s.Validate(); err != nil {
 			return nil, err
 		}
-		if len(specs) > 1 && s.Kind != Pure {
-			return nil, fmt.Errorf("actors: stage %q is %s; only pure stages fuse", s.Name, s.Kind)
+		if s.Kind == Stateful {
+			if len(specs) > 1 {
+				return nil, fmt.Errorf("actors: stage %q is stateful: it needs a hop of its own", s.Name)
+			}
+			h.kind = Stateful
+		} else if s.Concurrency > 0 {
+			h.limits[i] = newLimit(s.Concurrency)
 		}
 		names[i] = s.Name
 		after, err := s.hasAfter()
@@ -54,7 +66,8 @@ func NewHop(specs []*Spec, gates []*Gate) (*Hop, error) {
 // Name returns the names of the hop's stages joined by "+".
 func (h *Hop) Name() string { return h.name }
 
-// Kind returns the kind of the hop's stages.
+// Kind returns Stateful for a hop hosting a stateful stage, Stateless for a hop
+// of stateless stages.
 func (h *Hop) Kind() Kind { return h.kind }
 
 // Specs returns the hop's stages, in order. The slice must not be changed.
@@ -63,45 +76,56 @@ func (h *Hop) Specs() []*Spec { return h.specs }
 // Gates returns the gates of the hop's stages, in order.
 func (h *Hop) Gates() []*Gate { return h.gates }
 
-// Queued returns the number of exchanges waiting in the hop's mailboxes, or
-// 0 before Spawn.
+// Queued returns the number of exchanges waiting for the hop: in its
+// actors' mailboxes for a Stateful hop, for a concurrency slot for a
+// stateless one.
 func (h *Hop) Queued() int {
-	if h.ref == nil {
-		return 0
+	n := 0
+	if h.actors != nil {
+		n = h.actors.queued()
 	}
-	return h.ref.queued()
+	for _, l := range h.limits {
+		if l != nil {
+			n += l.waiting()
+		}
+	}
+	return n
+}
+
+// Running returns, for each stage of the hop with a concurrency limit
+// (Spec.Concurrency), how many exchanges it runs now; nil if none has one.
+func (h *Hop) Running() map[string]int {
+	var out map[string]int
+	for i, l := range h.limits {
+		if l == nil {
+			continue
+		}
+		if out == nil {
+			out = map[string]int{}
+		}
+		out[h.specs[i].Name] = l.running()
+	}
+	return out
 }
 
 // Spawn starts the hop's actors as children of parent, the hop's
-// supervisor. It must be called once, before the hop carries exchanges.
+// supervisor: the Stateful stage's actors, or the one supervised actor of
+// a stateless hop. It must be called once, before the hop carries
+// exchanges.
 func (h *Hop) Spawn(parent actor.SpawnerContext, sys *System) {
-	n, dispatcher := 1, actor.NewSynchronizedDispatcher(sys.throughput)
-	switch h.kind {
-	case Pure:
-		n = sys.pureActors
-	case Stateful:
-		n = max(h.specs[0].Partitions, 1)
-	case Blocking:
-		n = h.specs[0].Concurrency
-		if n == 0 {
-			n = DefaultConcurrency
-		}
-		dispatcher = sys.newWorkers()
+	h.root, h.stopped = sys.sys.Root, sys.stopping
+	h.log = sys.log.With(zap.String("stage", h.name))
+	dispatcher := actor.NewSynchronizedDispatcher(sys.throughput)
+	if h.kind != Stateful {
+		props := actor.PropsFromProducer(func() actor.Actor { return sentinel{} }, actor.WithDispatcher(dispatcher))
+		h.sentinel = parent.SpawnPrefix(props, h.name)
+		return
 	}
-	r := routees{root: sys.sys.Root, pids: make([]*actor.PID, n), mailboxes: make([]actor.Mailbox, n)}
-	var load []atomic.Int32
-	if h.kind == Blocking {
-		load = make([]atomic.Int32, n)
-	}
-	log := sys.log.With(zap.String("stage", h.name))
-	h.log = log
+	n := max(h.specs[0].Partitions, 1)
+	r := &routees{pids: make([]*actor.PID, n), mailboxes: make([]actor.Mailbox, n)}
 	for i := range n {
-		var slot *atomic.Int32
-		if load != nil {
-			slot = &load[i]
-		}
 		props := actor.PropsFromProducer(
-			func() actor.Actor { return newStageActor(h, log, slot) },
+			func() actor.Actor { return newStageActor(h) },
 			actor.WithDispatcher(dispatcher),
 			actor.WithMailbox(func() actor.Mailbox {
 				mb := actor.Unbounded()()
@@ -111,12 +135,80 @@ func (h *Hop) Spawn(parent actor.SpawnerContext, sys *System) {
 		)
 		r.pids[i] = parent.SpawnPrefix(props, h.name)
 	}
-	switch {
-	case h.kind == Blocking:
-		h.ref = &idleFirst{routees: r, load: load}
-	case h.kind == Stateful && n > 1:
-		h.ref = &partitioned{routees: r, seed: maphash.MakeSeed(), key: h.specs[0].PartitionKey, stage: h.name}
-	default:
-		h.ref = &roundRobin{routees: r}
+	h.actors = r
+	if n > 1 {
+		seed := maphash.MakeSeed()
+		h.partition = &seed
 	}
+}
+
+// visit hands ex to the Stateful hop's actor and waits for it to be handed
+// back: the actor runs the stage's Process (or, with ex.returning, its
+// after-phase) and sets ex.completed. The wait is short: stateful stages
+// do not block. It ends early only if the actor system stops, which drops
+// the actors' mailboxes; the exchange is then abandoned.
+func (h *Hop) visit(ex *Exchange) {
+	pid, ok := h.pick(ex)
+	if !ok {
+		return
+	}
+	if ex.wake == nil {
+		ex.wake = make(chan struct{}, 1) // one hand-back at a time, sent by the actor that holds the exchange
+	}
+	h.root.Send(pid, ex)
+	select {
+	case <-ex.wake:
+	case <-h.stopped:
+		ex.completed = 0
+		ex.abandon()
+	}
+}
+
+// pick returns the actor ex goes to. A partition key function that panics
+// fails the exchange (500), on the request's goroutine.
+func (h *Hop) pick(ex *Exchange) (pid *actor.PID, ok bool) {
+	pids := h.actors.pids
+	if h.partition == nil {
+		return pids[0], true
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			h.reportPanic(ex, 0, r, true)
+			ex.completed = 0
+			ok = false
+		}
+	}()
+	key := h.specs[0].PartitionKey(ex)
+	return pids[maphash.String(*h.partition, key)%uint64(len(pids))], true
+}
+
+// sentinel is the supervised actor of a hop of stateless stages. Those
+// stages run on the requests' own goroutines; when one panics, the
+// exchange is answered there and the panic is sent here, and the sentinel
+// panics with it, so that the hop's supervisor charges the stage and
+// restarts the sentinel, as it would any stage actor.
+type sentinel struct{}
+
+// Receive implements actor.Actor.
+func (sentinel) Receive(c actor.Context) {
+	if p, ok := c.Message().(*StagePanic); ok {
+		panic(p)
+	}
+}
+
+// routees are the actors of a Stateful hop, with their mailboxes for queue
+// depth.
+type routees struct {
+	pids      []*actor.PID
+	mailboxes []actor.Mailbox
+}
+
+func (r *routees) queued() int {
+	n := 0
+	for _, m := range r.mailboxes {
+		if m != nil {
+			n += m.UserMessageCount()
+		}
+	}
+	return n
 }

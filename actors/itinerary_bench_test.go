@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/troupe-go/troupe/actors"
 	"github.com/troupe-go/troupe/supervisor"
@@ -14,24 +15,21 @@ func nopStage(name string, kind actors.Kind) *actors.Spec {
 	if kind == actors.Stateful {
 		return &actors.Spec{Name: name, Kind: kind, New: func() actors.Stage { return s }}
 	}
-	return &actors.Spec{Name: name, Kind: kind, Stage: s, Concurrency: 4}
+	return &actors.Spec{Name: name, Kind: kind, Stage: s}
 }
 
 // BenchmarkItinerary measures one exchange through five trivial stages plus
-// a handler, without HTTP, for the ways of hosting them troupe could choose:
+// a handler, without HTTP, hosted the ways troupe hosts stages:
 //
-//   - fused: all six in one pure hop (one actor, run on the sender's
-//     goroutine by the synchronized dispatcher) — what troupe does for pure
-//     stages;
-//   - hops/sync: six hops of one stage each, every hop on the synchronized
-//     dispatcher — the cost of a hop that needs no goroutine handoff
-//     (troupe's stateful stages);
-//   - hops/goroutine: six hops on Proto.Actor's default dispatcher (each
-//     idle mailbox starts a goroutine) — the cost of handing off at every
-//     stage (troupe's blocking stages, and Proto.Actor's default).
+//   - stateless: all six run on the calling goroutine (the request's), as
+//     troupe runs stateless stages;
+//   - stateless/capped: the same, each with a concurrency cap, the cost of
+//     taking and giving back a slot per stage;
+//   - stateful/1: five stateless stages and one stateful stage, whose
+//     actor the exchange is handed to and back from — the README's shape;
+//   - stateful/6: six stateful stages, six trips to actors.
 //
-// The figures are recorded in docs/ARCHITECTURE.md; they decide what is
-// fused and which dispatcher a kind gets.
+// The figures are recorded in docs/ARCHITECTURE.md.
 func BenchmarkItinerary(b *testing.B) {
 	six := func(kind actors.Kind) []*actors.Spec {
 		var out []*actors.Spec
@@ -40,13 +38,25 @@ func BenchmarkItinerary(b *testing.B) {
 		}
 		return append(out, handlerSpec(kind))
 	}
+	capped := func() [][]*actors.Spec {
+		specs := six(actors.Stateless)
+		for _, s := range specs {
+			s.Concurrency = 64
+		}
+		return [][]*actors.Spec{specs}
+	}
+	oneStateful := func() [][]*actors.Spec {
+		specs := six(actors.Stateless)
+		return [][]*actors.Spec{specs[:3], {nopStage("st", actors.Stateful)}, specs[3:]}
+	}
 	cases := []struct {
 		name string
 		hops func() [][]*actors.Spec
 	}{
-		{"fused", func() [][]*actors.Spec { return [][]*actors.Spec{six(actors.Pure)} }},
-		{"hops/sync", func() [][]*actors.Spec { return split(six(actors.Stateful)) }},
-		{"hops/goroutine", func() [][]*actors.Spec { return split(six(actors.Blocking)) }},
+		{"stateless", func() [][]*actors.Spec { return [][]*actors.Spec{six(actors.Stateless)} }},
+		{"stateless/capped", capped},
+		{"stateful/1", oneStateful},
+		{"stateful/6", func() [][]*actors.Spec { return split(six(actors.Stateful)) }},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
@@ -56,10 +66,10 @@ func BenchmarkItinerary(b *testing.B) {
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
 					ex := actors.NewExchange(context.Background(), req, p.it)
-					if err := p.it.Dispatch(ex); err != nil {
-						b.Fatal(err)
+					ex.Deadline = time.Now().Add(time.Minute)
+					if o := p.it.Serve(ex, nil); o != actors.Answered {
+						b.Fatal(o)
 					}
-					<-ex.Done()
 				}
 			})
 		})
@@ -71,7 +81,7 @@ func handlerSpec(kind actors.Kind) *actors.Spec {
 	if kind == actors.Stateful {
 		return &actors.Spec{Name: "h", Kind: kind, New: func() actors.Stage { return actors.StageFunc(h) }}
 	}
-	return &actors.Spec{Name: "h", Kind: kind, Stage: actors.StageFunc(h), Concurrency: 4}
+	return &actors.Spec{Name: "h", Kind: kind, Stage: actors.StageFunc(h)}
 }
 
 func split(specs []*actors.Spec) [][]*actors.Spec {

@@ -23,21 +23,21 @@ func TestItineraryOrder(t *testing.T) {
 				state := &actors.Spec{Name: "c", Kind: actors.Stateful, New: func() actors.Stage {
 					return actors.Around(func(ex *actors.Exchange) error { note(ex, "c>"); return nil }, func(ex *actors.Exchange) { note(ex, "c<") })
 				}}
-				return [][]*actors.Spec{{recorder("a", actors.Global, true), recorder("b", actors.Auth, false)}, {state}, {handler("h", actors.Blocking)}}
+				return [][]*actors.Spec{{recorder("a", actors.Global, true), recorder("b", actors.Auth, false)}, {state}, {handler("h", actors.Stateless)}}
 			},
 			want: []string{"a>", "b>", "c>", "h", "c<", "a<"},
 		},
 		{
 			name: "after-phases only, innermost first, across hops",
 			hops: func() [][]*actors.Spec {
-				return [][]*actors.Spec{{recorder("a", actors.Global, true)}, {recorder("b", actors.Global, true)}, {recorder("c", actors.Global, false)}, {handler("h", actors.Pure)}}
+				return [][]*actors.Spec{{recorder("a", actors.Global, true)}, {recorder("b", actors.Global, true)}, {recorder("c", actors.Global, false)}, {handler("h", actors.Stateless)}}
 			},
 			want: []string{"a>", "b>", "c>", "h", "b<", "a<"},
 		},
 		{
 			name: "single pure hop with the handler fused",
 			hops: func() [][]*actors.Spec {
-				return [][]*actors.Spec{{recorder("a", actors.Global, true), recorder("b", actors.Global, true), handler("h", actors.Pure)}}
+				return [][]*actors.Spec{{recorder("a", actors.Global, true), recorder("b", actors.Global, true), handler("h", actors.Stateless)}}
 			},
 			want: []string{"a>", "b>", "h", "b<", "a<"},
 		},
@@ -95,7 +95,7 @@ func TestStageEndsExchangeEarly(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := newPipeline(t, supervisor.Policy{}, nil,
-				[]*actors.Spec{recorder("a", actors.Global, true)}, []*actors.Spec{tt.stop}, []*actors.Spec{handler("h", actors.Blocking)})
+				[]*actors.Spec{recorder("a", actors.Global, true)}, []*actors.Spec{tt.stop}, []*actors.Spec{handler("h", actors.Stateless)})
 			ex := p.run(t, "/x", traced)
 			if ex.Response.Status != tt.wantStatus {
 				t.Errorf("status = %d, want %d", ex.Response.Status, tt.wantStatus)
@@ -110,7 +110,7 @@ func TestStageEndsExchangeEarly(t *testing.T) {
 func TestErrorBodyIsProblemWithRequestID(t *testing.T) {
 	p := newPipeline(t, supervisor.Policy{}, nil, []*actors.Spec{{Name: "deny", Stage: actors.StageFunc(func(*actors.Exchange) error {
 		return &actors.Error{Status: http.StatusTooManyRequests, Detail: "slow down", RetryAfter: 1500 * 1e6}
-	})}}, []*actors.Spec{handler("h", actors.Pure)})
+	})}}, []*actors.Spec{handler("h", actors.Stateless)})
 	ex := p.run(t, "/items/1", nil)
 	body := string(ex.Response.Body)
 	for _, want := range []string{`"status":429`, `"detail":"slow down"`, `"request_id":"req-/items/1"`, `"instance":"/items/1"`} {

@@ -5,30 +5,30 @@ import (
 	"fmt"
 )
 
-// Kind says how a stage is hosted by actors, which decides what it may do.
+// Kind says how a stage is hosted, which decides what it may do.
 type Kind int
 
 const (
-	// Pure stages are functions of the exchange alone: no state between
-	// requests, no blocking. Adjacent pure stages of a route are fused into
-	// one actor, and that actor runs on its sender's goroutine, so a pure
-	// stage costs no hop. A pure Stage value is shared by many actors and
-	// must be safe for concurrent use.
-	Pure Kind = iota
-	// Stateful stages own state between requests (buckets, caches). Each
-	// actor gets its own instance from Spec.New and runs one exchange at a
-	// time; with Spec.Partitions > 1, Spec.PartitionKey picks the actor, so
-	// one key's state always lives in one actor. Stateful stages must not
-	// block.
+	// Stateless stages keep no state between requests of their own (or
+	// keep it in something safe for concurrent use), and may block: wait on
+	// a database, call a service. They run on the request's own goroutine,
+	// which waits for the pipeline anyway, under the supervision of their
+	// hop's actor, so a stage that blocks holds up only the request it
+	// serves. A stateless Stage value is shared by every request and must
+	// be safe for concurrent use. Spec.Concurrency caps how many requests
+	// run it at once; by default nothing does. This is the default kind.
+	Stateless Kind = iota
+	// Stateful stages own state between requests (buckets, caches) without
+	// locks: each actor gets its own instance from Spec.New and runs one
+	// exchange at a time; with Spec.Partitions > 1, Spec.PartitionKey picks
+	// the actor, so one key's state always lives in one actor. The request
+	// hands its exchange to the actor and gets it back once the stage has
+	// run. Stateful stages must not block: every request that needs the
+	// actor waits behind the one it runs.
 	Stateful
-	// Blocking stages may block (I/O, slow calls). They run on a pool of
-	// Spec.Concurrency actors, each on a goroutine of its own, so at most
-	// that many run at once; an exchange goes to an idle actor if there is
-	// one, else to the least loaded.
-	Blocking
 )
 
-var kindNames = [...]string{"pure", "stateful", "blocking"}
+var kindNames = [...]string{"stateless", "stateful"}
 
 // String returns the kind's lowercase name, as used in configuration.
 func (k Kind) String() string {
@@ -45,12 +45,8 @@ func ParseKind(name string) (Kind, error) {
 			return Kind(i), nil
 		}
 	}
-	return 0, fmt.Errorf("unknown stage kind %q (want pure, stateful or blocking)", name)
+	return 0, fmt.Errorf("unknown stage kind %q (want stateless or stateful)", name)
 }
-
-// DefaultConcurrency is the pool size of a Blocking stage whose Spec leaves
-// Concurrency at zero.
-const DefaultConcurrency = 16
 
 // Spec declares a stage: its name, its kind and how to make it. A Spec is
 // read-only once handed to a pipeline.
@@ -58,12 +54,12 @@ type Spec struct {
 	// Name identifies the stage in logs, metrics and readiness; required
 	// and unique within a pipeline.
 	Name string
-	// Kind says how the stage is hosted. Defaults to Pure.
+	// Kind says how the stage is hosted. Defaults to Stateless.
 	Kind Kind
 	// Priority orders the stage among a route's stages. Defaults to Global.
 	Priority Priority
-	// Stage is the stage for Pure and Blocking kinds. It is shared by every
-	// actor that hosts it and must be safe for concurrent use.
+	// Stage is the stage of the Stateless kind. It is shared by every
+	// request and must be safe for concurrent use.
 	Stage Stage
 	// New returns a fresh stage instance, for the Stateful kind: one per
 	// actor, and a new one each time the actor restarts.
@@ -76,8 +72,11 @@ type Spec struct {
 	// after-phase, so it must give the same key both times: compute it from
 	// the request, or keep it in a per-request value on the first call.
 	PartitionKey func(ex *Exchange) string
-	// Concurrency is the number of actors of a Blocking stage, and so the
-	// most exchanges it runs at once. Defaults to DefaultConcurrency.
+	// Concurrency caps how many requests run a Stateless stage at once:
+	// the others wait for a slot, each on its own goroutine, until their
+	// deadline. Zero, the default, means no cap. Use it to protect what the
+	// stage calls (a database pool of 20 connections); it is reported on
+	// /metrics as the stage's running and queued counts.
 	Concurrency int
 }
 
@@ -88,7 +87,7 @@ func (s *Spec) Validate() error {
 		errs = append(errs, errors.New("name is required"))
 	}
 	switch s.Kind {
-	case Pure, Blocking:
+	case Stateless:
 		if s.Stage == nil {
 			errs = append(errs, fmt.Errorf("a %s stage needs Stage", s.Kind))
 		}
@@ -104,6 +103,9 @@ func (s *Spec) Validate() error {
 	}
 	if s.Partitions < 0 || s.Concurrency < 0 {
 		errs = append(errs, errors.New("partitions and concurrency must not be negative"))
+	}
+	if s.Kind == Stateful && s.Concurrency > 0 {
+		errs = append(errs, errors.New("concurrency is for stateless stages: a stateful actor runs one exchange at a time"))
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("stage %q: %w", s.Name, errors.Join(errs...))

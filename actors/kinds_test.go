@@ -2,6 +2,8 @@ package actors_test
 
 import (
 	"net/http"
+	"runtime"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -28,7 +30,7 @@ func TestPartitionedStageKeepsAKeyInOneActor(t *testing.T) {
 			})
 		},
 	}
-	p := newPipeline(t, supervisor.Policy{}, nil, []*actors.Spec{spec}, []*actors.Spec{handler("h", actors.Pure)})
+	p := newPipeline(t, supervisor.Policy{}, nil, []*actors.Spec{spec}, []*actors.Spec{handler("h", actors.Stateless)})
 	for round := 1; round <= 3; round++ {
 		for _, key := range []string{"a", "b", "c", "d", "e", "f", "g", "h"} {
 			ex := p.run(t, "/x?key="+key, nil)
@@ -39,12 +41,12 @@ func TestPartitionedStageKeepsAKeyInOneActor(t *testing.T) {
 	}
 }
 
-func TestBlockingStageRunsAtMostConcurrencyAtOnce(t *testing.T) {
+func TestConcurrencyCapsAStatelessStage(t *testing.T) {
 	const limit, total = 3, 12
 	var running, peak atomic.Int32
 	release := make(chan struct{})
 	entered := make(chan struct{}, total) // buffered: one slot per exchange, never blocks
-	spec := &actors.Spec{Name: "slow", Kind: actors.Blocking, Concurrency: limit, Stage: actors.StageFunc(func(ex *actors.Exchange) error {
+	spec := &actors.Spec{Name: "slow", Kind: actors.Stateless, Concurrency: limit, Stage: actors.StageFunc(func(ex *actors.Exchange) error {
 		n := running.Add(1)
 		for {
 			p := peak.Load()
@@ -59,30 +61,32 @@ func TestBlockingStageRunsAtMostConcurrencyAtOnce(t *testing.T) {
 		return nil
 	})}
 	p := newPipeline(t, supervisor.Policy{}, nil, []*actors.Spec{spec})
-	exs := make([]*actors.Exchange, total)
-	for i := range exs {
-		exs[i], _ = p.start(t, "/x", nil)
+	calls := make([]*call, total)
+	for i := range calls {
+		calls[i] = p.start(t, "/x", nil)
 	}
-	for range limit { // the pool fills up...
+	for range limit { // the slots fill up...
 		<-entered
 	}
 	if got := running.Load(); got != limit {
 		t.Errorf("running = %d with the pool full, want %d", got, limit)
 	}
-	close(release) // ...then drains
-	for _, ex := range exs {
-		wait(t, ex)
+	close(release) // ...then drain
+	for _, c := range calls {
+		c.wait(t)
 	}
 	if got := peak.Load(); got > limit {
 		t.Errorf("peak concurrency = %d, want at most %d", got, limit)
 	}
 }
 
-func TestAbandonedExchangeNeverReachesLaterStages(t *testing.T) {
+// A request whose client leaves while it waits for a slot never runs the
+// stage, and its wait ends at once.
+func TestClientGoneWhileQueuedNeverRunsTheStage(t *testing.T) {
 	gate := make(chan struct{})
 	var mu sync.Mutex
 	var reached []string
-	spec := &actors.Spec{Name: "one-at-a-time", Kind: actors.Blocking, Concurrency: 1, Stage: actors.StageFunc(func(ex *actors.Exchange) error {
+	spec := &actors.Spec{Name: "one-at-a-time", Kind: actors.Stateless, Concurrency: 1, Stage: actors.StageFunc(func(ex *actors.Exchange) error {
 		mu.Lock()
 		reached = append(reached, ex.RequestID)
 		mu.Unlock()
@@ -93,28 +97,26 @@ func TestAbandonedExchangeNeverReachesLaterStages(t *testing.T) {
 		return nil
 	})}
 	p := newPipeline(t, supervisor.Policy{}, nil, []*actors.Spec{spec})
-	first, _ := p.start(t, "/first", nil)
-	queued, _ := p.start(t, "/queued", nil) // waits behind first in the only actor
-	if !queued.Abandon() {
-		t.Fatal("Abandon = false for an exchange not yet answered")
+	first := p.start(t, "/first", nil)
+	for p.it.Hops()[0].Running()["one-at-a-time"] != 1 {
+		runtime.Gosched() // until first holds the only slot
+	}
+	queued := p.start(t, "/queued", nil)
+	for p.it.Hops()[0].Queued() != 1 {
+		runtime.Gosched() // until queued waits for it
+	}
+	queued.cancel()
+	if got := queued.wait(t); got != actors.Gone {
+		t.Errorf("queued: outcome %v, want Gone", got)
 	}
 	close(gate)
-	wait(t, first)
-	last := p.run(t, "/last", nil) // FIFO: once last is answered, queued has been skipped
-	if last.Response.Status != http.StatusOK {
-		t.Fatalf("last: status %d", last.Response.Status)
+	if got := first.wait(t); got != actors.Answered || first.ex.Response.Status != http.StatusOK {
+		t.Fatalf("first: outcome %v, status %d", got, first.ex.Response.Status)
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	for _, id := range reached {
-		if id == "req-/queued" {
-			t.Errorf("the abandoned exchange reached the stage; reached = %v", reached)
-		}
-	}
-	select {
-	case <-queued.Done():
-		t.Error("an abandoned exchange was answered")
-	default:
+	if slices.Contains(reached, "req-/queued") {
+		t.Errorf("the abandoned exchange reached the stage; reached = %v", reached)
 	}
 }
 
@@ -130,7 +132,7 @@ func TestSpecValidate(t *testing.T) {
 		{"pure without stage", actors.Spec{Name: "p"}, false},
 		{"stateful without New", actors.Spec{Name: "s", Kind: actors.Stateful}, false},
 		{"partitioned without key", actors.Spec{Name: "s", Kind: actors.Stateful, Partitions: 2, New: func() actors.Stage { return stage }}, false},
-		{"negative concurrency", actors.Spec{Name: "b", Kind: actors.Blocking, Stage: stage, Concurrency: -1}, false},
+		{"negative concurrency", actors.Spec{Name: "b", Kind: actors.Stateless, Stage: stage, Concurrency: -1}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

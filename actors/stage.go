@@ -8,9 +8,10 @@ package actors
 // early by writing a response with Exchange.Respond; a handler, the last
 // stage of an itinerary, is expected to.
 //
-// A Stage runs inside an actor: it must not keep the exchange after Process
-// returns, unless it is the handler and suspends it (Exchange.Suspend), and
-// it must not block unless its Spec declares it Blocking.
+// A Stage must not keep the exchange after Process returns: the exchange
+// belongs to the request, and moves on. A Stateless stage (the default)
+// runs on the request's own goroutine and may block; a Stateful one runs
+// in the actor that owns its state and must not (see Kind).
 type Stage interface {
 	Process(ex *Exchange) error
 }

@@ -17,6 +17,8 @@ type (
 	tickMsg struct{ gen uint64 }
 	// stopMsg: stop taking items and drain (Stop).
 	stopMsg struct{}
+	// hurryMsg: send everything at once from now on (Drain).
+	hurryMsg struct{}
 	// abortMsg: Stop ran out of time; answer what waits, end the batches.
 	abortMsg struct{}
 	// exitMsg: every item is answered and no sender is left: stop the actor.
@@ -72,6 +74,8 @@ func (r *receiver[In, Out]) Receive(c actor.Context) {
 		}
 	case stopMsg:
 		b.core.stop()
+	case hurryMsg:
+		b.core.hurry()
 	case abortMsg:
 		b.core.abort(b.rej.stopped)
 		for bt := range b.running {

@@ -255,6 +255,14 @@ func (b *Batcher[In, Out]) Stop(ctx context.Context) error {
 	return nil
 }
 
+// Drain makes the batcher send every item it holds at once, and every item
+// submitted later as soon as a slot is free, without waiting for batches
+// to fill or MaxDelay to pass; it still takes items. The app calls it
+// (troupe.Drainer) as shutdown begins, so that requests waiting on their
+// batch are answered while the listener drains, instead of waiting out
+// MaxDelay. Safe to call at any time, and more than once.
+func (b *Batcher[In, Out]) Drain() { b.send(hurryMsg{}) }
+
 // Describe implements prometheus.Collector.
 func (b *Batcher[In, Out]) Describe(ch chan<- *prometheus.Desc) { b.m.describe(ch) }
 

@@ -36,6 +36,7 @@ type core[In, Out any] struct {
 	inFlight int                  // batches running, all keys
 	held     int                  // batches finished, answers held for order
 	draining bool
+	hurried  bool // shutting down: send at once, but still take items
 }
 
 func newCore[In, Out any](cfg Config, s sink[In, Out]) *core[In, Out] {
@@ -124,6 +125,11 @@ func (c *core[In, Out]) answerAll(b *batch[In, Out], results []Result[Out]) {
 // whatever is waiting, as fast as slots free.
 func (c *core[In, Out]) stop() { c.draining = true }
 
+// hurry makes the core send what it holds at once, and every item that
+// comes after, without waiting for batches to fill: the app is shutting
+// down. Unlike stop, it still takes items.
+func (c *core[In, Out]) hurry() { c.hurried = true }
+
 // abort answers err to every waiting item (Stop ran out of time); batches
 // in flight are still answered when they finish.
 func (c *core[In, Out]) abort(err error) {
@@ -180,7 +186,7 @@ func (c *core[In, Out]) sendOne(now time.Time) bool {
 func (c *core[In, Out]) ready(now time.Time, kq *keyQueue[In, Out]) (int, FlushReason, bool) {
 	max := c.cfg.MaxBatchSize
 	switch {
-	case c.draining:
+	case c.draining || c.hurried:
 		return min(kq.n, max), FlushShutdown, true
 	case kq.n >= max:
 		return max, FlushSize, true

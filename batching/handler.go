@@ -18,8 +18,7 @@ type HandlerConfig[In, Out any] struct {
 	// In, answering 400 if it is not.
 	Decode func(ex *actors.Exchange) (In, error)
 	// Encode answers with the item's result. Nil answers 200 with Out as
-	// JSON. It runs on the batcher's goroutine, as the batch's answers are
-	// handed out (see Batcher.SubmitFunc): keep it to encoding.
+	// JSON. It runs on the request's own goroutine.
 	Encode func(ex *actors.Exchange, out Out) error
 }
 
@@ -31,10 +30,11 @@ type HandlerConfig[In, Out any] struct {
 // Retry-After, a deadline 504, an *actors.Error from the BatchFunc its
 // status, anything else 500.
 //
-// The handler is Pure and waits for nothing: it suspends the exchange
-// (actors.Exchange.Suspend) and the batch's answer resumes it, so a
-// request waiting for its batch holds no actor and no goroutine of the
-// pipeline's.
+// The handler is Stateless: it waits for its item's result on the
+// request's own goroutine, which waits for the pipeline anyway, so a
+// request waiting for its batch holds no actor, and decoding, encoding and
+// the after-phases run for the request that owns them, never on the
+// batcher's goroutine.
 //
 //	b, _ := batching.New(batching.Config{Name: "score", MaxInFlight: 4}, model.Score)
 //	app.Add(b)
@@ -48,7 +48,7 @@ func Handler[In, Out any](name string, b *Batcher[In, Out], hc HandlerConfig[In,
 	}
 	return &actors.Spec{
 		Name:     name,
-		Kind:     actors.Pure,
+		Kind:     actors.Stateless,
 		Priority: actors.Terminating,
 		Stage: actors.StageFunc(func(ex *actors.Exchange) error {
 			in, err := hc.Decode(ex)
@@ -59,20 +59,11 @@ func Handler[In, Out any](name string, b *Batcher[In, Out], hc HandlerConfig[In,
 			if hc.Key != nil {
 				key = hc.Key(ex)
 			}
-			// Suspend before submitting: the answer may come before
-			// SubmitFunc returns.
-			s := ex.Suspend()
-			err = b.SubmitFunc(ex.Context(), key, in, func(r Result[Out]) {
-				if r.Err != nil {
-					s.Resume(r.Err)
-					return
-				}
-				s.Resume(hc.Encode(ex, r.Value))
-			})
+			out, err := b.SubmitKey(ex.Context(), key, in)
 			if err != nil {
-				s.Resume(err)
+				return err
 			}
-			return nil
+			return hc.Encode(ex, out)
 		}),
 	}
 }

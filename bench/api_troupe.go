@@ -29,10 +29,10 @@ import (
 //     actors), keyed on the principal's subject, APIRate/APIBurst;
 //   - validate.New (Preprocessing): Content-Type, depth (max 8) and syntax
 //     checks, then ItemSchema;
-//   - a troupe.PureHandler that answers 201 with an APIReply and Location.
+//   - a troupe.Handler that answers 201 with an APIReply and Location.
 //
-// The pure stages before the rate limit fuse into one hop, the rate limit
-// is a hop of its own, and validation and the handler fuse into a third.
+// The stateless stages run on the request's goroutine; the rate limit's
+// actor is handed the exchange and hands it back.
 // Serve it with Start or mount it with Handler, once. Its methods are safe
 // for concurrent use.
 type APITroupe struct {
@@ -64,7 +64,7 @@ func NewAPITroupe(log, accessLog *zap.Logger) (*APITroupe, error) {
 		Admin: troupe.AdminConfig{Addr: "off"},
 	}, troupe.WithLogger(log))
 	p.app.Use(troupe.Stage("access-log", actors.Global, accesslog.New(accessLog)))
-	p.app.Handle(http.MethodPost, APIPath, troupe.PureHandler("items-create", p.create)).
+	p.app.Handle(http.MethodPost, APIPath, troupe.Handler("items-create", p.create)).
 		With(troupe.Stage("api-key", actors.Auth, apiKey), limit, troupe.Stage("item-schema", actors.Preprocessing, schema)).
 		MaxBodyBytes(APIMaxBodyBytes)
 	return p, nil

@@ -1,7 +1,8 @@
 // Package bench holds the peers of troupe's HTTP benchmark: the same five
 // trivial middleware and the same trivial JSON handler, written once as a
-// plain net/http handler chain (nethttp.go) and once as a troupe pipeline of
-// pure stages (troupe.go). work.go says what each middleware does; both
+// plain net/http handler chain (nethttp.go) and once as a troupe pipeline
+// (troupe.go): all stateless (the best case), or as the README teaches (one
+// stage stateful, the handler from app.GET). work.go says what each middleware does; both
 // peers do exactly that and nothing more, so that the difference between
 // them is what troupe's pipeline costs.
 //

@@ -13,10 +13,12 @@ import (
 )
 
 // Troupe is the peer under test: a troupe app whose one route runs stages
-// pure stages, each doing one kind of Work, then a pure handler (it only
-// computes, so troupe.PureHandler) that answers a small JSON Reply. All of
-// it fuses into one hop. Its methods are safe for concurrent use; Start and
-// Shutdown are each called once.
+// stages, each doing one kind of Work, then a handler that answers a small
+// JSON Reply. NewTroupe declares every stage stateless, the best case:
+// everything runs on the request's goroutine. NewTroupeAsTaught declares
+// them the way the README teaches, with the Count stage Stateful. Its
+// methods are safe for concurrent use; Start and Shutdown are each called
+// once.
 type Troupe struct {
 	hits atomic.Int64
 	app  *troupe.App
@@ -34,8 +36,42 @@ func NewTroupe(stages int, log *zap.Logger) *Troupe {
 		w := Kinds[i%len(Kinds)]
 		p.app.Use(troupe.Stage(fmt.Sprintf("%s-%d", w, i), actors.Global, p.stage(w)))
 	}
-	p.app.Handle(http.MethodGet, Path, troupe.PureHandler("hello", troupeHandler))
+	p.app.Handle(http.MethodGet, Path, troupe.Handler("hello", troupeHandler))
 	return p
+}
+
+// NewTroupeAsTaught returns the peer built as the README teaches a new
+// user to: stages declared with troupe.Stage, except the Count stage,
+// which keeps its count in a Stateful stage's actor (one partition, so
+// every request visits the same actor), and the handler from app.GET.
+func NewTroupeAsTaught(stages int, log *zap.Logger) *Troupe {
+	p := &Troupe{}
+	p.app = troupe.New(troupe.Config{
+		HTTP:  serverConfig("127.0.0.1:0"),
+		Admin: troupe.AdminConfig{Addr: "off"},
+	}, troupe.WithLogger(log))
+	for i := range stages {
+		w := Kinds[i%len(Kinds)]
+		name := fmt.Sprintf("%s-%d", w, i)
+		if w == Count {
+			p.app.Use(&actors.Spec{Name: name, Kind: actors.Stateful, Priority: actors.Global, New: p.countingStage})
+			continue
+		}
+		p.app.Use(troupe.Stage(name, actors.Global, p.stage(w)))
+	}
+	p.app.GET(Path, troupeHandler)
+	return p
+}
+
+// countingStage returns a Count stage that keeps its own count, as a
+// Stateful stage's instance does, and adds to the peer's hits.
+func (p *Troupe) countingStage() actors.Stage {
+	var own int64
+	return actors.StageFunc(func(*actors.Exchange) error {
+		own++
+		p.hits.Add(1)
+		return nil
+	})
 }
 
 // Hits returns how many times a Count stage has run.

@@ -31,7 +31,6 @@
 //	log:
 //	  format: json              # json | console
 //	  level: info               # debug | info | warn | error
-//	pure_actors: 0              # actors per hop of pure stages; 0 = 2 × GOMAXPROCS
 //	supervision:                # default restart policy (supervisor.Policy)
 //	  max_restarts: 100         # more failures than this within window → stage down
 //	  window: 1s

@@ -50,7 +50,7 @@ func testRegistry() *config.Registry {
 			if err := opts.Decode(&o); err != nil {
 				return nil, err
 			}
-			return troupe.PureHandler(name, func(ex *actors.Exchange) error {
+			return troupe.Handler(name, func(ex *actors.Exchange) error {
 				ex.Respond(http.StatusOK, "text/plain", []byte(o.Body))
 				return nil
 			}), nil
@@ -389,7 +389,6 @@ admin:
 log:
   format: console
   level: debug
-pure_actors: 3
 supervision:
   max_restarts: 7
   window: 2s
@@ -438,7 +437,6 @@ func TestParse(t *testing.T) {
 		t.Fatalf("Parse: %v", err)
 	}
 	wantApp := troupe.Config{
-		PureActors:  3,
 		Supervision: supervisor.Policy{MaxRestarts: 7, Window: 2 * time.Second},
 		Policies: map[string]supervisor.Policy{
 			"inner":    {MaxRestarts: 1, Window: 2 * time.Second},
@@ -447,7 +445,7 @@ func TestParse(t *testing.T) {
 	}
 	wantApp.HTTP.Addr, wantApp.HTTP.RequestTimeout, wantApp.HTTP.MaxBodyBytes = "127.0.0.1:0", 3*time.Second, 2048
 	wantApp.Admin.Addr = "off"
-	if got := cfg.App; got.PureActors != wantApp.PureActors || got.Supervision != wantApp.Supervision ||
+	if got := cfg.App; got.Supervision != wantApp.Supervision ||
 		got.HTTP != wantApp.HTTP || got.Admin != wantApp.Admin || len(got.Policies) != len(wantApp.Policies) {
 		t.Errorf("App = %+v, want %+v", got, wantApp)
 	}
@@ -470,8 +468,8 @@ func TestParse(t *testing.T) {
 		t.Errorf("Routes[0] = %+v", top)
 	}
 	nested := cfg.Groups[0].Groups[0].Routes[0]
-	if nested.Pattern != "/api/v1/items/{id}" || nested.Handler.Name != "* /api/v1/items/{id}" || nested.Line != 48 || nested.StreamBody {
-		t.Errorf("nested route = %+v, want pattern /api/v1/items/{id} at line 48, not streaming", nested)
+	if nested.Pattern != "/api/v1/items/{id}" || nested.Handler.Name != "* /api/v1/items/{id}" || nested.Line != 47 || nested.StreamBody {
+		t.Errorf("nested route = %+v, want pattern /api/v1/items/{id} at line 47, not streaming", nested)
 	}
 }
 

@@ -7,7 +7,7 @@ import (
 	"github.com/troupe-go/troupe/actors"
 )
 
-// PureKind returns the kind of a pure stage whose options decode into C and
+// PureKind returns the kind of a stateless stage whose options decode into C and
 // whose constructor is build: the usual shape of a catalogue stage.
 // Unknown options and build's errors are reported at the options' line,
 // build's prefixed with the kind's name.
@@ -19,12 +19,12 @@ func PureKind[C any](kind, doc string, p actors.Priority, build func(C) (actors.
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", kind, err)
 		}
-		return &actors.Spec{Kind: actors.Pure, Stage: s}, nil
+		return &actors.Spec{Kind: actors.Stateless, Stage: s}, nil
 	})
 }
 
 // SpecKind returns the kind of a stage whose options decode into C and whose
-// constructor builds the whole Spec (for stateful and blocking stages),
+// constructor builds the whole Spec (for stateful stages, or stateless ones with a concurrency cap),
 // given the stage's name. build's errors are reported at the options' line
 // as they are: name the stage in them.
 func SpecKind[C any](kind, doc string, p actors.Priority, build func(name string, c C) (*actors.Spec, error)) Kind {

@@ -74,7 +74,6 @@ func (p *parser) parse(data []byte) (*Config, error) {
 	p.server(top["server"])
 	p.admin(top["admin"])
 	p.log(top["log"])
-	p.cfg.App.PureActors = int(p.count(top["pure_actors"], "pure_actors"))
 	p.base = p.policy(top["supervision"], "supervision", supervisor.Policy{})
 	p.cfg.App.Supervision = p.base
 	for _, key := range p.reg.sectionOrder {

@@ -95,7 +95,7 @@ func sectionRegistry(j *journal) *config.Registry {
 			}
 			p := v.(*pool)
 			opts.Add(&recorder{name: "route " + name, j: j})
-			return troupe.PureHandler(name, func(ex *actors.Exchange) error {
+			return troupe.Handler(name, func(ex *actors.Exchange) error {
 				ex.Respond(http.StatusOK, "text/plain", []byte(p.String()))
 				return nil
 			}), nil
@@ -224,7 +224,7 @@ func TestSectionErrors(t *testing.T) {
 		{
 			name: "unknown top-level key, sections listed",
 			give: "pool:\n  main: {}\nroutes:\n  - {method: GET, path: /a, handler: ok}\n",
-			want: []string{`s.yaml:1: unknown key "pool" in the configuration (want one of server, admin, log, pure_actors, supervision, stages, stacks, global, groups, routes, pools)`},
+			want: []string{`s.yaml:1: unknown key "pool" in the configuration (want one of server, admin, log, supervision, stages, stacks, global, groups, routes, pools)`},
 		},
 		{
 			name: "everything at once",

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"os"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -125,45 +124,24 @@ func (in *Ingress) serve(w http.ResponseWriter, r *http.Request, id string, m ro
 		// already, and says so with an error here.
 		_ = http.NewResponseController(w).EnableFullDuplex()
 	}
-	deadline := start.Add(timeout) // read below after Dispatch: a stage may Shorten ex.Deadline meanwhile
-	ex.Start, ex.Deadline = start, deadline
+	ex.Start, ex.Deadline = start, start.Add(timeout)
 	if preflight != "" {
 		ex.SetPreflight(preflight)
 	}
-	if err := rt.Itinerary.Dispatch(ex); err != nil {
-		in.reject(w, r, id, rt.Pattern, RejectStageDown, err, start)
+	// This goroutine drives the exchange through the pipeline: the
+	// stateless stages run right here, and only stateful ones hand it to
+	// an actor and back. At the deadline, a timer answers 504 while a
+	// stage may still be running; Serve returns once it has.
+	switch rt.Itinerary.Serve(ex, func(ex *actors.Exchange) { in.expired(w, r, id, rt.Pattern, timeout, start) }) {
+	case actors.Refused: // a stage is down: the response is its 503
+		in.obs.Rejected(RejectStageDown)
+	case actors.Expired:
+		ex.Response.DropStream() // the client has its 504
 		return
-	}
-
-	// A pooled timer rather than context.WithTimeout: this wait is on
-	// every request, and a derived context costs five allocations and a
-	// timer of its own. Stages that want the deadline as a context get one
-	// from Exchange.Context.
-	timer := timers.Get().(*time.Timer)
-	timer.Reset(time.Until(deadline))
-	defer func() {
-		timer.Stop() // since Go 1.23, no stale tick survives Stop
-		timers.Put(timer)
-		ex.Release()
-	}()
-	select {
-	case <-ex.Done():
-	case <-timer.C:
-		if ex.Abandon() {
-			in.reject(w, r, id, rt.Pattern, RejectDeadline, actors.Errorf(http.StatusGatewayTimeout, "the request did not complete within %s", timeout), start)
-			return
-		}
-		<-ex.Done() // answered just as the deadline passed: use the answer
-	case <-r.Context().Done():
-		if ex.Abandon() { // the client went away: nobody to answer
-			in.obs.Rejected(RejectClientGone)
-			in.obs.Observe(rt.Pattern, 499, time.Since(start))
-			return
-		}
-		<-ex.Done()
-	}
-	if ex.Expired() { // a stage shortened the deadline, and it passed
-		in.reject(w, r, id, rt.Pattern, RejectDeadline, actors.Errorf(http.StatusGatewayTimeout, "the request did not complete within its deadline"), start)
+	case actors.Gone:
+		ex.Response.DropStream()
+		in.obs.Rejected(RejectClientGone)
+		in.obs.Observe(rt.Pattern, 499, time.Since(start))
 		return
 	}
 	status, err := writeResponse(w, r, id, &ex.Response)
@@ -176,12 +154,23 @@ func (in *Ingress) serve(w http.ResponseWriter, r *http.Request, id string, m ro
 	}
 }
 
-// timers holds stopped timers for the ingress's deadline wait.
-var timers = sync.Pool{New: func() any {
-	t := time.NewTimer(time.Hour)
-	t.Stop()
-	return t
-}}
+// expired answers a request whose deadline passed before its pipeline
+// answered: 504, at once, while a stage may still be running on the
+// request's goroutine. It runs on the deadline timer's goroutine, the one
+// writer of the response from then on. The answer carries its length, so
+// the client has all of it now, and closes the connection, which the
+// request's goroutine holds until the stage returns.
+func (in *Ingress) expired(w http.ResponseWriter, r *http.Request, id, route string, timeout time.Duration, start time.Time) {
+	in.obs.Rejected(RejectDeadline)
+	ex := actors.Exchange{Request: r, RequestID: id}
+	ex.Fail(actors.Errorf(http.StatusGatewayTimeout, "the request did not complete within %s", timeout))
+	h := ex.Response.Header()
+	h.Set("Content-Length", strconv.Itoa(len(ex.Response.Body)))
+	h.Set("Connection", "close")
+	status, _ := writeResponse(w, r, id, &ex.Response)
+	_ = http.NewResponseController(w).Flush()
+	in.obs.Observe(route, status, time.Since(start))
+}
 
 // readBody reads the request body in full, up to the route's limit; on a
 // route that streams its body, it returns the body unread instead, as a

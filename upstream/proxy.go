@@ -66,7 +66,8 @@ type Fallback struct {
 // Memory stays bounded whatever the bodies' sizes. Upgrades (WebSocket)
 // are not forwarded.
 //
-// A Proxy is safe for concurrent use; it blocks, so its Spec is Blocking.
+// A Proxy is safe for concurrent use. It waits for the upstream on the
+// request's own goroutine, as a Stateless handler does.
 type Proxy struct {
 	up           *Upstream
 	rw           *rewrite
@@ -99,18 +100,13 @@ func NewProxy(up *Upstream, cfg ProxyConfig) (*Proxy, error) {
 // Upstream returns the proxy's upstream.
 func (p *Proxy) Upstream() *Upstream { return p.up }
 
-// Spec returns the handler Spec of the proxy: Blocking, with enough actors
-// for every call the bulkhead admits and waits for, plus some to refuse
-// the rest at once rather than queue them.
+// Spec returns the handler Spec of the proxy: Stateless, so each call
+// waits on its request's own goroutine. The upstream's bulkhead is its
+// concurrency limit: it admits MaxConcurrent calls, lets MaxWaiting wait,
+// and refuses the rest at once.
 func (p *Proxy) Spec(name string) *actors.Spec {
-	b := p.up.cfg.Bulkhead
-	return &actors.Spec{Name: name, Kind: actors.Blocking, Priority: actors.Terminating, Stage: p,
-		Concurrency: b.MaxConcurrent + b.MaxWaiting + spareActors}
+	return &actors.Spec{Name: name, Kind: actors.Stateless, Priority: actors.Terminating, Stage: p}
 }
-
-// spareActors are the actors a proxy's pool has beyond its bulkhead's
-// limit: they take the requests past the limit and refuse them at once.
-const spareActors = 16
 
 // Process forwards the request and answers with the response.
 func (p *Proxy) Process(ex *actors.Exchange) error {

@@ -8,7 +8,7 @@ import (
 	"github.com/troupe-go/troupe/config"
 )
 
-// echoKind is the handler kind "echo": a pure handler answering 200 with
+// echoKind is the handler kind "echo": a stateless handler answering 200 with
 // the request's body and Content-Type (application/octet-stream if it has
 // none). It takes no options.
 //
@@ -22,7 +22,7 @@ func echoKind() config.Kind {
 			if err := opts.Decode(&none); err != nil {
 				return nil, err
 			}
-			return troupe.PureHandler(name, echo), nil
+			return troupe.Handler(name, echo), nil
 		},
 	}
 }

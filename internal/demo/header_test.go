@@ -34,7 +34,7 @@ func TestHeader(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			spec := build(t, headerKind(), tt.give)
-			if spec.Kind != actors.Pure {
+			if spec.Kind != actors.Stateless {
 				t.Errorf("kind = %s, want pure", spec.Kind)
 			}
 			ex := exchange(t, http.MethodGet, "/", nil)

@@ -20,7 +20,7 @@ type helloBody struct {
 	RequestID string `json:"request_id"`
 }
 
-// helloKind is the handler kind "hello": a pure handler answering 200 with
+// helloKind is the handler kind "hello": a stateless handler answering 200 with
 // {"message": MESSAGE, "request_id": ID}.
 //
 //	routes:
@@ -33,7 +33,7 @@ func helloKind() config.Kind {
 			if err := opts.Decode(&o); err != nil {
 				return nil, err
 			}
-			return troupe.PureHandler(name, func(ex *actors.Exchange) error {
+			return troupe.Handler(name, func(ex *actors.Exchange) error {
 				return ex.JSON(http.StatusOK, helloBody{Message: o.Message, RequestID: ex.RequestID})
 			}), nil
 		},

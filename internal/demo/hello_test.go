@@ -21,7 +21,7 @@ func TestHello(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			spec := build(t, helloKind(), tt.give)
-			if spec.Kind != actors.Pure || spec.Priority != actors.Terminating {
+			if spec.Kind != actors.Stateless || spec.Priority != actors.Terminating {
 				t.Errorf("spec = %s %s, want a pure terminating handler", spec.Kind, spec.Priority)
 			}
 			ex := exchange(t, http.MethodGet, "/hello", nil)

@@ -43,7 +43,7 @@ func itemsCreateKind(store *itemStore) config.Kind {
 			if err := opts.Decode(&none); err != nil {
 				return nil, err
 			}
-			return troupe.PureHandler(name, func(ex *actors.Exchange) error {
+			return troupe.Handler(name, func(ex *actors.Exchange) error {
 				if !json.Valid(ex.Body) {
 					return actors.NewError(http.StatusBadRequest, "the body is not JSON")
 				}
@@ -73,7 +73,7 @@ func itemsGetKind(store *itemStore) config.Kind {
 			if err := opts.Decode(&none); err != nil {
 				return nil, err
 			}
-			return troupe.PureHandler(name, func(ex *actors.Exchange) error {
+			return troupe.Handler(name, func(ex *actors.Exchange) error {
 				id := ex.Params.Get("id")
 				store.mu.Lock()
 				body, ok := store.items[id]

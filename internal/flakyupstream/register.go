@@ -74,7 +74,7 @@ func (d *demo) newStage(_ string, opts config.Options) (*actors.Spec, error) {
 		d.server = NewServer(d.handler, opts.Logger().Named("demo-upstream"))
 	}
 	opts.Add(d.server)
-	return &actors.Spec{Kind: actors.Pure, Stage: stage{h: d.handler}}, nil
+	return &actors.Spec{Kind: actors.Stateless, Stage: stage{h: d.handler}}, nil
 }
 
 func (d *demo) newProxy(name string, opts config.Options) (*actors.Spec, error) {

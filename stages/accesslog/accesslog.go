@@ -71,14 +71,13 @@ func (s stage) After(ex *actors.Exchange) {
 	if !s.log.Core().Enabled(zap.InfoLevel) {
 		return
 	}
-	status, size, abandoned := ex.Response.Status, len(ex.Response.Body), ex.Settled()
+	status, size, abandoned := ex.Response.Status, len(ex.Response.Body), false
 	switch {
-	case abandoned && (ex.Expired() || !time.Now().Before(ex.Deadline)):
-		// Settled before its after-phases ran: the ingress stopped
-		// waiting and wrote a response of its own.
-		status, size = http.StatusGatewayTimeout, 0
-	case abandoned:
-		status, size = 499, 0 // the client went away
+	case ex.Expired():
+		// The deadline passed first: the ingress answered 504 itself.
+		status, size, abandoned = http.StatusGatewayTimeout, 0, true
+	case ex.ClientGone():
+		status, size, abandoned = 499, 0, true // the client went away
 	case status == 0:
 		status = http.StatusOK
 	}

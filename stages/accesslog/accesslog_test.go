@@ -6,7 +6,6 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
-	"time"
 	"unicode"
 
 	"github.com/troupe-go/troupe/actors"
@@ -134,35 +133,5 @@ func TestQuiet(t *testing.T) {
 	stagetest.Run(t, accesslog.New(out.logger().WithOptions(zap.IncreaseLevel(zap.WarnLevel))), httptest.NewRequest("GET", "/", nil))
 	if lines := out.lines(t); len(lines) != 0 {
 		t.Errorf("%d lines at level warn, want none", len(lines))
-	}
-}
-
-// An exchange that was settled before its after-phase ran (the ingress
-// stopped waiting) is logged with the status the client got, not the
-// pipeline's.
-func TestAbandoned(t *testing.T) {
-	tests := []struct {
-		name       string
-		deadline   time.Duration // from now
-		wantStatus float64
-	}{
-		{"client gone before the deadline", time.Minute, 499},
-		{"deadline passed", -time.Second, 504},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var out sink
-			ex := stagetest.Exchange(t, httptest.NewRequest("GET", "/x", nil))
-			ex.Respond(http.StatusOK, "text/plain", []byte("late answer"))
-			ex.Deadline = time.Now().Add(tt.deadline)
-			if !ex.Abandon() {
-				t.Fatal("Abandon() = false on a fresh exchange")
-			}
-			accesslog.New(out.logger()).(actors.AfterStage).After(ex)
-			lines := out.lines(t)
-			if len(lines) != 1 || lines[0]["status"] != tt.wantStatus || lines[0]["abandoned"] != true || lines[0]["bytes"] != float64(0) {
-				t.Errorf("lines = %v, want one: status %v, abandoned, bytes 0", lines, tt.wantStatus)
-			}
-		})
 	}
 }

@@ -25,7 +25,7 @@ func Register(reg *config.Registry) {
 			if err := opts.Decode(&none); err != nil {
 				return nil, err
 			}
-			return &actors.Spec{Kind: actors.Pure, Stage: New(opts.Logger().Named("access"))}, nil
+			return &actors.Spec{Kind: actors.Stateless, Stage: New(opts.Logger().Named("access"))}, nil
 		},
 	})
 }

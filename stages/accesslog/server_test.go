@@ -63,12 +63,12 @@ func byID(lines []map[string]any) map[string][]map[string]any {
 func TestPanicsAreLogged(t *testing.T) {
 	var out sink
 	addr := startApp(t, &out, func(app *troupe.App) {
-		app.Handle("GET", "/ok", troupe.PureHandler("ok", ok))
+		app.Handle("GET", "/ok", troupe.Handler("ok", ok))
 		app.GET("/panic/blocking-handler", func(*actors.Exchange) error { panic("handler boom") })
-		app.Handle("GET", "/panic/pure-handler", troupe.PureHandler("pure-boom", func(*actors.Exchange) error { panic("pure boom") }))
-		app.Handle("GET", "/panic/pure-stage", troupe.PureHandler("ok2", ok)).
+		app.Handle("GET", "/panic/pure-handler", troupe.Handler("pure-boom", func(*actors.Exchange) error { panic("pure boom") }))
+		app.Handle("GET", "/panic/pure-stage", troupe.Handler("ok2", ok)).
 			With(troupe.Stage("boom-stage", actors.Business, actors.StageFunc(func(*actors.Exchange) error { panic("stage boom") })))
-		app.Handle("GET", "/panic/after", troupe.PureHandler("ok3", ok)).
+		app.Handle("GET", "/panic/after", troupe.Handler("ok3", ok)).
 			With(troupe.Stage("boom-after", actors.Business, actors.Around(func(*actors.Exchange) error { return nil }, func(*actors.Exchange) { panic("after boom") })))
 		app.GET("/panic/pure-stage-blocking-handler", ok).
 			With(troupe.Stage("boom-stage2", actors.Business, actors.StageFunc(func(*actors.Exchange) error { panic("stage boom") })))
@@ -119,7 +119,7 @@ func TestPanicsAreLogged(t *testing.T) {
 func TestHostileRequests(t *testing.T) {
 	var out sink
 	addr := startApp(t, &out, func(app *troupe.App) {
-		app.Handle("GET", "/p/{rest...}", troupe.PureHandler("p", ok))
+		app.Handle("GET", "/p/{rest...}", troupe.Handler("p", ok))
 	})
 	tests := []struct {
 		name string
@@ -226,11 +226,11 @@ func TestStreamedResponses(t *testing.T) {
 	var out sink
 	body := strings.Repeat("x", 100_000)
 	addr := startApp(t, &out, func(app *troupe.App) {
-		app.Handle("GET", "/stream", troupe.PureHandler("stream", func(ex *actors.Exchange) error {
+		app.Handle("GET", "/stream", troupe.Handler("stream", func(ex *actors.Exchange) error {
 			ex.RespondStream(http.StatusOK, "text/plain", io.NopCloser(strings.NewReader(body)))
 			return nil
 		}))
-		app.Handle("GET", "/broken", troupe.PureHandler("broken", func(ex *actors.Exchange) error {
+		app.Handle("GET", "/broken", troupe.Handler("broken", func(ex *actors.Exchange) error {
 			ex.RespondStream(http.StatusOK, "text/plain", &brokenBody{})
 			return nil
 		}))

@@ -10,7 +10,7 @@
 //	app.Use(troupe.Stage("api-key", actors.Auth, keys))
 //	admins := app.Group("/admin", troupe.Stage("admin-only", actors.Auth, admin))
 //
-// All the stages are pure (no state between requests, no blocking) and
+// All the stages are stateless (shared by every request) and
 // have priority actors.Auth. Within one priority stages run in the order
 // they are declared (global, then groups from the outermost, then the
 // route's own), so declare Require after the stage that authenticates.

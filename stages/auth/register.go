@@ -54,7 +54,7 @@ func kind[C any](name, doc string, build func(C) (actors.Stage, error)) (string,
 			if err != nil {
 				return nil, opts.Errorf("%s: %w", name, err)
 			}
-			return &actors.Spec{Kind: actors.Pure, Priority: actors.Auth, Stage: st}, nil
+			return &actors.Spec{Kind: actors.Stateless, Priority: actors.Auth, Stage: st}, nil
 		},
 	}
 }

@@ -17,7 +17,7 @@ func registry() *config.Registry {
 	reg := &config.Registry{}
 	Register(reg)
 	reg.RegisterHandler("ok", config.Kind{New: func(string, config.Options) (*actors.Spec, error) {
-		return &actors.Spec{Kind: actors.Pure, Stage: actors.StageFunc(func(ex *actors.Exchange) error {
+		return &actors.Spec{Kind: actors.Stateless, Stage: actors.StageFunc(func(ex *actors.Exchange) error {
 			ex.Respond(http.StatusOK, "text/plain", []byte("ok"))
 			return nil
 		})}, nil
@@ -83,7 +83,7 @@ func TestConfig(t *testing.T) {
 	}
 	for _, name := range []string{"keys", "tokens", "ops", "own"} {
 		spec := cfg.Stages[name]
-		if spec == nil || spec.Kind != actors.Pure || spec.Priority != actors.Auth {
+		if spec == nil || spec.Kind != actors.Stateless || spec.Priority != actors.Auth {
 			t.Fatalf("stage %s = %+v, want a pure stage of priority auth", name, spec)
 		}
 	}

@@ -97,7 +97,7 @@ func TestBrowserCrossOriginFetch(t *testing.T) {
 			return nil
 		})))
 		api := app.Group("/api", troupe.Stage("cors", actors.Global, stage))
-		api.Handle("GET", "/simple", troupe.PureHandler("GET /api/simple", func(ex *actors.Exchange) error {
+		api.Handle("GET", "/simple", troupe.Handler("GET /api/simple", func(ex *actors.Exchange) error {
 			handled.add(ex.Request.Method)
 			cookie := "none"
 			if c, err := ex.Request.Cookie("session"); err == nil {
@@ -106,7 +106,7 @@ func TestBrowserCrossOriginFetch(t *testing.T) {
 			ex.Respond(http.StatusOK, "text/plain", []byte("hello cookie="+cookie))
 			return nil
 		}))
-		api.Handle("PUT", "/items/{id}", troupe.PureHandler("PUT /api/items/{id}", func(ex *actors.Exchange) error {
+		api.Handle("PUT", "/items/{id}", troupe.Handler("PUT /api/items/{id}", func(ex *actors.Exchange) error {
 			handled.add(ex.Request.Method)
 			ex.Respond(http.StatusOK, "text/plain", []byte("put "+ex.Params.Get("id")+" "+ex.Request.Header.Get("X-Custom")+" "+string(ex.Body)))
 			return nil

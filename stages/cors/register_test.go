@@ -42,7 +42,7 @@ max_age: 10m
 		t.Fatal(err)
 	}
 	spec.Name = "cors"
-	if spec.Kind != actors.Pure {
+	if spec.Kind != actors.Stateless {
 		t.Errorf("kind %v, want pure", spec.Kind)
 	}
 	r := request("OPTIONS", "Origin", "https://a.example.com", "Access-Control-Request-Method", "PUT", "Access-Control-Request-Headers", "content-type")

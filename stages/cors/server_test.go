@@ -57,7 +57,7 @@ func startApp(t *testing.T, declare func(app *troupe.App)) string {
 
 // countingHandler answers 200 and counts the methods it sees.
 func countingHandler(name string, seen *methods) *actors.Spec {
-	return troupe.PureHandler(name, func(ex *actors.Exchange) error {
+	return troupe.Handler(name, func(ex *actors.Exchange) error {
 		seen.add(ex.Request.Method)
 		ex.Respond(http.StatusOK, "text/plain", []byte("ok"))
 		return nil

@@ -47,7 +47,7 @@ func TestFromConfig(t *testing.T) {
 	validate.Register(&reg)
 	envelope.Register(&reg)
 	reg.RegisterHandler("item", config.Kind{New: func(name string, _ config.Options) (*actors.Spec, error) {
-		return troupe.PureHandler(name, func(ex *actors.Exchange) error {
+		return troupe.Handler(name, func(ex *actors.Exchange) error {
 			if doc, ok := validate.From(ex); ok {
 				return ex.JSON(http.StatusCreated, doc)
 			}

@@ -95,7 +95,7 @@ var errSecret = errors.New(`pq: password authentication failed for user "admin" 
 // errorApp declares the same failing routes under /plain and, with an
 // envelope, under /env.
 func errorApp(app *troupe.App) {
-	ok := troupe.PureHandler("ok", func(ex *actors.Exchange) error { return ex.JSON(http.StatusOK, "never") })
+	ok := troupe.Handler("ok", func(ex *actors.Exchange) error { return ex.JSON(http.StatusOK, "never") })
 	oops := troupe.Stage("oops", actors.Business, actors.StageFunc(func(ex *actors.Exchange) error { return errSecret }))
 	fail := failing()
 	for _, g := range []*troupe.Group{app.Group("/plain"), app.Group("/env", troupe.Stage("envelope", actors.Global, envelope.New()))} {
@@ -183,7 +183,7 @@ func TestPlainErrorIs500(t *testing.T) {
 // (which is where callers put internals: "loading user 42 from shard-7").
 func TestWrappedErrorDetail(t *testing.T) {
 	url := start(t, func(app *troupe.App) {
-		app.Handle("GET", "/wrapped", troupe.PureHandler("h", func(ex *actors.Exchange) error {
+		app.Handle("GET", "/wrapped", troupe.Handler("h", func(ex *actors.Exchange) error {
 			return fmt.Errorf("loading user 42 from shard-7: %w", actors.NewError(http.StatusNotFound, "no such user"))
 		}))
 	})

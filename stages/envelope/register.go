@@ -23,7 +23,7 @@ func Register(reg *config.Registry) {
 			if err := opts.Decode(&none); err != nil {
 				return nil, err
 			}
-			return &actors.Spec{Name: name, Kind: actors.Pure, Priority: actors.Global, Stage: New()}, nil
+			return &actors.Spec{Name: name, Kind: actors.Stateless, Priority: actors.Global, Stage: New()}, nil
 		},
 	})
 }

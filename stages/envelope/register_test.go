@@ -23,7 +23,7 @@ func TestRegister(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := spec.Validate(); err != nil || spec.Kind != actors.Pure {
+	if err := spec.Validate(); err != nil || spec.Kind != actors.Stateless {
 		t.Errorf("spec = %s (%v), want a valid pure stage", spec.Kind, err)
 	}
 	if _, ok := spec.Stage.(actors.AfterStage); !ok {

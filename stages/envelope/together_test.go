@@ -35,7 +35,7 @@ func apiApp(t *testing.T, calls *atomic.Int64) func(app *troupe.App) {
 			calls.Add(1)
 			return ex.JSON(http.StatusOK, map[string]string{"id": ex.Params.Get("id")})
 		})
-		api.Handle("POST", "/items", troupe.PureHandler("create", func(ex *actors.Exchange) error {
+		api.Handle("POST", "/items", troupe.Handler("create", func(ex *actors.Exchange) error {
 			doc, ok := validate.From(ex) // decoded once, by the stage
 			if !ok {
 				return actors.NewError(http.StatusInternalServerError, "no decoded body")

@@ -35,7 +35,7 @@ func registry() *config.Registry {
 	reg := &config.Registry{}
 	maintenance.Register(reg)
 	reg.RegisterHandler("ok", config.Kind{New: func(string, config.Options) (*actors.Spec, error) {
-		return &actors.Spec{Kind: actors.Pure, Stage: actors.StageFunc(func(ex *actors.Exchange) error {
+		return &actors.Spec{Kind: actors.Stateless, Stage: actors.StageFunc(func(ex *actors.Exchange) error {
 			ex.Respond(http.StatusOK, "text/plain", []byte("ok"))
 			return nil
 		})}, nil

@@ -53,7 +53,7 @@ const DefaultMessage = "the service is down for maintenance"
 // DefaultRetryAfter is the default Retry-After of the 503s.
 const DefaultRetryAfter = time.Minute
 
-// Stage is a maintenance stage: a pure stage, safe for concurrent use,
+// Stage is a maintenance stage: a stateless stage, safe for concurrent use,
 // with its Switch and its admin routes.
 type Stage struct {
 	name     string

@@ -5,7 +5,7 @@ import (
 	"github.com/troupe-go/troupe/config"
 )
 
-// Register adds the stage kind maintenance to reg: a pure stage of
+// Register adds the stage kind maintenance to reg: a stateless stage of
 // priority global whose options are the yaml keys of Config. The
 // configuration's Build mounts its admin routes, PUT and GET
 // /maintenance/NAME.
@@ -33,7 +33,7 @@ func Register(reg *config.Registry) {
 			if err != nil {
 				return nil, opts.Errorf("%v", err)
 			}
-			return &actors.Spec{Kind: actors.Pure, Priority: actors.Global, Stage: st}, nil
+			return &actors.Spec{Kind: actors.Stateless, Priority: actors.Global, Stage: st}, nil
 		},
 	})
 }

@@ -59,7 +59,7 @@ func TestBurstOverHTTP(t *testing.T) {
 	}
 	url, client := start(t, func(app *troupe.App) {
 		app.Use(rl)
-		app.Handle("GET", "/x", troupe.PureHandler("GET /x", func(ex *actors.Exchange) error {
+		app.Handle("GET", "/x", troupe.Handler("GET /x", func(ex *actors.Exchange) error {
 			ex.Respond(http.StatusOK, "text/plain", []byte("ok"))
 			return nil
 		}))

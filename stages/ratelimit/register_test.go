@@ -15,7 +15,7 @@ func parse(options string) (*config.Config, error) {
 	reg := &config.Registry{}
 	ratelimit.Register(reg)
 	reg.RegisterHandler("ok", config.Kind{New: func(name string, _ config.Options) (*actors.Spec, error) {
-		return &actors.Spec{Kind: actors.Pure, Stage: actors.StageFunc(func(*actors.Exchange) error { return nil })}, nil
+		return &actors.Spec{Kind: actors.Stateless, Stage: actors.StageFunc(func(*actors.Exchange) error { return nil })}, nil
 	}})
 	src := "stages:\n  rl:\n    kind: rate_limit\n    options: " + options + "\nroutes:\n  - {method: GET, path: /, handler: ok, stages: [rl]}\n"
 	return config.Parse("rl.yaml", []byte(src), reg)

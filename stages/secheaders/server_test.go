@@ -26,7 +26,7 @@ func TestHeadersThroughTheServer(t *testing.T) {
 	}
 	app := troupe.New(troupe.Config{HTTP: httpin.Config{Addr: "127.0.0.1:0"}, Admin: troupe.AdminConfig{Addr: "off"}}, troupe.WithLogger(zap.NewNop()))
 	app.Use(troupe.Stage("security", actors.Global, s))
-	ok := troupe.PureHandler("ok", func(ex *actors.Exchange) error {
+	ok := troupe.Handler("ok", func(ex *actors.Exchange) error {
 		ex.Respond(http.StatusOK, "application/json", []byte(`{}`))
 		return nil
 	})

@@ -94,7 +94,7 @@ func newBlocker(n int) *blocker {
 }
 
 func (b *blocker) spec() *actors.Spec {
-	return &actors.Spec{Name: "GET /work", Kind: actors.Blocking, Concurrency: 64, Priority: actors.Terminating,
+	return &actors.Spec{Name: "GET /work", Kind: actors.Stateless, Priority: actors.Terminating,
 		Stage: actors.StageFunc(func(ex *actors.Exchange) error {
 			b.mu.Lock()
 			b.now++

@@ -5,7 +5,7 @@ import (
 	"github.com/troupe-go/troupe/config"
 )
 
-// Register adds the stage kind throttle to reg: a Blocking stage of
+// Register adds the stage kind throttle to reg: a Stateless stage of
 // priority global whose options are the yaml keys of Config.
 //
 //	stages:

@@ -18,11 +18,8 @@
 // progress, as chi's does: a handler that ignores its context keeps its
 // slot until it returns.
 //
-// The stage is Blocking, because waiting blocks. Its pool has Limit +
-// Backlog actors: at most Backlog of them wait, which leaves Limit free for
-// the rest of the stage's work — taking a free slot, refusing at once, and
-// the after-phases that give slots back — so waiting never holds up a
-// release. An idle actor costs a mailbox, not a goroutine.
+// The stage is Stateless: a request waits for its slot on its own
+// goroutine, so waiting never holds up another request's release.
 package throttle
 
 import (
@@ -51,8 +48,8 @@ type Config struct {
 	RetryAfter time.Duration `yaml:"retry_after"`
 }
 
-// New returns the Spec of a throttle stage named name: Blocking, of
-// priority actors.Global, with Limit + Backlog actors.
+// New returns the Spec of a throttle stage named name: Stateless, of
+// priority actors.Global.
 func New(name string, cfg Config) (*actors.Spec, error) {
 	if cfg.Limit < 1 || cfg.Backlog < 0 || cfg.BacklogTimeout < 0 || cfg.RetryAfter < 0 {
 		return nil, fmt.Errorf("throttle %q: limit must be positive; backlog, backlog_timeout and retry_after must not be negative", name)
@@ -67,10 +64,10 @@ func New(name string, cfg Config) (*actors.Spec, error) {
 		full:    &actors.Error{Status: http.StatusServiceUnavailable, Detail: "the server is busy: too many requests are waiting", RetryAfter: cfg.RetryAfter},
 		waited:  &actors.Error{Status: http.StatusServiceUnavailable, Detail: "the server is busy: the request waited too long for its turn", RetryAfter: cfg.RetryAfter},
 	}
-	return &actors.Spec{Name: name, Kind: actors.Blocking, Priority: actors.Global, Stage: th, Concurrency: cfg.Limit + cfg.Backlog}, nil
+	return &actors.Spec{Name: name, Kind: actors.Stateless, Priority: actors.Global, Stage: th}, nil
 }
 
-// throttle is the stage, shared by every actor of its pool: its state is a
+// throttle is the stage, shared by every request: its state is a
 // semaphore channel and an atomic count.
 type throttle struct {
 	// slots holds a token for each request in the rest of the pipeline.

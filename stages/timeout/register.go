@@ -5,7 +5,7 @@ import (
 	"github.com/troupe-go/troupe/config"
 )
 
-// Register adds the stage kind timeout to reg: a pure stage of priority
+// Register adds the stage kind timeout to reg: a stateless stage of priority
 // global whose option is the yaml key of Config.
 //
 //	stages:
@@ -29,7 +29,7 @@ func Register(reg *config.Registry) {
 			if err != nil {
 				return nil, opts.Errorf("%v", err)
 			}
-			return &actors.Spec{Kind: actors.Pure, Priority: actors.Global, Stage: st}, nil
+			return &actors.Spec{Kind: actors.Stateless, Priority: actors.Global, Stage: st}, nil
 		},
 	})
 }

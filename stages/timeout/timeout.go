@@ -34,7 +34,7 @@ type Config struct {
 	Timeout time.Duration `yaml:"timeout"`
 }
 
-// Stage is a timeout stage: a pure stage, safe for concurrent use.
+// Stage is a timeout stage: a stateless stage, safe for concurrent use.
 type Stage struct {
 	d       time.Duration
 	expired *actors.Error // answered when the deadline has passed already

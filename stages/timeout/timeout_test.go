@@ -63,7 +63,6 @@ func TestDeadline(t *testing.T) {
 				return nil
 			})
 			out := stagetest.Run(t, newStage(t, tt.timeout), httptest.NewRequest(http.MethodGet, "/", nil), setup, handler)
-			defer out.Exchange.Release()
 			if out.Status != http.StatusOK {
 				t.Fatalf("status %d %s, want 200", out.Status, out.Body)
 			}
@@ -169,7 +168,7 @@ func parse(options string) (*config.Config, error) {
 	reg := &config.Registry{}
 	timeout.Register(reg)
 	reg.RegisterHandler("ok", config.Kind{New: func(string, config.Options) (*actors.Spec, error) {
-		return &actors.Spec{Kind: actors.Pure, Stage: actors.StageFunc(func(*actors.Exchange) error { return nil })}, nil
+		return &actors.Spec{Kind: actors.Stateless, Stage: actors.StageFunc(func(*actors.Exchange) error { return nil })}, nil
 	}})
 	src := "stages:\n  t:\n    kind: timeout\n    options: " + options + "\nroutes:\n  - {method: GET, path: /, handler: ok, stages: [t]}\n"
 	return config.Parse("x.yaml", []byte(src), reg)
@@ -180,7 +179,7 @@ func TestRegister(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s := cfg.Stages["t"]; s.Kind != actors.Pure || s.Priority != actors.Global {
+	if s := cfg.Stages["t"]; s.Kind != actors.Stateless || s.Priority != actors.Global {
 		t.Errorf("spec = %s %s, want pure global", s.Kind, s.Priority)
 	}
 }

@@ -15,7 +15,7 @@ func Register(reg *config.Registry) {
 			if err := opts.Decode(&none); err != nil {
 				return nil, err
 			}
-			return &actors.Spec{Kind: actors.Pure, Stage: New()}, nil
+			return &actors.Spec{Kind: actors.Stateless, Stage: New()}, nil
 		},
 	})
 }

@@ -26,7 +26,7 @@ func TestServerTiming(t *testing.T) {
 		time.Sleep(3 * time.Millisecond) // the work being measured, not synchronisation
 		return nil
 	}))
-	app.Handle("GET", "/x", troupe.PureHandler("GET /x", func(ex *actors.Exchange) error {
+	app.Handle("GET", "/x", troupe.Handler("GET /x", func(ex *actors.Exchange) error {
 		ex.Respond(200, "text/plain", []byte("ok"))
 		return nil
 	})).With(slow)

@@ -34,7 +34,7 @@ func Register(reg *config.Registry) {
 			if err != nil {
 				return nil, opts.Errorf("%v", err)
 			}
-			return &actors.Spec{Name: name, Kind: actors.Pure, Priority: actors.Preprocessing, Stage: st}, nil
+			return &actors.Spec{Name: name, Kind: actors.Stateless, Priority: actors.Preprocessing, Stage: st}, nil
 		},
 	})
 }

@@ -45,7 +45,7 @@ schema:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if spec.Kind != actors.Pure || spec.Priority != actors.Preprocessing || kind(t).Priority != actors.Preprocessing {
+	if spec.Kind != actors.Stateless || spec.Priority != actors.Preprocessing || kind(t).Priority != actors.Preprocessing {
 		t.Errorf("spec = %s %s, want pure preprocessing", spec.Kind, spec.Priority)
 	}
 	tests := []struct {

@@ -55,7 +55,7 @@ func newBatchScenario(c *config, log *zap.Logger) (*scenario, error) {
 			fmt.Sprintf("troupe:    batching.Handler over a batching.Batcher as /demo/score in cmd/server/default.yaml: max_batch_size %d, max_in_flight 4, max_queue %d, "+
 				"batching's defaults otherwise (max_delay 1ms, eager_in_flight 1, fair share); route timeout %s, max_body_bytes %d",
 				bench.BatchMaxBatchSize, bench.BatchMaxQueue, bench.BatchTimeout, bench.BatchMaxBodyBytes),
-			fmt.Sprintf("%s: the trivial scenario's troupe peer (%d pure stages + PureHandler, GET %s): the reference for troupe's HTTP path", ref, c.stages, bench.Path),
+			fmt.Sprintf("%s: the trivial scenario's troupe peer (%d stateless stages + Handler, GET %s): the reference for troupe's HTTP path", ref, c.stages, bench.Path),
 		},
 		unit: "item",
 		peers: []*namedPeer{

@@ -14,6 +14,11 @@ import (
 const (
 	targetThroughput = 0.80 // troupe/plain req/s at least this
 	targetP99        = 1.5  // troupe/plain p99 at most this
+
+	// The path users write (scenario taught) must be as good as the best
+	// case: the goals are tighter.
+	targetTaughtThroughput = 0.90 // taught/plain req/s at least this
+	targetTaughtP99        = 1.3  // taught/plain p99 at most this
 )
 
 // round is one measured wrk run against one peer.

@@ -16,13 +16,14 @@ import (
 // The scenarios -scenario selects.
 const (
 	scenarioTrivial = "trivial" // the default: -stages trivial middleware, GET /hello
+	scenarioTaught  = "taught"  // the same, declared as the README teaches: one stage Stateful, the handler from app.GET
 	scenarioAPI     = "api"     // the catalogue's api stack, POST /items
 	scenarioBatch   = "batch"   // a simulated model, per request, hand-batched and troupe-batched, POST /score
 	scenarioProxy   = "proxy"   // troupe's reverse proxy vs httputil.ReverseProxy, GET /proxy/data
 )
 
 // scenarioNames lists the scenarios, as -h and the errors name them.
-const scenarioNames = scenarioTrivial + ", " + scenarioAPI + ", " + scenarioBatch + " or " + scenarioProxy
+const scenarioNames = scenarioTrivial + ", " + scenarioTaught + ", " + scenarioAPI + ", " + scenarioBatch + " or " + scenarioProxy
 
 // defaultConns returns the scenario's -conns when the flag is not given.
 func defaultConns(scenario string) string {
@@ -83,7 +84,7 @@ func newScenario(c *config, log *zap.Logger) (*scenario, error) {
 		return &scenario{
 			name:  scenarioTrivial,
 			title: fmt.Sprintf("troupe vs plain net/http, %d trivial middleware + a small JSON handler", c.stages),
-			notes: []string{"troupe:    the handler only computes, so it is a troupe.PureHandler: stages and handler fuse into one hop"},
+			notes: []string{"troupe:    every stage stateless (troupe.Stage) and troupe.Handler: all of it runs on the request's goroutine"},
 			unit:  "req",
 			peers: []*namedPeer{
 				trivialPeer("plain", bench.NewNetHTTP(c.stages), c.stages),
@@ -93,6 +94,29 @@ func newScenario(c *config, log *zap.Logger) (*scenario, error) {
 				{name: fmt.Sprintf("throughput ≥ %.2f", targetThroughput), met: func(r medians) bool { return r.RPS >= targetThroughput }},
 				{name: fmt.Sprintf("p99 ≤ %.1f×", targetP99), met: func(r medians) bool { return r.P99us <= targetP99 }},
 			}}},
+		}, nil
+	case scenarioTaught:
+		return &scenario{
+			name:  scenarioTaught,
+			title: fmt.Sprintf("troupe as the README teaches vs the best case vs plain net/http, %d trivial middleware + a small JSON handler", c.stages),
+			notes: []string{
+				"taught:    troupe.Stage for each stage but the count, which is Stateful (1 partition: every request visits its actor); handler from app.GET",
+				"troupe:    the best case: every stage stateless, all of it on the request's goroutine",
+			},
+			unit: "req",
+			peers: []*namedPeer{
+				trivialPeer("plain", bench.NewNetHTTP(c.stages), c.stages),
+				profiled(trivialPeer("taught", bench.NewTroupeAsTaught(c.stages, log), c.stages)),
+				trivialPeer("troupe", bench.NewTroupe(c.stages, log), c.stages),
+			},
+			comparisons: []comparison{
+				{num: "taught", den: "plain", targets: []target{
+					{name: fmt.Sprintf("throughput ≥ %.2f", targetTaughtThroughput), met: func(r medians) bool { return r.RPS >= targetTaughtThroughput }},
+					{name: fmt.Sprintf("p99 ≤ %.1f×", targetTaughtP99), met: func(r medians) bool { return r.P99us <= targetTaughtP99 }},
+				}},
+				{num: "troupe", den: "plain"},
+				{num: "taught", den: "troupe"},
+			},
 		}, nil
 	case scenarioAPI:
 		accessLog := bench.NewAccessLogger(io.Discard)
@@ -112,7 +136,7 @@ func newScenario(c *config, log *zap.Logger) (*scenario, error) {
 			title: "troupe vs plain net/http, the api stack (request id, access log, API-key auth, rate limit, JSON Schema validation) + a 201 handler",
 			notes: []string{
 				"request:   POST " + bench.APIPath + ", Content-Type: application/json, " + bench.APIKeyHeader + ": (the one key), body " + bench.APIBody,
-				"troupe:    ingress request id; access_log (global) · api_key (auth) · rate_limit (stateful, by subject, 1e9/s burst 1e9) · validate (item-schema) · PureHandler",
+				"troupe:    ingress request id; access_log (global) · api_key (auth) · rate_limit (stateful, by subject, 1e9/s burst 1e9) · validate (item-schema) · Handler",
 				"plain:     chi + middleware.RequestID · zap access log on middleware.WrapResponseWriter · API-key check (SHA-256, constant time) · httprate by key (1e9/s) · jsonschema/v6 · handler",
 				"both:      access log = zap JSON to io.Discard, same fields; the schema is cmd/server/default.yaml's item-schema",
 			},

@@ -1,0 +1,151 @@
+package actors
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// Outcome is how an exchange's trip through its itinerary ended, as Serve
+// reports it to the ingress.
+type Outcome int
+
+const (
+	// Answered: the pipeline answered. The exchange's Response is final and
+	// the caller writes it.
+	Answered Outcome = iota
+	// Refused: a stage the itinerary needs is down. The Response holds the
+	// 503 (with Retry-After); no stage ran.
+	Refused
+	// Expired: the deadline passed first. The expire callback given to
+	// Serve has answered the client; the pipeline's own answer is dropped.
+	Expired
+	// Gone: the client went away first. Nobody reads the response.
+	Gone
+)
+
+var outcomeNames = [...]string{"answered", "refused", "expired", "gone"}
+
+// String returns the outcome's lowercase name.
+func (o Outcome) String() string {
+	if o < 0 || int(o) >= len(outcomeNames) {
+		return "Outcome(" + strconv.Itoa(int(o)) + ")"
+	}
+	return outcomeNames[o]
+}
+
+// Serve drives ex along the itinerary on the calling goroutine, the
+// request's own, and returns once every stage owed a visit has had it:
+// Process on the way in, until a stage answers or the handler has run;
+// after-phases on the way back, innermost first.
+//
+// Stateless stages run right here, under their hop's supervision: a panic
+// answers the exchange 500 and is reported to the hop's supervising actor,
+// which counts it towards the stage's crash loop. A Stateful stage runs in
+// the actor that owns its state: the exchange is handed to it and the
+// actor hands it back. No goroutine of another request ever runs this
+// request's stages.
+//
+// At the deadline, expire is called once, on a timer's goroutine, to answer
+// the client 504 while the pipeline may still be running; Serve returns
+// only after expire has returned. expire must read only what nothing
+// writes once Serve has started (the Request, RequestID, Route), never the
+// Response. A stage still running then keeps the goroutine until it
+// returns: Go cannot stop it, and it should watch Exchange.Context.
+func (it *Itinerary) Serve(ex *Exchange, expire func(ex *Exchange)) Outcome {
+	for _, h := range it.hops {
+		for _, g := range h.gates {
+			if g.Down() {
+				ex.Fail(g.Err())
+				return Refused
+			}
+		}
+	}
+	ex.itinerary, ex.onExpire = it, expire
+	if !ex.Deadline.IsZero() {
+		ex.timer = time.AfterFunc(time.Until(ex.Deadline), ex.expire)
+	}
+	last := it.forward(ex)
+	ex.clientGone()
+	it.back(ex, last)
+	ex.reply()
+	return ex.finish()
+}
+
+// forward visits the hops in order until one ends the exchange or the
+// handler has run, and returns the index of the last hop visited. Its
+// stages that completed are in ex.completed.
+func (it *Itinerary) forward(ex *Exchange) int {
+	for i, h := range it.hops {
+		ex.hop = i
+		if ex.settled() || ex.clientGone() {
+			ex.completed = 0
+			return i
+		}
+		if h.kind == Stateful {
+			ex.returning = false
+			h.visit(ex)
+		} else {
+			ex.completed = h.process(ex)
+		}
+		if ex.completed < len(h.specs) || ex.Response.Written() {
+			return i
+		}
+	}
+	return len(it.hops) - 1
+}
+
+// back runs the after-phases owed, innermost first: those of the first
+// ex.completed stages of hop last, then those of every earlier hop.
+func (it *Itinerary) back(ex *Exchange, last int) {
+	n := ex.completed
+	for i := last; i >= 0; i-- {
+		h := it.hops[i]
+		if i < last {
+			n = len(h.specs)
+		}
+		if !h.hasAfter || n == 0 {
+			continue
+		}
+		ex.hop = i
+		if h.kind == Stateful {
+			ex.returning = true
+			h.visit(ex)
+			continue
+		}
+		h.after(ex, n)
+	}
+}
+
+// clientGone settles the exchange as abandoned if its client has gone
+// away, and reports whether it has.
+func (ex *Exchange) clientGone() bool {
+	if ex.parent.Err() == nil {
+		return false
+	}
+	ex.abandon()
+	return true
+}
+
+// finish stops the deadline watch and says how the exchange ended. If the
+// watch fired and won, it waits for expire to have answered the client.
+func (ex *Exchange) finish() Outcome {
+	if ex.timer != nil {
+		ex.timer.Stop()
+	}
+	switch ex.state.Load() {
+	case stateExpired:
+		<-ex.expireDone
+		return Expired
+	case stateAbandoned:
+		return Gone
+	}
+	return Answered
+}
+
+// respondPreflight answers a CORS preflight that no stage answered: 204
+// with Allow. It never reaches the handler.
+func (ex *Exchange) respondPreflight() {
+	ex.Respond(http.StatusNoContent, "", nil)
+	ex.Response.Header().Set("Allow", ex.preflight)
+}
