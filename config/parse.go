@@ -289,9 +289,12 @@ func (p *parser) server(n *yaml.Node) {
 		{"read_header_timeout", &h.ReadHeaderTimeout}, {"read_timeout", &h.ReadTimeout},
 		{"write_timeout", &h.WriteTimeout}, {"idle_timeout", &h.IdleTimeout},
 		{"request_timeout", &h.RequestTimeout}, {"shutdown_timeout", &h.ShutdownTimeout},
+		{"body_rate_grace", &h.BodyRateGrace}, {"write_rate_grace", &h.WriteRateGrace},
 	}
 	f := p.fields(n, "server", "addr", "read_header_timeout", "read_timeout", "write_timeout", "idle_timeout",
-		"max_header_bytes", "max_body_bytes", "max_in_flight", "request_timeout", "shutdown_timeout")
+		"max_header_bytes", "max_body_bytes", "max_in_flight", "request_timeout", "shutdown_timeout",
+		"min_body_rate", "body_rate_grace", "min_write_rate", "write_rate_grace", "lenient_framing",
+		"max_connections", "max_connections_per_ip")
 	h.Addr = p.addr(f["addr"], "server.addr", false)
 	for _, d := range durations {
 		*d.dst = p.duration(f[d.key], "server."+d.key)
@@ -299,6 +302,11 @@ func (p *parser) server(n *yaml.Node) {
 	h.MaxHeaderBytes = int(p.count(f["max_header_bytes"], "server.max_header_bytes"))
 	h.MaxBodyBytes = p.count(f["max_body_bytes"], "server.max_body_bytes")
 	h.MaxInFlight = int(p.count(f["max_in_flight"], "server.max_in_flight"))
+	h.MinBodyRate = p.count(f["min_body_rate"], "server.min_body_rate")
+	h.MinWriteRate = p.count(f["min_write_rate"], "server.min_write_rate")
+	h.LenientFraming = p.flag(f["lenient_framing"], "server.lenient_framing")
+	h.MaxConnections = int(p.count(f["max_connections"], "server.max_connections"))
+	h.MaxConnectionsPerIP = int(p.count(f["max_connections_per_ip"], "server.max_connections_per_ip"))
 }
 
 func (p *parser) admin(n *yaml.Node) {

@@ -37,6 +37,43 @@ type Config struct {
 	// ShutdownTimeout bounds a graceful shutdown: requests still running
 	// after it are cut off. Defaults to 30s.
 	ShutdownTimeout time.Duration
+
+	// MinBodyRate is the slowest a request body may arrive, in bytes per
+	// second, once BodyRateGrace has passed: by BodyRateGrace + n/MinBodyRate
+	// after the ingress starts reading a body, its first n bytes must have
+	// arrived. A body slower than that is cut off, answered 408 with
+	// Connection: close. ReadTimeout still bounds the whole body. Defaults to
+	// 1024 bytes/s.
+	MinBodyRate int64
+	// BodyRateGrace is the time a body may take before MinBodyRate applies.
+	// A body the handler leaves unread is discarded by net/http within it,
+	// or the connection closes. Defaults to 5s.
+	BodyRateGrace time.Duration
+	// MinWriteRate is the slowest a client may take a response, in bytes
+	// per second: the response is written in pieces of at most 4 KiB, and
+	// each piece of n bytes must be taken within WriteRateGrace +
+	// n/MinWriteRate, or the connection is cut off; so a client that stops
+	// reading holds its request no longer than that once the socket's
+	// buffers are full. WriteTimeout still bounds the whole response.
+	// Defaults to 1024 bytes/s.
+	MinWriteRate int64
+	// WriteRateGrace is the time any one write may take before MinWriteRate
+	// applies. Defaults to 5s.
+	WriteRateGrace time.Duration
+	// LenientFraming turns off the framing guard. By default a request
+	// that came with a Transfer-Encoding, and every HTTP/1.0 request, is
+	// answered with Connection: close, so that bytes a front proxy framed
+	// differently can never be read as a next request (see the package
+	// documentation).
+	LenientFraming bool
+	// MaxConnections caps the connections the listener holds open at once:
+	// one past it is closed as soon as it is accepted. Defaults to
+	// DefaultMaxConnections().
+	MaxConnections int
+	// MaxConnectionsPerIP caps the connections one client address holds
+	// open at once, the same way. Defaults to 0: no cap per address, since
+	// behind a front proxy every connection comes from the proxy.
+	MaxConnectionsPerIP int
 }
 
 // WithDefaults returns c with every zero field set to its default.
@@ -64,6 +101,17 @@ func (c Config) WithDefaults() Config {
 	if c.MaxInFlight == 0 {
 		c.MaxInFlight = 1024
 	}
+	def(&c.BodyRateGrace, 5*time.Second)
+	def(&c.WriteRateGrace, 5*time.Second)
+	if c.MinBodyRate == 0 {
+		c.MinBodyRate = 1024
+	}
+	if c.MinWriteRate == 0 {
+		c.MinWriteRate = 1024
+	}
+	if c.MaxConnections == 0 {
+		c.MaxConnections = DefaultMaxConnections()
+	}
 	return c
 }
 
@@ -77,6 +125,7 @@ func (c Config) Validate() error {
 		{"read_header_timeout", c.ReadHeaderTimeout}, {"read_timeout", c.ReadTimeout},
 		{"write_timeout", c.WriteTimeout}, {"idle_timeout", c.IdleTimeout},
 		{"request_timeout", c.RequestTimeout}, {"shutdown_timeout", c.ShutdownTimeout},
+		{"body_rate_grace", c.BodyRateGrace}, {"write_rate_grace", c.WriteRateGrace},
 	} {
 		if d.v < 0 {
 			errs = append(errs, fmt.Errorf("%s must not be negative, got %s", d.name, d.v))
@@ -84,6 +133,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxHeaderBytes < 0 || c.MaxBodyBytes < 0 || c.MaxInFlight < 0 {
 		errs = append(errs, errors.New("max_header_bytes, max_body_bytes and max_in_flight must not be negative"))
+	}
+	if c.MinBodyRate < 0 || c.MinWriteRate < 0 || c.MaxConnections < 0 || c.MaxConnectionsPerIP < 0 {
+		errs = append(errs, errors.New("min_body_rate, min_write_rate, max_connections and max_connections_per_ip must not be negative"))
 	}
 	return errors.Join(errs...)
 }

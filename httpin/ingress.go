@@ -175,6 +175,13 @@ func (in *Ingress) expired(w http.ResponseWriter, r *http.Request, id, route str
 // readBody reads the request body in full, up to the route's limit; on a
 // route that streams its body, it returns the body unread instead, as a
 // reader that keeps to the limit.
+//
+// The body is read outside admission: the request gives its in-flight
+// place back while its body arrives, and takes one again once it is in (a
+// 503 if there is none then), so that clients sending bodies slowly cannot
+// hold the in-flight limit between them. A streamed body is read while in
+// flight; Server's connection guard cuts off a body that arrives slower
+// than Config.MinBodyRate, either way.
 func (in *Ingress) readBody(r *http.Request, rt *Route) ([]byte, io.Reader, error) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil, nil, nil
@@ -190,20 +197,26 @@ func (in *Ingress) readBody(r *http.Request, rt *Route) ([]byte, io.Reader, erro
 		return nil, newRequestStream(r.Body, limit), nil
 	}
 	limit = min(limit, math.MaxInt64-1) // limit+1 below must not overflow
+	in.inFlight.Add(-1)
 	var body []byte
 	var err error
 	if r.ContentLength >= 0 {
-		body = make([]byte, r.ContentLength)
-		_, err = io.ReadFull(r.Body, body)
+		body, err = readN(r.Body, r.ContentLength)
 	} else {
 		body, err = io.ReadAll(io.LimitReader(r.Body, limit+1))
 		if err == nil && int64(len(body)) > limit {
-			return nil, nil, tooLarge(limit)
+			err = tooLarge(limit)
 		}
+	}
+	// Admitted again whatever happened: ServeHTTP gives the place back.
+	if in.inFlight.Add(1) > int64(in.cfg.MaxInFlight) && err == nil {
+		err = &actors.Error{Status: http.StatusServiceUnavailable, Detail: "the server is at its in-flight limit", RetryAfter: time.Second}
 	}
 	switch {
 	case err == nil:
 		return body, nil, nil
+	case errors.As(err, new(*actors.Error)):
+		return nil, nil, err
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		return nil, nil, &actors.Error{Status: http.StatusRequestTimeout, Detail: "the request body was not received in time", Err: err}
 	default:

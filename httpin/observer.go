@@ -33,3 +33,24 @@ type nopObserver struct{}
 
 func (nopObserver) Observe(string, int, time.Duration) {}
 func (nopObserver) Rejected(Rejection)                 {}
+
+// ConnRejection is the cap a listener's connection was past, when
+// LimitListener closed it at once.
+type ConnRejection string
+
+// The caps a connection can be past, as counted in metrics.
+const (
+	ConnOverCap   ConnRejection = "max_connections"        // ConnLimits.Max
+	ConnOverIPCap ConnRejection = "max_connections_per_ip" // ConnLimits.PerIP
+)
+
+// ConnObserver is told about every connection a listener closes at once
+// for being past a cap. An Observer given to Server that also implements
+// ConnObserver is told about the Server's listener. It must be safe for
+// concurrent use.
+type ConnObserver interface {
+	// ConnRejected records a connection closed at once.
+	ConnRejected(reason ConnRejection)
+}
+
+func (nopObserver) ConnRejected(ConnRejection) {}

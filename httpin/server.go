@@ -19,12 +19,14 @@ import (
 // already accepted answered in full. The serving goroutine belongs to the
 // actor, which waits for it.
 type Server struct {
-	cfg Config
-	srv *http.Server
-	ln  net.Listener
-	log *zap.Logger
-	sys *actors.System
-	pid *actor.PID
+	cfg     Config
+	srv     *http.Server
+	ln      net.Listener
+	log     *zap.Logger
+	sys     *actors.System
+	pid     *actor.PID
+	connObs ConnObserver
+	initErr error // from NewServer, returned by Start
 
 	serving sync.WaitGroup
 	once    sync.Once
@@ -34,36 +36,61 @@ type Server struct {
 	drainErr  error
 }
 
+// ServerOption configures a Server.
+type ServerOption func(*Server)
+
+// WithConnObserver makes the Server tell obs about every connection its
+// listener closes at once for being past a cap.
+func WithConnObserver(obs ConnObserver) ServerOption {
+	return func(s *Server) { s.connObs = obs }
+}
+
 // NewServer returns a server for handler on cfg.Addr. cfg's zero fields
-// take their defaults.
-func NewServer(cfg Config, handler http.Handler, sys *actors.System) *Server {
+// take their defaults. In front of handler it puts the connection guard:
+// request bodies and responses kept to their minimum rates and, unless
+// cfg.LenientFraming, the connection closed after a request whose framing
+// a front proxy could read differently (see the package documentation).
+func NewServer(cfg Config, handler http.Handler, sys *actors.System, opts ...ServerOption) *Server {
 	cfg = cfg.WithDefaults()
 	log := sys.Logger().Named("ingress")
-	return &Server{
-		cfg: cfg,
-		log: log,
-		sys: sys,
+	if !cfg.LenientFraming {
+		handler = framingGuard{next: handler}
+	}
+	errLog, err := NewErrorLog(log)
+	s := &Server{
+		cfg:     cfg,
+		log:     log,
+		sys:     sys,
+		initErr: err,
 		srv: &http.Server{
 			Addr:              cfg.Addr,
-			Handler:           handler,
+			Handler:           newConnGuard(cfg, handler),
 			ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 			ReadTimeout:       cfg.ReadTimeout,
 			WriteTimeout:      cfg.WriteTimeout,
 			IdleTimeout:       cfg.IdleTimeout,
 			MaxHeaderBytes:    cfg.MaxHeaderBytes,
-			ErrorLog:          zap.NewStdLog(log.WithOptions(zap.IncreaseLevel(zap.WarnLevel))),
+			ErrorLog:          errLog,
 		},
 	}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // Start binds the listener and spawns the ingress actor, which serves on it.
-// The address is in use when Start returns.
+// The address is in use when Start returns. The listener keeps to
+// Config.MaxConnections and Config.MaxConnectionsPerIP (see LimitListener).
 func (s *Server) Start() error {
+	if s.initErr != nil {
+		return fmt.Errorf("ingress: %w", s.initErr)
+	}
 	ln, err := net.Listen("tcp", s.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("ingress: %w", err)
 	}
-	s.ln = ln
+	s.ln = LimitListener(ln, ConnLimits{Max: s.cfg.MaxConnections, PerIP: s.cfg.MaxConnectionsPerIP}, s.log, s.connObs)
 	props := actor.PropsFromProducer(func() actor.Actor { return (*serverActor)(s) },
 		actor.WithGuardian(actor.NewOneForOneStrategy(0, time.Second, func(any) actor.Directive { return actor.ResumeDirective })))
 	s.pid = s.sys.Root().SpawnPrefix(props, "ingress")
