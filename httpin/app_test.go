@@ -18,12 +18,12 @@ import (
 // inside the Server's guards.
 func startApp(t testing.TB, cfg httpin.Config, log *zap.Logger, mw ...func(http.Handler) http.Handler) (*troupe.App, string) {
 	t.Helper()
-	cfg.Addr = "127.0.0.1:0"
-	if log == nil {
-		log = zap.NewNop()
-	}
-	app := troupe.New(troupe.Config{HTTP: cfg, Admin: troupe.AdminConfig{Addr: "off"}},
-		troupe.WithLogger(log), troupe.WithMiddleware(mw...))
+	return startAppWith(t, cfg, log, helloEcho, mw...)
+}
+
+// helloEcho declares GET /hello, answering "hello", and POST /echo,
+// answering the request's body.
+func helloEcho(app *troupe.App) {
 	app.GET("/hello", func(ex *actors.Exchange) error {
 		ex.Response.Status, ex.Response.Body = http.StatusOK, []byte("hello")
 		return nil
@@ -32,6 +32,18 @@ func startApp(t testing.TB, cfg httpin.Config, log *zap.Logger, mw ...func(http.
 		ex.Response.Status, ex.Response.Body = http.StatusOK, ex.Body
 		return nil
 	})
+}
+
+// startAppWith is startApp with the routes declare declares.
+func startAppWith(t testing.TB, cfg httpin.Config, log *zap.Logger, declare func(*troupe.App), mw ...func(http.Handler) http.Handler) (*troupe.App, string) {
+	t.Helper()
+	cfg.Addr = "127.0.0.1:0"
+	if log == nil {
+		log = zap.NewNop()
+	}
+	app := troupe.New(troupe.Config{HTTP: cfg, Admin: troupe.AdminConfig{Addr: "off"}},
+		troupe.WithLogger(log), troupe.WithMiddleware(mw...))
+	declare(app)
 	if err := app.Start(); err != nil {
 		t.Fatal(err)
 	}

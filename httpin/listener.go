@@ -62,9 +62,9 @@ func (l *limitListener) Accept() (net.Conn, error) {
 		if reason == "" {
 			return &limitConn{Conn: c, l: l, ip: ip}, nil
 		}
-		_ = c.Close()
 		l.obs.ConnRejected(reason)
-		l.log.Warn("connection closed at once: past the cap", zap.String("cap", string(reason)), zap.String("remote", c.RemoteAddr().String()))
+		l.log.Warn("connection closed at once: past the cap", zap.String("cap", string(reason)), zap.Stringer("remote", c.RemoteAddr()))
+		_ = c.Close()
 	}
 }
 
