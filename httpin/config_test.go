@@ -15,6 +15,10 @@ func TestConfigDefaults(t *testing.T) {
 	if c.WriteTimeout <= c.RequestTimeout {
 		t.Errorf("default WriteTimeout %s must exceed RequestTimeout %s, or a 504 could not be written", c.WriteTimeout, c.RequestTimeout)
 	}
+	if c.MinBodyRate != 1024 || c.BodyRateGrace != 5*time.Second || c.MinWriteRate != 1024 || c.WriteRateGrace != 5*time.Second ||
+		c.LenientFraming || c.MaxConnections != DefaultMaxConnections() || c.MaxConnectionsPerIP != 0 {
+		t.Errorf("Config{}.WithDefaults() guards = %+v", c)
+	}
 	kept := Config{Addr: "127.0.0.1:1", RequestTimeout: time.Second}.WithDefaults()
 	if kept.Addr != "127.0.0.1:1" || kept.RequestTimeout != time.Second {
 		t.Errorf("WithDefaults overwrote set fields: %+v", kept)
@@ -30,6 +34,9 @@ func TestConfigValidate(t *testing.T) {
 		{"zero", Config{}, ""},
 		{"negative timeout", Config{ReadTimeout: -time.Second}, "read_timeout must not be negative"},
 		{"negative limit", Config{MaxInFlight: -1}, "must not be negative"},
+		{"negative rate", Config{MinBodyRate: -1}, "min_body_rate, min_write_rate, max_connections and max_connections_per_ip must not be negative"},
+		{"negative cap", Config{MaxConnectionsPerIP: -1}, "must not be negative"},
+		{"negative grace", Config{WriteRateGrace: -time.Second}, "write_rate_grace must not be negative"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
