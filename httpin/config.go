@@ -29,7 +29,10 @@ type Config struct {
 	// answered 413. Defaults to 1 MiB.
 	MaxBodyBytes int64
 	// MaxInFlight is the admission limit: requests beyond it are answered
-	// 503 with Retry-After at once. Defaults to 1024.
+	// 503 with Retry-After at once. A request's body is read outside it
+	// (unless its route streams the body): it gives its place back while
+	// the body arrives, and is answered 503 if there is none once the body
+	// is in. Defaults to 1024.
 	MaxInFlight int
 	// RequestTimeout is the default deadline of a request, from admission
 	// to reply; past it the client gets 504. Defaults to 10s.
