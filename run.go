@@ -97,7 +97,7 @@ func (a *App) Start() error {
 	if err != nil {
 		return err
 	}
-	a.server = httpin.NewServer(a.cfg.HTTP, h, a.sys)
+	a.server = httpin.NewServer(a.cfg.HTTP, h, a.sys, httpin.WithConnObserver(a.metrics))
 	if err := a.server.Start(); err != nil {
 		a.Close()
 		return err
@@ -170,11 +170,28 @@ func (a *App) shutdown(ctx context.Context) error {
 	return err
 }
 
+// The admin listener's connection caps: probes, scrapes and an operator
+// need a handful of connections.
+const (
+	adminMaxConnections      = 64
+	adminMaxConnectionsPerIP = 16
+)
+
 func (a *App) startAdmin(addr string) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("admin listener: %w", err)
 	}
+	adminLog := a.log.Named("admin")
+	errLog, err := httpin.NewErrorLog(adminLog)
+	if err != nil {
+		_ = ln.Close()
+		return fmt.Errorf("admin listener: %w", err)
+	}
+	// A cap of its own, well inside the reserve the main listener's default
+	// cap leaves, so that health checks still get in when the main
+	// listener is full.
+	ln = httpin.LimitListener(ln, httpin.ConnLimits{Max: adminMaxConnections, PerIP: adminMaxConnectionsPerIP}, adminLog, a.metrics)
 	a.adminLn = ln
 	mux := admin.Handler(a.metrics.Registry(), a.readiness)
 	for _, r := range a.adminMux {
@@ -183,7 +200,7 @@ func (a *App) startAdmin(addr string) error {
 	a.admin = &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 5 * time.Second,
-		ErrorLog:          zap.NewStdLog(a.log.Named("admin").WithOptions(zap.IncreaseLevel(zap.WarnLevel))),
+		ErrorLog:          errLog,
 	}
 	a.adminDone.Go(func() {
 		if err := a.admin.Serve(ln); !errors.Is(err, http.ErrServerClosed) {

@@ -23,6 +23,13 @@
 //	  idle_timeout: 120s
 //	  max_header_bytes: 65536
 //	  max_body_bytes: 1048576   # default body limit of a route; larger → 413
+//	  min_body_rate: 1024       # bytes/s a request body must keep up after the grace; slower → 408
+//	  body_rate_grace: 5s
+//	  min_write_rate: 1024      # bytes/s a client must read the response at, after the grace
+//	  write_rate_grace: 5s
+//	  lenient_framing: false    # true: keep connections after Transfer-Encoding and HTTP/1.0
+//	  max_connections: 0        # 0: from the open-file limit, with a reserve
+//	  max_connections_per_ip: 0 # 0: no cap
 //	  max_in_flight: 1024       # admission limit; beyond it → 503
 //	  request_timeout: 10s      # default request deadline; past it → 504
 //	  shutdown_timeout: 30s     # bound on a graceful shutdown

@@ -98,8 +98,11 @@ func (in *Ingress) serve(w http.ResponseWriter, r *http.Request, id string, m ro
 	body, stream, err := in.readBody(r, rt)
 	if err != nil {
 		reason := RejectBadBody
-		if actors.ErrorStatus(err) == http.StatusRequestEntityTooLarge {
+		switch actors.ErrorStatus(err) {
+		case http.StatusRequestEntityTooLarge:
 			reason = RejectBodyTooBig
+		case http.StatusServiceUnavailable: // no in-flight place once the body was in
+			reason = RejectOverload
 		}
 		in.reject(w, r, id, rt.Pattern, reason, err, start)
 		return

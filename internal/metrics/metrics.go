@@ -21,6 +21,7 @@ type Metrics struct {
 	requests   *prometheus.CounterVec
 	latency    *prometheus.HistogramVec
 	rejections *prometheus.CounterVec
+	connCaps   *prometheus.CounterVec
 
 	// Resolved label children, so the request path does not hash labels.
 	counters  sync.Map // requestKey → prometheus.Counter
@@ -48,8 +49,11 @@ func New() *Metrics {
 		rejections: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "troupe_rejections_total", Help: "Requests answered by the ingress without a pipeline result, by reason.",
 		}, []string{"reason"}),
+		connCaps: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "troupe_connections_rejected_total", Help: "Connections closed as soon as they were accepted, by the cap they were past: max_connections or max_connections_per_ip.",
+		}, []string{"reason"}),
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.rejections,
+	m.reg.MustRegister(m.requests, m.latency, m.rejections, m.connCaps,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -73,6 +77,11 @@ func (m *Metrics) Observe(route string, status int, d time.Duration) {
 		o, _ = m.observers.LoadOrStore(route, m.latency.WithLabelValues(route))
 	}
 	o.(prometheus.Observer).Observe(d.Seconds())
+}
+
+// ConnRejected implements httpin.ConnObserver.
+func (m *Metrics) ConnRejected(reason httpin.ConnRejection) {
+	m.connCaps.WithLabelValues(string(reason)).Inc()
 }
 
 // Rejected implements httpin.Observer.
