@@ -41,13 +41,13 @@ type AdminConfig struct {
 type App struct {
 	root *Group // the app's own group: global stages, top-level routes
 
-	cfg        Config
-	log        *zap.Logger
-	clock      supervisor.Clock
-	middleware []func(http.Handler) http.Handler
-	routes     []*Route
-	adminMux   []adminRoute
-	components []Component
+	cfg         Config
+	log         *zap.Logger
+	clock       supervisor.Clock
+	middleware  []func(http.Handler) http.Handler
+	routes      []*Route
+	adminRoutes []adminRoute
+	components  []Component
 
 	componentsOnce sync.Once // components are stopped once
 
@@ -59,6 +59,7 @@ type App struct {
 	server    *httpin.Server
 	admin     *http.Server
 	adminLn   net.Listener
+	listener  net.Listener // from WithListener, or nil
 	adminDone sync.WaitGroup
 	ready     atomic.Bool
 
@@ -79,6 +80,11 @@ func WithLogger(log *zap.Logger) Option { return optionFunc(func(a *App) { a.log
 // WithClock sets the clock supervision uses for failure windows and
 // back-offs. Defaults to the system clock; tests inject a fake one.
 func WithClock(c supervisor.Clock) Option { return optionFunc(func(a *App) { a.clock = c }) }
+
+// WithListener makes the app serve on ln, which it then owns, instead of
+// listening on Config.HTTP.Addr: a socket handed over by a service
+// manager, or one a test controls.
+func WithListener(ln net.Listener) Option { return optionFunc(func(a *App) { a.listener = ln }) }
 
 // WithMiddleware wraps the ingress in ordinary net/http middleware, the
 // first one outermost. It runs before troupe's own admission control.
@@ -153,5 +159,5 @@ type adminRoute struct {
 // maintenance switch. pattern is an http.ServeMux pattern, e.g.
 // "PUT /maintenance". Call it before Start.
 func (a *App) AdminHandle(pattern string, h http.Handler) {
-	a.adminMux = append(a.adminMux, adminRoute{pattern, h})
+	a.adminRoutes = append(a.adminRoutes, adminRoute{pattern, h})
 }

@@ -99,7 +99,7 @@ func troupePipeline(b *testing.B, n int) http.Handler {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(app.Close)
+	b.Cleanup(func() { _ = app.Close(context.Background()) })
 	return h
 }
 

@@ -222,7 +222,7 @@ func TestMountAsHandlerWithMiddleware(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer app.Close()
+	defer app.Close(t.Context())
 	mux := http.NewServeMux()
 	mux.Handle("/troupe/", http.StripPrefix("/troupe", h))
 	srv := httptest.NewServer(mux)
@@ -261,7 +261,7 @@ func TestBuildErrors(t *testing.T) {
 			tt.declare(app)
 			_, err := app.Handler()
 			if err == nil {
-				app.Close()
+				_ = app.Close(t.Context())
 				t.Fatalf("Handler() = nil error, want one containing %q", tt.want)
 			}
 			if !strings.Contains(err.Error(), tt.want) {
@@ -341,7 +341,7 @@ func TestRequestIDVisibleToOuterMiddleware(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer app.Close()
+	defer app.Close(t.Context())
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/x", nil))
 	if seen == "" {
 		t.Error("outer middleware sees no X-Request-ID")

@@ -21,9 +21,41 @@ var ErrStarted = errors.New("troupe: app already started")
 
 // Handler builds the app — spawns its stage actors under their supervisors
 // — and returns it as an http.Handler, with the WithMiddleware middleware
-// around the ingress. Use it to mount troupe in a server of your own; call
-// Close once that server has drained.
+// around the ingress. Use it to mount troupe in a server of your own: the
+// app is ready (/readyz) from then on; serve AdminHandler wherever your
+// operators look; call Close once your server has drained.
 func (a *App) Handler() (http.Handler, error) {
+	h, err := a.handler()
+	if err != nil {
+		return nil, err
+	}
+	a.ready.Store(true)
+	return h, nil
+}
+
+// AdminHandler returns the app's admin endpoints — /healthz, /readyz,
+// /metrics, /debug/pprof/ and what AdminHandle added — for an app mounted
+// with Handler, whose admin listener does not run. It fails before the app
+// is built.
+func (a *App) AdminHandler() (http.Handler, error) {
+	if a.metrics == nil {
+		return nil, errors.New("troupe: AdminHandler before Handler or Start")
+	}
+	return a.adminMux(), nil
+}
+
+// adminMux returns the admin endpoints.
+func (a *App) adminMux() *http.ServeMux {
+	mux := admin.Handler(a.metrics.Registry(), a.readiness)
+	for _, r := range a.adminRoutes {
+		mux.Handle(r.pattern, r.handler)
+	}
+	return mux
+}
+
+// handler builds the app and returns its ingress, wrapped in its
+// middleware.
+func (a *App) handler() (http.Handler, error) {
 	if err := a.build(); err != nil {
 		return nil, err
 	}
@@ -52,14 +84,14 @@ func (a *App) build() error {
 		}
 	}
 	if err != nil {
-		a.Close()
+		a.closeBounded()
 		return err
 	}
 	a.hops = hops
 	a.metrics = metrics.New()
 	a.metrics.Registry().MustRegister(metrics.NewStageCollector(a.tree, func() []*actors.Hop { return a.hops }))
 	if err := a.startComponents(); err != nil {
-		a.Close()
+		a.closeBounded()
 		return err
 	}
 	a.ingress = httpin.NewIngress(a.cfg.HTTP, table, a.log.Named("ingress"), a.metrics)
@@ -67,13 +99,20 @@ func (a *App) build() error {
 	return nil
 }
 
-// Close stops the app's actors, waiting at most 10 s for them. Call it
-// after the server in front of the app has drained; Shutdown calls it for
-// you, bounded by its context.
-func (a *App) Close() {
+// Close stops the components and the actors of an app mounted with
+// Handler, waiting for them until ctx ends. Call it after the server in
+// front of the app has drained; for an app started with Start or Run,
+// Shutdown does it. It is safe to call twice.
+func (a *App) Close(ctx context.Context) error {
+	a.ready.Store(false)
+	return a.close(ctx)
+}
+
+// closeBounded cleans up after a failed start, waiting at most 10 s.
+func (a *App) closeBounded() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	_ = a.close(ctx) // logged by the tree; nothing more to do
+	_ = a.close(ctx) // what failed is logged by the tree; the start's error is returned
 }
 
 func (a *App) close(ctx context.Context) error {
@@ -93,13 +132,17 @@ func (a *App) close(ctx context.Context) error {
 // Start builds the app and starts serving on the configured listener and
 // the admin listener; it returns once both accept connections.
 func (a *App) Start() error {
-	h, err := a.Handler()
+	h, err := a.handler()
 	if err != nil {
 		return err
 	}
-	a.server = httpin.NewServer(a.cfg.HTTP, h, a.sys, httpin.WithConnObserver(a.metrics))
+	opts := []httpin.ServerOption{httpin.WithConnObserver(a.metrics)}
+	if a.listener != nil {
+		opts = append(opts, httpin.WithListener(a.listener))
+	}
+	a.server = httpin.NewServer(a.cfg.HTTP, h, a.sys, opts...)
 	if err := a.server.Start(); err != nil {
-		a.Close()
+		a.closeBounded()
 		return err
 	}
 	if addr := a.cfg.Admin.Addr; addr != "off" {
@@ -108,7 +151,7 @@ func (a *App) Start() error {
 		}
 		if err := a.startAdmin(addr); err != nil {
 			_ = a.server.Drain(context.Background())
-			a.Close()
+			a.closeBounded()
 			return err
 		}
 	}
@@ -132,15 +175,28 @@ func (a *App) AdminAddr() net.Addr {
 	return a.adminLn.Addr()
 }
 
-// Run starts the app, serves until ctx ends, then shuts down gracefully.
+// Run starts the app, serves until ctx ends, then shuts down gracefully
+// and returns what Shutdown returns. If serving fails first (the listener
+// broke), /readyz turns false at once, the app shuts down, and Run returns
+// that failure.
 func (a *App) Run(ctx context.Context) error {
 	if err := a.Start(); err != nil {
 		return err
 	}
-	<-ctx.Done()
+	var failed error
+	select {
+	case <-ctx.Done():
+	case <-a.server.Failed():
+		a.ready.Store(false)
+		failed = a.server.Err()
+		a.log.Error("serving failed; shutting down", zap.Error(failed))
+	}
 	sctx, cancel := context.WithTimeout(context.Background(), a.cfg.HTTP.WithDefaults().ShutdownTimeout)
 	defer cancel()
-	return a.Shutdown(sctx)
+	if err := a.Shutdown(sctx); failed == nil {
+		return err
+	}
+	return failed
 }
 
 // Shutdown stops the app gracefully: /readyz turns false, the listener
@@ -193,12 +249,8 @@ func (a *App) startAdmin(addr string) error {
 	// listener is full.
 	ln = httpin.LimitListener(ln, httpin.ConnLimits{Max: adminMaxConnections, PerIP: adminMaxConnectionsPerIP}, adminLog, a.metrics)
 	a.adminLn = ln
-	mux := admin.Handler(a.metrics.Registry(), a.readiness)
-	for _, r := range a.adminMux {
-		mux.Handle(r.pattern, r.handler)
-	}
 	a.admin = &http.Server{
-		Handler:           mux,
+		Handler:           a.adminMux(),
 		ReadHeaderTimeout: 5 * time.Second,
 		ErrorLog:          errLog,
 	}
@@ -215,6 +267,11 @@ func (a *App) readiness() (bool, []string) {
 	var reasons []string
 	if !a.ready.Load() {
 		reasons = append(reasons, "not serving (starting or shutting down)")
+	}
+	if a.server != nil {
+		if err := a.server.Err(); err != nil {
+			reasons = append(reasons, "not serving: "+err.Error())
+		}
 	}
 	for _, name := range a.tree.Down() {
 		reasons = append(reasons, "stage "+name+" is down")

@@ -520,7 +520,7 @@ func TestBuild(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Handler: %v", err)
 	}
-	defer app.Close()
+	defer app.Close(t.Context())
 
 	tests := []struct {
 		name     string

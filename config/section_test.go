@@ -147,7 +147,7 @@ func TestSectionShared(t *testing.T) {
 			t.Errorf("GET %s = %d %q, want 200 main/4", path, rec.Code, rec.Body)
 		}
 	}
-	app.Close()
+	_ = app.Close(t.Context())
 	want := []string{
 		"start main", "start spare", "start route GET /a", "start route GET /b",
 		"stop route GET /b", "stop route GET /a", "stop spare", "stop main",

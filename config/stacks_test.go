@@ -47,7 +47,7 @@ func TestStacksAndConditions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer app.Close()
+	defer app.Close(t.Context())
 	tests := []struct {
 		name, method, target string
 		header               []string

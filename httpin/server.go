@@ -28,9 +28,11 @@ type Server struct {
 	connObs ConnObserver
 	initErr error // from NewServer, returned by Start
 
+	given   net.Listener // from WithListener, served instead of listening on Addr
 	serving sync.WaitGroup
 	once    sync.Once
-	err     error // from Serve, once it has returned
+	err     error         // from Serve, once it has returned; set before failed closes
+	failed  chan struct{} // closed if Serve fails
 
 	drainOnce sync.Once
 	drainErr  error
@@ -43,6 +45,28 @@ type ServerOption func(*Server)
 // listener closes at once for being past a cap.
 func WithConnObserver(obs ConnObserver) ServerOption {
 	return func(s *Server) { s.connObs = obs }
+}
+
+// WithListener makes the Server serve on ln, which it then owns, instead
+// of listening on Config.Addr: a socket handed over by a service manager,
+// or one a test controls. The connection caps apply to it all the same.
+func WithListener(ln net.Listener) ServerOption {
+	return func(s *Server) { s.given = ln }
+}
+
+// Failed is closed if serving fails: the listener broke (Accept returned
+// an error that is not temporary), and the Server no longer accepts
+// connections. Err then says why. It is never closed by Drain.
+func (s *Server) Failed() <-chan struct{} { return s.failed }
+
+// Err returns why serving failed, once Failed is closed; nil before.
+func (s *Server) Err() error {
+	select {
+	case <-s.failed:
+		return s.err
+	default:
+		return nil
+	}
 }
 
 // NewServer returns a server for handler on cfg.Addr. cfg's zero fields
@@ -62,6 +86,7 @@ func NewServer(cfg Config, handler http.Handler, sys *actors.System, opts ...Ser
 		log:     log,
 		sys:     sys,
 		initErr: err,
+		failed:  make(chan struct{}),
 		srv: &http.Server{
 			Addr:              cfg.Addr,
 			Handler:           newConnGuard(cfg, handler),
@@ -86,9 +111,12 @@ func (s *Server) Start() error {
 	if s.initErr != nil {
 		return fmt.Errorf("ingress: %w", s.initErr)
 	}
-	ln, err := net.Listen("tcp", s.cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("ingress: %w", err)
+	ln := s.given
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", s.cfg.Addr); err != nil {
+			return fmt.Errorf("ingress: %w", err)
+		}
 	}
 	s.ln = LimitListener(ln, ConnLimits{Max: s.cfg.MaxConnections, PerIP: s.cfg.MaxConnectionsPerIP}, s.log, s.connObs)
 	props := actor.PropsFromProducer(func() actor.Actor { return (*serverActor)(s) },
@@ -145,8 +173,8 @@ func (a *serverActor) Receive(c actor.Context) {
 	case *actor.Started:
 		s.serving.Go(func() {
 			if err := s.srv.Serve(s.ln); !errors.Is(err, http.ErrServerClosed) {
-				s.err = err
-				s.log.Error("serving failed", zap.Error(err))
+				s.err = fmt.Errorf("ingress: serving: %w", err)
+				close(s.failed)
 			}
 		})
 	case drain:

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"time"
 	"syscall"
 
 	"github.com/troupe-go/troupe"
@@ -182,7 +183,11 @@ func checkConfig(cfg *config.Config, stdout io.Writer) error {
 	if _, err := app.Handler(); err != nil {
 		return &usageError{err: fmt.Errorf("%s: %w", cfg.File, err)}
 	}
-	app.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := app.Close(ctx); err != nil {
+		return fmt.Errorf("%s: stopping the checked app: %w", cfg.File, err)
+	}
 	_, err := fmt.Fprintf(stdout, "config OK: %d routes\n", len(app.Routes()))
 	return err
 }

@@ -73,7 +73,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	c := &config{}
 	fs := flag.NewFlagSet("httpbench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&c.scenario, "scenario", scenarioTrivial, "what to load: "+scenarioTrivial+" (-stages trivial middleware, GET), "+
+	fs.StringVar(&c.scenario, "scenario", scenarioTrivial, "what to load: "+scenarioTrivial+" (-stages trivial middleware, GET), "+scenarioTaught+" (the same as the README teaches it), "+
 		scenarioAPI+" (the api stack, POST /items), "+scenarioBatch+" (a simulated model, batched, POST /score) or "+
 		scenarioProxy+" (a reverse proxy, GET /proxy/data)")
 	conns := fs.String("conns", "", "comma-separated wrk connection counts, each measured in turn (default 64,256; 4,64,256 for -scenario batch)")
@@ -112,7 +112,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		errs = append(errs, errors.New("-warmup must be whole seconds"))
 	}
 	switch c.scenario {
-	case scenarioTrivial, scenarioAPI, scenarioBatch, scenarioProxy:
+	case scenarioTrivial, scenarioTaught, scenarioAPI, scenarioBatch, scenarioProxy:
 	default:
 		errs = append(errs, fmt.Errorf("-scenario %q: want %s", c.scenario, scenarioNames))
 	}

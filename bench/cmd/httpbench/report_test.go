@@ -119,7 +119,7 @@ func TestDefaultConns(t *testing.T) {
 // and that exactly one peer is profiled; then it stops what the scenario
 // started.
 func TestScenarios(t *testing.T) {
-	for _, name := range []string{scenarioTrivial, scenarioAPI, scenarioBatch, scenarioProxy} {
+	for _, name := range []string{scenarioTrivial, scenarioTaught, scenarioAPI, scenarioBatch, scenarioProxy} {
 		t.Run(name, func(t *testing.T) {
 			c, err := parseFlags([]string{"-scenario", name}, io.Discard)
 			if err != nil {

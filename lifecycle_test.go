@@ -1,0 +1,85 @@
+package troupe_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/troupe-go/troupe"
+	"github.com/troupe-go/troupe/httpin"
+)
+
+// brokenListener accepts nothing and, once broken, fails every Accept
+// with an error that is not temporary, as a listener whose socket was
+// closed under it does.
+type brokenListener struct {
+	net.Listener
+	broken chan struct{}
+}
+
+var errListenerBroke = errors.New("the listener broke")
+
+func (l *brokenListener) Accept() (net.Conn, error) {
+	<-l.broken
+	return nil, errListenerBroke
+}
+
+// Run ends with the serve error when the listener breaks, rather than
+// serving nothing while it waits for its context.
+func TestRunReturnsServeFailure(t *testing.T) {
+	inner, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln := &brokenListener{Listener: inner, broken: make(chan struct{})}
+	app := troupe.New(troupe.Config{Admin: troupe.AdminConfig{Addr: "off"}}, troupe.WithLogger(nopLogger()), troupe.WithListener(ln))
+	app.Handle("GET", "/x", ok("x"))
+	done := make(chan error, 1)
+	go func() { done <- app.Run(context.Background()) }() // a context that never ends: only the failure can end Run
+	close(ln.broken)
+	if err := <-done; !errors.Is(err, errListenerBroke) {
+		t.Fatalf("Run = %v, want the listener's error", err)
+	}
+}
+
+// A mounted app has its admin endpoints too: /readyz is true while it is
+// built and false once closed, and /metrics counts its requests.
+func TestMountedAppHasAdminHandler(t *testing.T) {
+	app := troupe.New(troupe.Config{HTTP: httpin.Config{}}, troupe.WithLogger(nopLogger()))
+	app.Handle("GET", "/x", ok("x"))
+	if _, err := app.AdminHandler(); err == nil {
+		t.Fatal("AdminHandler before Handler: no error")
+	}
+	h, err := app.Handler()
+	if err != nil {
+		t.Fatal(err)
+	}
+	adm, err := app.AdminHandler()
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(h http.Handler, path string) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		return rec
+	}
+	if rec := get(h, "/x"); rec.Code != http.StatusOK {
+		t.Fatalf("GET /x = %d", rec.Code)
+	}
+	if rec := get(adm, "/readyz"); rec.Code != http.StatusOK {
+		t.Errorf("/readyz of a built app = %d %s, want 200", rec.Code, rec.Body)
+	}
+	if rec := get(adm, "/metrics"); !strings.Contains(rec.Body.String(), `troupe_requests_total{route="/x",status="200"} 1`) {
+		t.Errorf("/metrics lacks the request:\n%s", rec.Body)
+	}
+	if err := app.Close(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if rec := get(adm, "/readyz"); rec.Code != http.StatusServiceUnavailable {
+		t.Errorf("/readyz of a closed app = %d, want 503", rec.Code)
+	}
+}
