@@ -263,8 +263,7 @@ func (a *App) startAdmin(addr string) error {
 	return nil
 }
 
-func (a *App) readiness() (bool, []string) {
-	var reasons []string
+func (a *App) readiness() (ready bool, reasons, degraded []string) {
 	if !a.ready.Load() {
 		reasons = append(reasons, "not serving (starting or shutting down)")
 	}
@@ -273,8 +272,16 @@ func (a *App) readiness() (bool, []string) {
 			reasons = append(reasons, "not serving: "+err.Error())
 		}
 	}
-	for _, name := range a.tree.Down() {
-		reasons = append(reasons, "stage "+name+" is down")
+	// Only a critical stage that is down makes the server unready; the
+	// others are answered 503 on their own routes (and shown on /metrics).
+	for _, h := range a.tree.Health() {
+		switch {
+		case !h.Down():
+		case h.Critical():
+			reasons = append(reasons, "critical stage "+h.Name()+" is down")
+		default:
+			degraded = append(degraded, "stage "+h.Name()+" is down; its routes answer 503")
+		}
 	}
-	return len(reasons) == 0, reasons
+	return len(reasons) == 0, reasons, degraded
 }

@@ -335,8 +335,11 @@ func (p *parser) log(n *yaml.Node) {
 
 // policy returns base with the keys n gives replaced.
 func (p *parser) policy(n *yaml.Node, what string, base supervisor.Policy) supervisor.Policy {
-	f := p.fields(n, what, "max_restarts", "window", "backoff", "max_backoff")
+	f := p.fields(n, what, "max_restarts", "window", "backoff", "max_backoff", "critical")
 	pol := base
+	if v := f["critical"]; !isNull(v) {
+		pol.Critical = p.flag(v, what+".critical")
+	}
 	if v := f["max_restarts"]; !isNull(v) {
 		pol.MaxRestarts = int(p.count(v, what+".max_restarts"))
 	}

@@ -48,6 +48,10 @@ func (h *Health) Restarts() int64 { return h.restarts.Load() }
 // Down reports whether the stage is marked down.
 func (h *Health) Down() bool { return h.gate.Down() }
 
+// Critical reports whether the stage's policy marks it critical: while it
+// is down, the server is not ready.
+func (h *Health) Critical() bool { return h.policy.Critical }
+
 // failed records a failure. If it is one too many within the window, the
 // gate closes and reopens after the back-off; failed returns that back-off,
 // or 0.

@@ -21,6 +21,13 @@ type Policy struct {
 	// MaxBackoff caps the back-off, which doubles each time the stage goes
 	// down again within MaxBackoff of coming back. Defaults to 30s.
 	MaxBackoff time.Duration
+	// Critical makes the server unready (/readyz 503) while the stage is
+	// down. By default a stage that is down fails only the routes that
+	// need it (503 with Retry-After) and leaves the server ready: a client
+	// that can make one stage crash-loop with a poison input must not take
+	// every replica out of its load balancer. Mark a stage critical when
+	// no request can be served without it (an auth stage on every route).
+	Critical bool
 }
 
 // DefaultPolicy returns the policy with every default filled in.

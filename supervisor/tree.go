@@ -73,7 +73,8 @@ func (t *Tree) Health() []*Health {
 	return out
 }
 
-// Down returns the names of the stages marked down, sorted.
+// Down returns the names of the stages marked down, sorted: critical
+// ones and the others.
 func (t *Tree) Down() []string {
 	var down []string
 	for _, h := range t.Health() {

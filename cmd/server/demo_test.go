@@ -183,3 +183,34 @@ func TestDefaultDemoUpstream(t *testing.T) {
 		t.Errorf("GET /demo/upstream, upstream 2s slow = %d after %v, want 504 at the 1s deadline", status, took)
 	}
 }
+
+// The default config's crash loop, as README shows it: four panics of the
+// fragile stage within its 10 s window mark it down; its route then answers
+// 503 with Retry-After, /readyz stays 200 and lists it as degraded, and
+// every other route still serves.
+func TestDefaultDemoCrashLoop(t *testing.T) {
+	srv := start(t, "-addr", "127.0.0.1:0", "-admin-addr", "127.0.0.1:0")
+	defer srv.stop()
+	client := &http.Client{Timeout: 10 * time.Second}
+	defer client.CloseIdleConnections()
+
+	for i := range 4 {
+		if status, _, body := call(t, client, http.MethodGet, srv.base+"/demo/fragile?panic=1", ""); status != http.StatusInternalServerError {
+			t.Fatalf("panic %d: %d %s, want 500", i+1, status, body)
+		}
+	}
+	status, header, body := call(t, client, http.MethodGet, srv.base+"/demo/fragile", "")
+	if status != http.StatusServiceUnavailable || header.Get("Retry-After") == "" {
+		t.Fatalf("GET /demo/fragile in a crash loop = %d (Retry-After %q) %s, want 503 with Retry-After", status, header.Get("Retry-After"), body)
+	}
+	status, _, body = call(t, client, http.MethodGet, srv.admin+"/readyz", "")
+	if status != http.StatusOK || !strings.Contains(body, "stage fragile is down") {
+		t.Errorf("/readyz = %d %s, want 200 listing the fragile stage as degraded", status, body)
+	}
+	if got := metric(t, client, srv.admin, `troupe_stage_down{stage="fragile"}`); got != 1 {
+		t.Errorf("troupe_stage_down{stage=\"fragile\"} = %v, want 1", got)
+	}
+	if status, _, _ := call(t, client, http.MethodGet, srv.base+"/demo/flaky", ""); status != http.StatusOK {
+		t.Errorf("another /demo route: %d, want 200", status)
+	}
+}

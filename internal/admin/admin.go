@@ -12,8 +12,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// Readiness tells whether the server should get traffic, and if not, why.
-type Readiness func() (ready bool, reasons []string)
+// Readiness tells whether the server should get traffic, and if not, why
+// (reasons); degraded lists what is wrong without making it unready (a
+// stage that is down, not critical: its own routes answer 503).
+type Readiness func() (ready bool, reasons, degraded []string)
 
 // Handler returns the admin mux. Extra routes may be added to it.
 func Handler(reg *prometheus.Registry, ready Readiness) *http.ServeMux {
@@ -22,12 +24,17 @@ func Handler(reg *prometheus.Registry, ready Readiness) *http.ServeMux {
 		writeJSON(w, http.StatusOK, map[string]any{"status": "ok"})
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
-		ok, reasons := ready()
+		ok, reasons, degraded := ready()
+		body := map[string]any{"ready": ok}
+		if len(degraded) > 0 {
+			body["degraded"] = degraded
+		}
 		if ok {
-			writeJSON(w, http.StatusOK, map[string]any{"ready": true})
+			writeJSON(w, http.StatusOK, body)
 			return
 		}
-		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"ready": false, "reasons": reasons})
+		body["reasons"] = reasons
+		writeJSON(w, http.StatusServiceUnavailable, body)
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
