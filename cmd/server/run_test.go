@@ -54,8 +54,8 @@ func writeFile(t *testing.T, name, content string) string {
 
 func TestCheckDefault(t *testing.T) {
 	code, stdout, stderr := runCmd(t, "-check")
-	if code != 0 || stdout != "config OK: 7 routes\n" || stderr != "" {
-		t.Errorf("server -check = %d, stdout %q, stderr %q; want 0, \"config OK: 7 routes\\n\", \"\"", code, stdout, stderr)
+	if code != 0 || stdout != "config OK: 8 routes\n" || stderr != "" {
+		t.Errorf("server -check = %d, stdout %q, stderr %q; want 0, \"config OK: 8 routes\\n\", \"\"", code, stdout, stderr)
 	}
 }
 
@@ -65,7 +65,7 @@ func TestPrintDefault(t *testing.T) {
 		t.Fatalf("server -print-default = %d, %d bytes; want 0 and the %d bytes of default.yaml", code, len(stdout), len(defaultConfig))
 	}
 	path := writeFile(t, "troupe.yaml", stdout)
-	if code, stdout, stderr := runCmd(t, "-check", "-config", path); code != 0 || stdout != "config OK: 7 routes\n" {
+	if code, stdout, stderr := runCmd(t, "-check", "-config", path); code != 0 || stdout != "config OK: 8 routes\n" {
 		t.Errorf("server -check -config (the printed default) = %d, %q, %q; want 0, config OK", code, stdout, stderr)
 	}
 }
