@@ -45,6 +45,14 @@ func (e *Error) Error() string {
 // Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
 
+// hasCause reports whether err says more than the problem document the
+// client gets: it is not an *Error of our own making, or one that wraps a
+// cause.
+func hasCause(err error) bool {
+	e, ok := errors.AsType[*Error](err)
+	return !ok || e.Err != nil
+}
+
 // ErrorStatus returns the HTTP status an error should be answered with: the
 // Status of an *Error in its chain, 504 for an exceeded deadline, 503 for a
 // cancelled context, else 500.

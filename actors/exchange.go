@@ -71,6 +71,7 @@ type Exchange struct {
 	timing    bool          // record stage durations into timings
 	timings   []StageTiming // per stage, in the order they first ran
 	preflight string        // for a CORS preflight: the Allow list; "" otherwise
+	cause     error         // what made the response a 5xx, to log once; nil if logged or nothing to say
 
 	state      atomic.Uint32
 	done       chan struct{}   // closed when the exchange is settled
@@ -196,6 +197,10 @@ func (ex *Exchange) Fail(err error) {
 		detail, retry = e.Detail, e.RetryAfter
 	} else if status == http.StatusGatewayTimeout {
 		detail = "the request ran out of time"
+	}
+	ex.cause = nil
+	if status >= 500 && hasCause(err) {
+		ex.cause = err // the client sees only the detail: the log gets the rest
 	}
 	ex.Response.DropStream()
 	ex.Response.Status = status

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"go.uber.org/zap"
 )
 
 // Outcome is how an exchange's trip through its itinerary ended, as Serve
@@ -68,6 +70,7 @@ func (it *Itinerary) Serve(ex *Exchange, expire func(ex *Exchange)) Outcome {
 	last := it.forward(ex)
 	ex.clientGone()
 	it.back(ex, last)
+	it.logCause(ex)
 	ex.reply()
 	return ex.finish()
 }
@@ -115,6 +118,22 @@ func (it *Itinerary) back(ex *Exchange, last int) {
 		}
 		h.after(ex, n)
 	}
+}
+
+// logCause logs, once, why the exchange's answer is a 5xx, when the error
+// that made it says more than the client is told: a handler's own error, or
+// an *Error wrapping a cause. The client's problem document carries the
+// request id, and so does the log line.
+func (it *Itinerary) logCause(ex *Exchange) {
+	if ex.cause == nil || ex.Response.Status < 500 {
+		return
+	}
+	log := it.hops[len(it.hops)-1].log
+	if log != nil {
+		log.Error("request failed", zap.String("request_id", ex.RequestID), zap.String("route", ex.Route),
+			zap.Int("status", ex.Response.Status), zap.Error(ex.cause))
+	}
+	ex.cause = nil
 }
 
 // clientGone settles the exchange as abandoned if its client has gone

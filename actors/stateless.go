@@ -106,7 +106,7 @@ func (h *Hop) reportPanic(ex *Exchange, i int, r any, answer bool) *StagePanic {
 		zap.String("request_id", ex.RequestID),
 		zap.String("panic", fmt.Sprint(r)))
 	if answer {
-		ex.Fail(Errorf(http.StatusInternalServerError, "the request failed in stage %s", p.Stage))
+		ex.Fail(Errorf(http.StatusInternalServerError, "the request failed in stage %s", p.Stage)) // logged above
 	}
 	if h.kind != Stateful && h.sentinel != nil {
 		h.root.Send(h.sentinel, p)
