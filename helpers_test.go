@@ -55,6 +55,7 @@ type response struct {
 	header http.Header
 	body   string
 	took   time.Duration
+	closed bool // the server said it closes the connection (Connection: close)
 }
 
 func (s *server) do(t *testing.T, method, path string, body string, header ...string) response {
@@ -88,7 +89,7 @@ func (s *server) try(ctx context.Context, method, path string, body string, head
 	if err != nil {
 		return response{}, err
 	}
-	return response{status: res.StatusCode, header: res.Header, body: string(b), took: time.Since(begin)}, nil
+	return response{status: res.StatusCode, header: res.Header, body: string(b), took: time.Since(begin), closed: res.Close}, nil
 }
 
 func (s *server) adminGet(t *testing.T, path string) response {

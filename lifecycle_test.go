@@ -6,8 +6,10 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/troupe-go/troupe"
 	"github.com/troupe-go/troupe/httpin"
@@ -81,5 +83,33 @@ func TestMountedAppHasAdminHandler(t *testing.T) {
 	}
 	if rec := get(adm, "/readyz"); rec.Code != http.StatusServiceUnavailable {
 		t.Errorf("/readyz of a closed app = %d, want 503", rec.Code)
+	}
+}
+
+// During the lame-duck window (drain_delay) /readyz is false but requests
+// are still served, each closing its connection, so keep-alive clients
+// leave knowing it rather than racing the close of an idle connection.
+func TestShutdownHasALameDuckWindow(t *testing.T) {
+	// The window only needs to outlast a few requests on loopback; 2 s is
+	// far more than that on a loaded machine, and costs the test 2 s.
+	cfg := troupe.Config{HTTP: httpin.Config{DrainDelay: 2 * time.Second}}
+	s := start(t, cfg, func(app *troupe.App) { app.Handle("GET", "/x", ok("x")) })
+	if r := s.do(t, "GET", "/x", ""); r.status != http.StatusOK || r.closed {
+		t.Fatalf("before shutdown: %d, closing %v; want 200 on a kept connection", r.status, r.closed)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.app.Shutdown(context.Background()) }()
+	for s.adminGet(t, "/readyz").status != http.StatusServiceUnavailable {
+		runtime.Gosched() // until shutdown has begun
+	}
+	r := s.do(t, "GET", "/x", "")
+	if r.status != http.StatusOK || !r.closed {
+		t.Errorf("in the window: %d, closing %v; want 200 and Connection: close", r.status, r.closed)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("Shutdown = %v", err)
+	}
+	if _, err := s.try(t.Context(), "GET", "/x", ""); err == nil {
+		t.Error("after shutdown: a request was served")
 	}
 }

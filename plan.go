@@ -69,6 +69,9 @@ func (p *planner) itinerary(r *Route) (*actors.Itinerary, error) {
 	if r.timeout < 0 || r.bodyLimit < 0 {
 		return nil, fmt.Errorf("timeout (%s) and body limit (%d) must not be negative", r.timeout, r.bodyLimit)
 	}
+	if wt := p.app.cfg.HTTP.WithDefaults().WriteTimeout; r.timeout >= wt {
+		return nil, fmt.Errorf("timeout (%s) must be below the server's write_timeout (%s): past it the connection is cut, and the 504 could not be written", r.timeout, wt)
+	}
 	specs := r.plannedStages()
 	for _, s := range specs {
 		if err := p.register(s); err != nil {

@@ -288,11 +288,11 @@ func (p *parser) server(n *yaml.Node) {
 	}{
 		{"read_header_timeout", &h.ReadHeaderTimeout}, {"read_timeout", &h.ReadTimeout},
 		{"write_timeout", &h.WriteTimeout}, {"idle_timeout", &h.IdleTimeout},
-		{"request_timeout", &h.RequestTimeout}, {"shutdown_timeout", &h.ShutdownTimeout},
+		{"request_timeout", &h.RequestTimeout}, {"shutdown_timeout", &h.ShutdownTimeout}, {"drain_delay", &h.DrainDelay},
 		{"body_rate_grace", &h.BodyRateGrace}, {"write_rate_grace", &h.WriteRateGrace},
 	}
 	f := p.fields(n, "server", "addr", "read_header_timeout", "read_timeout", "write_timeout", "idle_timeout",
-		"max_header_bytes", "max_body_bytes", "max_in_flight", "request_timeout", "shutdown_timeout",
+		"max_header_bytes", "max_body_bytes", "max_in_flight", "request_timeout", "shutdown_timeout", "drain_delay",
 		"min_body_rate", "body_rate_grace", "min_write_rate", "write_rate_grace", "lenient_framing",
 		"max_connections", "max_connections_per_ip")
 	h.Addr = p.addr(f["addr"], "server.addr", false)
@@ -639,6 +639,9 @@ func (p *parser) route(n *yaml.Node, scratch declarer) *Route {
 	name := method + " " + r.Pattern
 	r.Stages = p.refs(f["stages"], what+" stages")
 	r.Timeout = p.duration(f["timeout"], what+" timeout")
+	if wt := p.cfg.App.HTTP.WithDefaults().WriteTimeout; r.Timeout >= wt {
+		p.errorf(f["timeout"], "%s timeout (%s) must be below server.write_timeout (%s): past it the connection is cut, and the 504 could not be written", what, r.Timeout, wt)
+	}
 	r.MaxBodyBytes = p.count(f["max_body_bytes"], what+" max_body_bytes")
 	r.StreamBody = p.flag(f["stream_body"], what+" stream_body")
 	if sv := f["supervision"]; !isNull(sv) {

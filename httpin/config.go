@@ -40,6 +40,16 @@ type Config struct {
 	// ShutdownTimeout bounds a graceful shutdown: requests still running
 	// after it are cut off. Defaults to 30s.
 	ShutdownTimeout time.Duration
+	// DrainDelay is the lame-duck window at the start of a graceful
+	// shutdown: /readyz is already false, so a load balancer stops sending
+	// new connections, but the server keeps serving for DrainDelay,
+	// answering each request with Connection: close, so that keep-alive
+	// clients leave after their next response instead of racing the close
+	// of an idle connection. Then the listener closes and the drain
+	// proper begins. Zero, the default, means none; behind a load
+	// balancer, set it to a little more than its health-check interval.
+	// It counts towards ShutdownTimeout, and must be shorter.
+	DrainDelay time.Duration
 
 	// MinBodyRate is the slowest a request body may arrive, in bytes per
 	// second, once BodyRateGrace has passed: by BodyRateGrace + n/MinBodyRate
@@ -127,12 +137,18 @@ func (c Config) Validate() error {
 	}{
 		{"read_header_timeout", c.ReadHeaderTimeout}, {"read_timeout", c.ReadTimeout},
 		{"write_timeout", c.WriteTimeout}, {"idle_timeout", c.IdleTimeout},
-		{"request_timeout", c.RequestTimeout}, {"shutdown_timeout", c.ShutdownTimeout},
+		{"request_timeout", c.RequestTimeout}, {"shutdown_timeout", c.ShutdownTimeout}, {"drain_delay", c.DrainDelay},
 		{"body_rate_grace", c.BodyRateGrace}, {"write_rate_grace", c.WriteRateGrace},
 	} {
 		if d.v < 0 {
 			errs = append(errs, fmt.Errorf("%s must not be negative, got %s", d.name, d.v))
 		}
+	}
+	// Timeouts that contradict each other, judged with the defaults in.
+	if d := c.WithDefaults(); d.RequestTimeout >= d.WriteTimeout {
+		errs = append(errs, fmt.Errorf("request_timeout (%s) must be below write_timeout (%s): past write_timeout the connection is cut, and the 504 at request_timeout could not be written", d.RequestTimeout, d.WriteTimeout))
+	} else if d.DrainDelay >= d.ShutdownTimeout {
+		errs = append(errs, fmt.Errorf("drain_delay (%s) must be below shutdown_timeout (%s), which it counts towards", d.DrainDelay, d.ShutdownTimeout))
 	}
 	if c.MaxHeaderBytes < 0 || c.MaxBodyBytes < 0 || c.MaxInFlight < 0 {
 		errs = append(errs, errors.New("max_header_bytes, max_body_bytes and max_in_flight must not be negative"))

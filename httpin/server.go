@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -36,6 +37,7 @@ type Server struct {
 
 	drainOnce sync.Once
 	drainErr  error
+	lameDuck  atomic.Bool // set by Drain for DrainDelay: every response closes its connection
 }
 
 // ServerOption configures a Server.
@@ -80,8 +82,10 @@ func NewServer(cfg Config, handler http.Handler, sys *actors.System, opts ...Ser
 	if !cfg.LenientFraming {
 		handler = framingGuard{next: handler}
 	}
+	s := &Server{}
+	handler = lameDuckGuard{next: handler, on: &s.lameDuck}
 	errLog, err := NewErrorLog(log)
-	s := &Server{
+	*s = Server{
 		cfg:     cfg,
 		log:     log,
 		sys:     sys,
@@ -138,6 +142,15 @@ func (s *Server) Drain(ctx context.Context) error {
 		return nil
 	}
 	s.drainOnce.Do(func() {
+		s.lameDuck.Store(true)
+		if d := s.cfg.DrainDelay; d > 0 {
+			t := time.NewTimer(d)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+			}
+		}
 		done := make(chan error, 1) // the actor answers once and must never block on it
 		s.sys.Root().Send(s.pid, drain{ctx: ctx, done: done})
 		var err error
