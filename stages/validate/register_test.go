@@ -76,7 +76,7 @@ func TestRegisterErrors(t *testing.T) {
 		give string
 		want string // prefix
 	}{
-		{name: "unknown option", give: "schemaa: {}", want: `test.yaml:1: unknown option "schemaa" (want one of allow_empty, assert_format, draft, max_bytes, max_depth, methods, schema, schema_file)`},
+		{name: "unknown option", give: "schemaa: {}", want: `test.yaml:1: unknown option "schemaa" (want one of allow_duplicate_keys, allow_empty, assert_format, draft, max_bytes, max_depth, methods, schema, schema_file)`},
 		{name: "bad schema", give: "schema: {type: 5}", want: "test.yaml:1: validate: schema: "},
 		{name: "bad draft", give: "draft: '3'", want: `test.yaml:1: validate: draft "3" is not one of`},
 		{name: "non-string keys", give: "schema: {1: a}", want: "test.yaml:1: validate: schema is not JSON"},

@@ -15,12 +15,35 @@
 //     an Accept header;
 //   - the body must be at most Config.MaxBytes, else 413 (the route's own
 //     body limit is enforced before any stage runs);
-//   - the JSON must nest at most Config.MaxDepth arrays and objects deep,
-//     checked by a streaming pass before anything is decoded, else 400;
-//   - it must be one valid JSON value, else 400;
+//   - one pass over the bytes, before anything is decoded and stopping at
+//     the first fault, checks that the body is one valid JSON value (else
+//     400 saying what encoding/json finds wrong and at which byte); that
+//     arrays and objects nest at most Config.MaxDepth deep (default 32;
+//     else 400); that every string and key is valid UTF-8 and has no \u
+//     escape of half a UTF-16 surrogate pair (RFC 8259 §8.1, RFC 7493
+//     §2.1); and, unless Config.AllowDuplicateKeys is set, that no object
+//     has a key twice, keys compared as decoded, so "a" and "\u0061" are
+//     one key, while "a" and "A" are two. Those last three are answered 400
+//     with a problem+json body whose detail gives the byte offset and whose
+//     "errors" member the JSON Pointer of the value (of the object, for a
+//     bad key): {"pointer": "/price", "detail": "duplicate key"};
 //   - it must match the schema, if one is configured, else 422 with a
 //     problem+json body whose "errors" member lists each failure as
 //     {"pointer": "/items/0/name", "detail": "…"}.
+//
+// So a body that passes means the same to every parser that matches keys
+// exactly, as RFC 8259 has it: a handler may store or forward it as sent.
+// (The schema sees the decoded body; were duplicate keys let through, it
+// would check the last value of a key while a parser that keeps the first
+// saw another.) One difference remains: encoding/json fills a struct field
+// from a key that matches its name in any case, so "price" and "Price" both
+// set a field Price, the last one winning. A handler that decodes the raw
+// body into a struct should read From instead, or the schema should list
+// its properties with "additionalProperties": false.
+//
+// The pass allocates nothing (its state is pooled); it compares the keys
+// of an object of up to 16 keys one by one, and a wider object's through a
+// set of their hashes, so that its cost stays linear in the body.
 //
 // A request without a body passes untouched, unless a schema is configured
 // and Config.AllowEmpty is not set: then it is 400. Handlers read the
@@ -53,7 +76,7 @@ type Config struct {
 	// (413). Zero: the route's limit only.
 	MaxBytes int64 `yaml:"max_bytes"`
 	// MaxDepth bounds how deep arrays and objects nest (400). Defaults to
-	// DefaultMaxDepth (32).
+	// DefaultMaxDepth (32); at most MaxDepthLimit (10,000).
 	MaxDepth int `yaml:"max_depth"`
 	// Schema is a JSON Schema given inline: a value as encoding/json or a
 	// YAML decoder produces it (maps, slices, strings, numbers, booleans).
@@ -72,6 +95,12 @@ type Config struct {
 	// AllowEmpty lets requests without a body through a stage that has a
 	// schema. Without a schema they always pass.
 	AllowEmpty bool `yaml:"allow_empty"`
+	// AllowDuplicateKeys lets through objects that have a key twice. By
+	// default they are refused (400): the decoded body keeps the last
+	// value of a key, which is what the schema checks, but a handler that
+	// stores the body as sent hands both to whoever reads it later, and
+	// parsers that keep the first value see one that was never checked.
+	AllowDuplicateKeys bool `yaml:"allow_duplicate_keys"`
 }
 
 // Key is where the stage keeps the decoded body of a request it checked;
@@ -90,6 +119,7 @@ type validator struct {
 	maxDepth   int
 	schema     *jsonschema.Schema // nil: syntax checks only
 	allowEmpty bool
+	dupes      bool             // refuse duplicate keys
 	printer    *message.Printer // renders schema errors, in English
 }
 
@@ -99,7 +129,7 @@ var _ actors.Stage = (*validator)(nil)
 // does not compile. The schema is compiled here, once.
 func New(cfg Config) (actors.Stage, error) {
 	v := &validator{methods: cfg.Methods, maxBytes: cfg.MaxBytes, maxDepth: cfg.MaxDepth, allowEmpty: cfg.AllowEmpty,
-		printer: message.NewPrinter(language.English)}
+		dupes: !cfg.AllowDuplicateKeys, printer: message.NewPrinter(language.English)}
 	if len(v.methods) == 0 {
 		v.methods = []string{http.MethodPost, http.MethodPut, http.MethodPatch}
 	}
@@ -111,6 +141,8 @@ func New(cfg Config) (actors.Stage, error) {
 		return nil, fmt.Errorf("validate: max_bytes must not be negative, got %d", v.maxBytes)
 	case v.maxDepth < 0:
 		return nil, fmt.Errorf("validate: max_depth must not be negative, got %d", v.maxDepth)
+	case v.maxDepth > MaxDepthLimit:
+		return nil, fmt.Errorf("validate: max_depth must be at most %d, got %d", MaxDepthLimit, v.maxDepth)
 	case slices.Contains(v.methods, ""):
 		return nil, fmt.Errorf("validate: methods must not hold an empty method")
 	}
@@ -141,8 +173,8 @@ func (v *validator) Process(ex *actors.Exchange) error {
 	if v.maxBytes > 0 && int64(len(ex.Body)) > v.maxBytes {
 		return actors.Errorf(http.StatusRequestEntityTooLarge, "the request body is larger than %d bytes", v.maxBytes)
 	}
-	if err := checkDepth(ex.Body, v.maxDepth); err != nil {
-		return err
+	if f := check(ex.Body, v.maxDepth, v.dupes); f.kind != faultNone {
+		return v.reject(ex, f)
 	}
 	doc, err := decode(ex.Body)
 	if err != nil {

@@ -290,6 +290,7 @@ func TestConfigErrors(t *testing.T) {
 		{name: "schema not JSON", give: validate.Config{Schema: map[any]any{1: "a"}}, want: "validate: schema is not JSON: "},
 		{name: "negative max_bytes", give: validate.Config{MaxBytes: -1}, want: "validate: max_bytes must not be negative, got -1"},
 		{name: "negative depth", give: validate.Config{MaxDepth: -1}, want: "validate: max_depth must not be negative, got -1"},
+		{name: "depth past encoding/json's", give: validate.Config{MaxDepth: 10001}, want: "validate: max_depth must be at most 10000, got 10001"},
 		{name: "empty method", give: validate.Config{Methods: []string{""}}, want: "validate: methods must not hold an empty method"},
 	}
 	for _, tt := range tests {
