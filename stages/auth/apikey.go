@@ -45,6 +45,10 @@ type APIKeyConfig struct {
 	// later authentication stage or Require to deal with. A wrong key is
 	// still answered 401.
 	Optional bool `yaml:"optional"`
+	// FailureLimit limits wrong keys per client address: by default, after
+	// 10 within a minute, 429 until the oldest is a minute old. See
+	// FailureLimit.
+	FailureLimit FailureLimit `yaml:"failure_limit"`
 }
 
 // APIKeyEntry is one accepted API key and what it grants.
@@ -65,7 +69,9 @@ type APIKeyEntry struct {
 // principal (Subject: the key's name, Method "api_key", the entry's roles
 // and permissions). A missing or unknown key is answered 401 with
 // `WWW-Authenticate: ApiKey realm="…"`. Keys are at least 16 bytes, and no
-// two names share one.
+// two names share one. A client address that has presented 10 wrong keys
+// within a minute is answered 429 instead, without its key being looked
+// at, until the oldest of them is a minute old (APIKeyConfig.FailureLimit).
 //
 //	stage, err := auth.APIKey(auth.APIKeyConfig{
 //		Query: "api_key",
@@ -95,6 +101,9 @@ func APIKey(cfg APIKeyConfig) (actors.Stage, error) {
 		return nil, err
 	}
 	s.grants, s.digests = grants, newDigests(secrets)
+	if s.failures, err = newFailures(cfg.FailureLimit); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -179,6 +188,7 @@ type apiKey struct {
 	optional      bool
 	grants        []grant // by digest index
 	digests       digests
+	failures      *failures // nil: not limited
 }
 
 var _ actors.Stage = (*apiKey)(nil)
@@ -199,10 +209,16 @@ func (s *apiKey) Process(ex *actors.Exchange) error {
 		}
 		return unauthorized(ex, s.challenge, "an API key is required", errNoCredentials)
 	}
+	at, err := s.failures.check(ex)
+	if err != nil {
+		return err
+	}
 	i := s.digests.match(key)
 	if i < 0 {
+		at.failed()
 		return unauthorized(ex, s.challenge, "the API key is not valid", errUnknownKey)
 	}
+	at.passed()
 	principal.Key.Set(ex, s.grants[i].principal("api_key"))
 	return nil
 }

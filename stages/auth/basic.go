@@ -25,6 +25,10 @@ type BasicConfig struct {
 	// unauthenticated, for a later authentication stage or Require to deal
 	// with. Wrong credentials are still answered 401.
 	Optional bool `yaml:"optional"`
+	// FailureLimit limits wrong or malformed credentials per client
+	// address: by default, after 10 within a minute, 429 until the oldest
+	// is a minute old. See FailureLimit.
+	FailureLimit FailureLimit `yaml:"failure_limit"`
 }
 
 // BasicUser is one user of a Basic stage.
@@ -52,8 +56,11 @@ type BasicUser struct {
 // Passwords are kept as SHA-256 digests, not bcrypt (golang.org/x/crypto is
 // not a dependency). Name and password are checked against every user in
 // constant time, so the time taken does not tell whether a user exists.
-// Basic sends the password with every request: serve it over TLS only. The
-// stage is safe for concurrent use.
+// Basic sends the password with every request: serve it over TLS only. A
+// client address that has presented wrong or malformed credentials 10
+// times within a minute is answered 429 instead, without its credentials
+// being looked at, until the oldest of them is a minute old
+// (BasicConfig.FailureLimit). The stage is safe for concurrent use.
 func Basic(cfg BasicConfig) (actors.Stage, error) {
 	r, err := realm(cfg.Realm)
 	if err != nil {
@@ -62,6 +69,9 @@ func Basic(cfg BasicConfig) (actors.Stage, error) {
 	s := &basic{challenge: `Basic realm="` + r + `", charset="UTF-8"`, optional: cfg.Optional}
 	if len(cfg.Users) == 0 {
 		return nil, errors.New("no users")
+	}
+	if s.failures, err = newFailures(cfg.FailureLimit); err != nil {
+		return nil, err
 	}
 	for _, name := range slices.Sorted(maps.Keys(cfg.Users)) {
 		u := cfg.Users[name]
@@ -86,6 +96,7 @@ type basic struct {
 	challenge string
 	optional  bool
 	users     []basicUser
+	failures  *failures // nil: not limited
 }
 
 // basicUser is a user as the stage keeps it: digests of name and password.
@@ -104,19 +115,28 @@ func (s *basic) Process(ex *actors.Exchange) error {
 	name, password, ok := ex.Request.BasicAuth()
 	if !ok {
 		scheme, _, _ := strings.Cut(ex.Request.Header.Get("Authorization"), " ")
-		if strings.EqualFold(scheme, "Basic") {
-			return unauthorized(ex, s.challenge, "the Basic credentials are malformed", errMalformedBasic)
+		if !strings.EqualFold(scheme, "Basic") {
+			if s.optional {
+				deferChallenge(ex, s.challenge)
+				return nil
+			}
+			return unauthorized(ex, s.challenge, "credentials are required", errNoCredentials)
 		}
-		if s.optional {
-			deferChallenge(ex, s.challenge)
-			return nil
-		}
-		return unauthorized(ex, s.challenge, "credentials are required", errNoCredentials)
+	}
+	at, err := s.failures.check(ex)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		at.failed()
+		return unauthorized(ex, s.challenge, "the Basic credentials are malformed", errMalformedBasic)
 	}
 	i := s.match(name, password)
 	if i < 0 {
+		at.failed()
 		return unauthorized(ex, s.challenge, "the user name or password is not valid", errBadPassword)
 	}
+	at.passed()
 	principal.Key.Set(ex, s.users[i].grant.principal("basic"))
 	return nil
 }

@@ -10,8 +10,9 @@
 //	app.Use(troupe.Stage("api-key", actors.Auth, keys))
 //	admins := app.Group("/admin", troupe.Stage("admin-only", actors.Auth, admin))
 //
-// All the stages are stateless (shared by every request) and
-// have priority actors.Auth. Within one priority stages run in the order
+// All the stages are stateless (shared by every request; the only state
+// they keep between requests is the failure table below, behind its own
+// locks) and have priority actors.Auth. Within one priority stages run in the order
 // they are declared (global, then groups from the outermost, then the
 // route's own), so declare Require after the stage that authenticates.
 //
@@ -19,6 +20,16 @@
 // challenge (RFC 9110 §11.6.1) or 403, with a fixed problem+json detail;
 // the reason is in the error's cause, for logs. Keys and passwords are
 // compared as SHA-256 digests in constant time.
+//
+// Guessing is limited: APIKey, Basic and JWT each count the failed
+// attempts of every client address (clientip.From, so a forged
+// X-Forwarded-For counts only through trusted proxies), and by default
+// answer an address that has failed 10 times within the last minute with
+// 429, Retry-After and a problem+json body, without looking at its
+// credentials, until the oldest of those failures is a minute old. A
+// request without credentials is no failure, and an authenticated one does
+// not wipe its address's failures. See FailureLimit for the options, the
+// memory bound and what happens at it.
 //
 // Several authentication stages may share a route: each one that finds a
 // principal already set lets the exchange through untouched, and one

@@ -58,6 +58,14 @@ type JWTConfig struct {
 	// unauthenticated, for a later authentication stage or Require to deal
 	// with. An invalid token is still answered 401.
 	Optional bool `yaml:"optional"`
+	// FailureLimit limits forged tokens per client address: by default,
+	// after 10 within a minute, 429 until the oldest is a minute old. Only
+	// tokens whose signature does not verify (malformed, unknown key id,
+	// wrong algorithm or signature) count: one that is signed but
+	// expired, not yet valid, for another issuer or audience, or without
+	// "sub" was made by the key's holder, and is no guess. See
+	// FailureLimit.
+	FailureLimit FailureLimit `yaml:"failure_limit"`
 }
 
 // JWT returns a stage that authenticates requests by a bearer JSON Web
@@ -78,7 +86,11 @@ type JWTConfig struct {
 // `WWW-Authenticate: Bearer realm="…"`; one with a bad token (malformed,
 // too long, unknown kid, wrong algorithm or signature, expired, not yet
 // valid, wrong issuer or audience) with `Bearer realm="…",
-// error="invalid_token"`. Never 5xx. The stage is safe for concurrent use.
+// error="invalid_token"`. Never 5xx. A client address that has presented
+// 10 tokens whose signature does not verify within a minute is answered
+// 429 instead, without its token being looked at, until the oldest of them
+// is a minute old (JWTConfig.FailureLimit). The stage is safe for
+// concurrent use.
 func JWT(cfg JWTConfig) (actors.Stage, error) {
 	r, err := realm(cfg.Realm)
 	if err != nil {
@@ -159,6 +171,9 @@ func JWT(cfg JWTConfig) (actors.Stage, error) {
 			s.only = v
 		}
 	}
+	if s.failures, err = newFailures(cfg.FailureLimit); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -195,6 +210,7 @@ type jwtStage struct {
 	permissionsClaim   string
 	keys               map[string]*verifier // by kid
 	only               *verifier            // the one key, when there is one
+	failures           *failures            // nil: not limited
 }
 
 var _ actors.Stage = (*jwtStage)(nil)
@@ -212,10 +228,20 @@ func (s *jwtStage) Process(ex *actors.Exchange) error {
 		}
 		return unauthorized(ex, s.challenge, "a bearer token is required", errNoCredentials)
 	}
+	at, err := s.failures.check(ex)
+	if err != nil {
+		return err
+	}
 	p, err := s.verify(strings.TrimLeft(token, " "))
 	if err != nil {
+		if signed(err) {
+			at.passed()
+		} else {
+			at.failed()
+		}
 		return unauthorized(ex, s.invalid, "the bearer token is not valid", err)
 	}
+	at.passed()
 	principal.Key.Set(ex, p)
 	return nil
 }
@@ -272,6 +298,13 @@ func (s *jwtStage) pick(token string) (*verifier, error) {
 		return s.only, nil
 	}
 	return nil, errNoKid
+}
+
+// signed reports whether err, from verify, refused a token whose
+// signature verified: its claims failed. The parser checks the signature
+// first.
+func signed(err error) bool {
+	return errors.Is(err, jwt.ErrTokenInvalidClaims) || errors.Is(err, errNoSubject)
 }
 
 // stringsClaim returns a claim's strings: the elements of a list that are

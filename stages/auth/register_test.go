@@ -127,7 +127,7 @@ func TestConfigErrors(t *testing.T) {
 		want string
 	}{
 		{name: "unknown option", give: "kind: api_key\n    options:\n      keys: {}\n      querry: k",
-			want: `auth.yaml:6: unknown option "querry" (want one of file, header, keys, optional, query, realm)`},
+			want: `auth.yaml:6: unknown option "querry" (want one of failure_limit, file, header, keys, optional, query, realm)`},
 		{name: "unknown option of a key", give: "kind: api_key\n    options:\n      keys:\n        ci:\n          kye: x",
 			want: `auth.yaml:7: unknown option "kye" (want one of env, key, permissions, roles)`},
 		{name: "short key", give: "kind: api_key\n    options:\n      keys:\n        ci: {key: short}",
