@@ -16,6 +16,11 @@ import (
 // fuzzer reaches it.
 const fuzzDepth = 6
 
+// strictReference, when set (built with GOEXPERIMENT=jsonv2), is a second,
+// exact reference: whether encoding/json/jsontext finds body a valid
+// I-JSON value.
+var strictReference func(body []byte) bool
+
 // reference is what encoding/json and package utf8, used independently of
 // the stage, say of a body.
 type reference struct {
@@ -159,6 +164,11 @@ func FuzzJSON(f *testing.F) {
 		out := run(t, stage, "POST", "application/json", string(body))
 		ref := refer(body)
 		fine := ref.valid && ref.utf8 && ref.depth <= fuzzDepth && (allowDup || !ref.dup) && !ref.surrogate
+		if strictReference != nil && !allowDup {
+			if strict := strictReference(body) && ref.depth <= fuzzDepth; strict != out.HandlerRan {
+				t.Fatalf("%q: let through %v, jsontext says valid %v (%s)", body, out.HandlerRan, strict, out.Body)
+			}
+		}
 		if out.HandlerRan {
 			if !fine {
 				t.Fatalf("%q let through; reference %+v", body, ref)

@@ -66,8 +66,8 @@ import (
 const DefaultMaxDepth = 32
 
 // Config configures a validate stage. The zero value checks the
-// Content-Type, depth and syntax of POST, PUT and PATCH bodies, with no
-// schema.
+// Content-Type, syntax, depth, UTF-8 and keys of POST, PUT and PATCH
+// bodies, with no schema.
 type Config struct {
 	// Methods are the request methods whose bodies are checked. Defaults
 	// to POST, PUT and PATCH.
