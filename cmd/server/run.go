@@ -83,6 +83,7 @@ func (rc runConfig) run(ctx context.Context, args []string, stdout, stderr io.Wr
 	logFormat := fs.String("log-format", "", "log `format`, json or console; overrides log.format")
 	addr := fs.String("addr", "", "listen on `host:port`; overrides server.addr")
 	adminAddr := fs.String("admin-addr", "", "admin listener `host:port`, or off; overrides admin.addr")
+	version := fs.Bool("version", false, "print the version (from the build's module information) and exit")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: server [flags]\n\nRuns a troupe server from a YAML configuration.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -92,6 +93,10 @@ func (rc runConfig) run(ctx context.Context, args []string, stdout, stderr io.Wr
 			return nil
 		}
 		return &usageError{err: err, printed: true}
+	}
+	if *version {
+		_, err := fmt.Fprintln(stdout, versionLine())
+		return err
 	}
 	if fs.NArg() > 0 {
 		return &usageError{err: fmt.Errorf("unexpected arguments: %s (flags go before them? see -h)", strings.Join(fs.Args(), " "))}

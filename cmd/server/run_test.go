@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -326,5 +327,14 @@ func TestServe(t *testing.T) {
 		if !strings.Contains(srv.logs.String(), want) {
 			t.Errorf("logs lack %q:\n%s", want, srv.logs)
 		}
+	}
+}
+
+// -version prints one line naming the build and the Go version it was
+// built with, and exits 0 without starting anything.
+func TestVersion(t *testing.T) {
+	code, stdout, stderr := runCmd(t, "-version")
+	if code != 0 || !strings.HasPrefix(stdout, "troupe server ") || !strings.Contains(stdout, runtime.Version()) || strings.Count(stdout, "\n") != 1 || stderr != "" {
+		t.Errorf("-version = %d, %q, %q; want 0 and one line naming the build and %s", code, stdout, stderr, runtime.Version())
 	}
 }
