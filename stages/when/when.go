@@ -125,7 +125,7 @@ func Stage(pred Predicate, spec *actors.Spec) *actors.Spec {
 
 func wrap(pred Predicate, s actors.Stage) actors.Stage {
 	if a, ok := s.(actors.AfterStage); ok {
-		return conditionalAfter{conditional{pred, s}, a}
+		return conditionalAfter{conditional: conditional{pred, s}, after: a, ran: actors.NewKey[bool]("when: ran")}
 	}
 	return conditional{pred, s}
 }
@@ -142,13 +142,27 @@ func (c conditional) Process(ex *actors.Exchange) error {
 	return c.inner.Process(ex)
 }
 
+// conditionalAfter is a conditional stage with an after-phase. The
+// predicate is asked once, in Process, and the after-phase runs if and only
+// if the inner Process did: a later stage may change what the predicate
+// reads (a header), and a throttle's After must free the slot its Process
+// took, never another's.
 type conditionalAfter struct {
 	conditional
 	after actors.AfterStage
+	ran   actors.Key[bool] // this stage's decision, per exchange
+}
+
+func (c conditionalAfter) Process(ex *actors.Exchange) error {
+	if !c.pred(ex) {
+		return nil
+	}
+	c.ran.Set(ex, true)
+	return c.inner.Process(ex)
 }
 
 func (c conditionalAfter) After(ex *actors.Exchange) {
-	if c.pred(ex) {
+	if ran, _ := c.ran.Get(ex); ran {
 		c.after.After(ex)
 	}
 }

@@ -67,3 +67,41 @@ func TestConditionalStage(t *testing.T) {
 		t.Errorf("POST: ran %d/%d times, want 1/1", before, after)
 	}
 }
+
+// The predicate is asked once, in Process: a handler that changes what it
+// reads (here a request header) changes neither whether the after-phase
+// runs nor whose slot it frees.
+func TestDecidesOncePerExchange(t *testing.T) {
+	tests := []struct {
+		name      string
+		header    string // X-Limited on the request
+		flip      string // what the handler sets it to
+		wantAfter bool
+	}{
+		{name: "held, then changed: After still runs", header: "1", flip: "", wantAfter: true},
+		{name: "not held, then changed: After does not run", header: "", flip: "1", wantAfter: false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var processed, after int
+			inner := actors.Around(func(*actors.Exchange) error { processed++; return nil }, func(*actors.Exchange) { after++ })
+			spec := when.Stage(when.Header("X-Limited"), &actors.Spec{Name: "limited", Stage: inner})
+			r := httptest.NewRequest("GET", "/", nil)
+			if tt.header != "" {
+				r.Header.Set("X-Limited", tt.header)
+			}
+			stagetest.Run(t, spec.Stage, r, stagetest.WithHandler(func(ex *actors.Exchange) error {
+				if tt.flip != "" {
+					ex.Request.Header.Set("X-Limited", tt.flip)
+				} else {
+					ex.Request.Header.Del("X-Limited")
+				}
+				ex.Respond(200, "", nil)
+				return nil
+			}))
+			if (after == 1) != tt.wantAfter || after != processed {
+				t.Errorf("Process ran %d times, After %d; want After to run exactly when Process did (%v)", processed, after, tt.wantAfter)
+			}
+		})
+	}
+}
