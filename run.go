@@ -108,6 +108,15 @@ func (a *App) Close(ctx context.Context) error {
 	return a.close(ctx)
 }
 
+// Drain begins the shutdown of an app mounted with Handler: /readyz turns
+// false, and components that hold work back (batchers) stop holding it.
+// Call it before your server's Shutdown, then Close once it has drained.
+// (Shutdown does all of it for an app started with Start or Run.)
+func (a *App) Drain() {
+	a.ready.Store(false)
+	a.drainComponents()
+}
+
 // closeBounded cleans up after a failed start, waiting at most 10 s.
 func (a *App) closeBounded() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -209,10 +218,9 @@ func (a *App) Shutdown(ctx context.Context) error {
 }
 
 func (a *App) shutdown(ctx context.Context) error {
-	a.ready.Store(false)
 	a.log.Info("shutting down")
 	var err error
-	a.drainComponents()
+	a.Drain()
 	if a.server != nil { // nil when the app was only mounted with Handler
 		err = a.server.Drain(ctx)
 	}
