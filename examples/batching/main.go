@@ -6,7 +6,7 @@
 // many items. Run it with `go run ./examples/batching` and try
 //
 //	curl -i localhost:8080/score -d '{"id":"a1","features":[0.5,1.5]}'
-//	seq 32 | xargs -P32 -I{} curl -s localhost:8080/score -d '{"id":"{}","features":[1,2]}'
+//	curl -sZ 'localhost:8080/score?n=[1-32]' -d '{"id":"x","features":[1,2]}'   # 32 at once
 //	curl localhost:8080/stats   # fewer calls than items: the batcher at work
 package main
 
