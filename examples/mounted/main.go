@@ -83,8 +83,9 @@ func serve(ctx context.Context, ln, adminLn net.Listener) error {
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	err = errors.Join(err, srv.Shutdown(sctx)) // every request accepted is answered…
-	err = errors.Join(err, app.Close(sctx))    // …then the app's actors stop (/readyz: not ready)
+	app.Drain()                                // /readyz: not ready; batchers stop holding work back…
+	err = errors.Join(err, srv.Shutdown(sctx)) // …every request accepted is answered…
+	err = errors.Join(err, app.Close(sctx))    // …then the app's actors stop
 	err = errors.Join(err, admin.Shutdown(sctx))
 	wg.Wait()
 	return err
