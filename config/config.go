@@ -23,6 +23,8 @@
 //	  idle_timeout: 120s
 //	  max_header_bytes: 65536
 //	  max_body_bytes: 1048576   # default body limit of a route; larger → 413
+//	  stream_idle_timeout: 60s  # a streamed response that gives nothing this long is cut off
+//	  drain_delay: 0s           # lame duck at shutdown: /readyz false, still serving, connections closing
 //	  min_body_rate: 1024       # bytes/s a request body must keep up after the grace; slower → 408
 //	  body_rate_grace: 5s
 //	  min_write_rate: 1024      # bytes/s a client must read the response at, after the grace

@@ -288,11 +288,11 @@ func (p *parser) server(n *yaml.Node) {
 	}{
 		{"read_header_timeout", &h.ReadHeaderTimeout}, {"read_timeout", &h.ReadTimeout},
 		{"write_timeout", &h.WriteTimeout}, {"idle_timeout", &h.IdleTimeout},
-		{"request_timeout", &h.RequestTimeout}, {"shutdown_timeout", &h.ShutdownTimeout}, {"drain_delay", &h.DrainDelay},
+		{"request_timeout", &h.RequestTimeout}, {"shutdown_timeout", &h.ShutdownTimeout}, {"drain_delay", &h.DrainDelay}, {"stream_idle_timeout", &h.StreamIdleTimeout},
 		{"body_rate_grace", &h.BodyRateGrace}, {"write_rate_grace", &h.WriteRateGrace},
 	}
 	f := p.fields(n, "server", "addr", "read_header_timeout", "read_timeout", "write_timeout", "idle_timeout",
-		"max_header_bytes", "max_body_bytes", "max_in_flight", "request_timeout", "shutdown_timeout", "drain_delay",
+		"max_header_bytes", "max_body_bytes", "max_in_flight", "request_timeout", "shutdown_timeout", "drain_delay", "stream_idle_timeout",
 		"min_body_rate", "body_rate_grace", "min_write_rate", "write_rate_grace", "lenient_framing",
 		"max_connections", "max_connections_per_ip")
 	h.Addr = p.addr(f["addr"], "server.addr", false)

@@ -40,6 +40,14 @@ type Config struct {
 	// ShutdownTimeout bounds a graceful shutdown: requests still running
 	// after it are cut off. Defaults to 30s.
 	ShutdownTimeout time.Duration
+	// StreamIdleTimeout bounds the wait for each piece of a streamed
+	// response (Exchange.RespondStream: a proxied download, server-sent
+	// events): when the stream gives nothing for this long, it is closed
+	// and the response cut off. A streamed response has no other time
+	// limit — not the request's deadline, which bounds the wait for its
+	// header, nor WriteTimeout — beyond the write rate (MinWriteRate).
+	// Defaults to 60s.
+	StreamIdleTimeout time.Duration
 	// DrainDelay is the lame-duck window at the start of a graceful
 	// shutdown: /readyz is already false, so a load balancer stops sending
 	// new connections, but the server keeps serving for DrainDelay,
@@ -105,6 +113,7 @@ func (c Config) WithDefaults() Config {
 	def(&c.IdleTimeout, 120*time.Second)
 	def(&c.RequestTimeout, 10*time.Second)
 	def(&c.ShutdownTimeout, 30*time.Second)
+	def(&c.StreamIdleTimeout, 60*time.Second)
 	if c.MaxHeaderBytes == 0 {
 		c.MaxHeaderBytes = 64 << 10
 	}
@@ -137,7 +146,7 @@ func (c Config) Validate() error {
 	}{
 		{"read_header_timeout", c.ReadHeaderTimeout}, {"read_timeout", c.ReadTimeout},
 		{"write_timeout", c.WriteTimeout}, {"idle_timeout", c.IdleTimeout},
-		{"request_timeout", c.RequestTimeout}, {"shutdown_timeout", c.ShutdownTimeout}, {"drain_delay", c.DrainDelay},
+		{"request_timeout", c.RequestTimeout}, {"shutdown_timeout", c.ShutdownTimeout}, {"drain_delay", c.DrainDelay}, {"stream_idle_timeout", c.StreamIdleTimeout},
 		{"body_rate_grace", c.BodyRateGrace}, {"write_rate_grace", c.WriteRateGrace},
 	} {
 		if d.v < 0 {

@@ -28,6 +28,10 @@ type guardWriter struct {
 	wroteHeader bool
 }
 
+// liftLimit removes the cap at WriteTimeout, for a streamed response,
+// which its idle timeout and the write rate bound instead.
+func (w *guardWriter) liftLimit() { w.limit = time.Time{} }
+
 // WriteHeader implements http.ResponseWriter.
 func (w *guardWriter) WriteHeader(code int) {
 	if !w.wroteHeader && code >= 200 {

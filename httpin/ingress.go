@@ -78,7 +78,7 @@ func (in *Ingress) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		if found != routing.Found { // plain OPTIONS, or a preflight for a method the path lacks
 			w.Header().Set("Allow", allow)
-			status, _ := writeResponse(w, r, id, &actors.Response{Status: http.StatusNoContent})
+			status, _ := writeResponse(w, r, id, &actors.Response{Status: http.StatusNoContent}, 0)
 			in.obs.Observe("", status, time.Since(start))
 			return
 		}
@@ -127,6 +127,14 @@ func (in *Ingress) serve(w http.ResponseWriter, r *http.Request, id string, m ro
 		// already, and says so with an error here.
 		_ = http.NewResponseController(w).EnableFullDuplex()
 	}
+	if rt.StreamBody {
+		// A streamed upload may take until the route's deadline, not just
+		// the server's read_timeout, as long as it keeps to the minimum
+		// rate.
+		if rb, ok := r.Body.(*rateBody); ok {
+			rb.extendLimit(start.Add(timeout))
+		}
+	}
 	ex.Start, ex.Deadline = start, start.Add(timeout)
 	if preflight != "" {
 		ex.SetPreflight(preflight)
@@ -147,7 +155,14 @@ func (in *Ingress) serve(w http.ResponseWriter, r *http.Request, id string, m ro
 		in.obs.Observe(rt.Pattern, 499, time.Since(start))
 		return
 	}
-	status, err := writeResponse(w, r, id, &ex.Response)
+	if ex.Response.Stream != nil {
+		// A streamed response is bounded by its idle timeout and the write
+		// rate, not by write_timeout.
+		if gw, ok := w.(*guardWriter); ok {
+			gw.liftLimit()
+		}
+	}
+	status, err := writeResponse(w, r, id, &ex.Response, in.cfg.StreamIdleTimeout)
 	in.obs.Observe(rt.Pattern, status, time.Since(start))
 	if err != nil {
 		// The body was cut short after its header had gone: end the
@@ -170,7 +185,7 @@ func (in *Ingress) expired(w http.ResponseWriter, r *http.Request, id, route str
 	h := ex.Response.Header()
 	h.Set("Content-Length", strconv.Itoa(len(ex.Response.Body)))
 	h.Set("Connection", "close")
-	status, _ := writeResponse(w, r, id, &ex.Response)
+	status, _ := writeResponse(w, r, id, &ex.Response, 0)
 	_ = http.NewResponseController(w).Flush()
 	in.obs.Observe(route, status, time.Since(start))
 }
@@ -232,7 +247,7 @@ func (in *Ingress) reject(w http.ResponseWriter, r *http.Request, id, route stri
 	in.obs.Rejected(reason)
 	ex := actors.Exchange{Request: r, RequestID: id}
 	ex.Fail(err)
-	status, _ := writeResponse(w, r, id, &ex.Response)
+	status, _ := writeResponse(w, r, id, &ex.Response, 0)
 	in.obs.Observe(route, status, time.Since(start))
 }
 
@@ -241,7 +256,7 @@ func (in *Ingress) reject(w http.ResponseWriter, r *http.Request, id, route stri
 // is what cut it short, after the header had gone: the caller aborts the
 // connection, so that the client cannot take a truncated body for a whole
 // one.
-func writeResponse(w http.ResponseWriter, r *http.Request, id string, resp *actors.Response) (int, error) {
+func writeResponse(w http.ResponseWriter, r *http.Request, id string, resp *actors.Response, idle time.Duration) (int, error) {
 	h := w.Header()
 	for k, v := range resp.HeaderIfAny() {
 		h[k] = v
@@ -277,7 +292,7 @@ func writeResponse(w http.ResponseWriter, r *http.Request, id string, resp *acto
 	w.WriteHeader(status)
 	if resp.Stream != nil {
 		_, sized := h["Content-Length"]
-		return status, writeStream(w, resp, !sized)
+		return status, writeStream(w, resp, !sized, idle)
 	}
 	if len(resp.Body) > 0 {
 		_, _ = w.Write(resp.Body) // a failed write means the client is gone; nothing to do

@@ -44,6 +44,16 @@ type rateBody struct {
 	unarmed bool // the deadline is net/http's own: nothing read yet
 }
 
+// extendLimit moves the cap on the body's deadline out to t, if later: a
+// route that streams its body may take until its own deadline.
+func (b *rateBody) extendLimit(t time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.limit.IsZero() && t.After(b.limit) {
+		b.limit = t
+	}
+}
+
 // Read implements io.Reader.
 func (b *rateBody) Read(p []byte) (int, error) {
 	if err := b.arm(); err != nil {

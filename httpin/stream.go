@@ -2,12 +2,15 @@ package httpin
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"net/http"
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/troupe-go/troupe/actors"
 )
@@ -69,14 +72,19 @@ var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return 
 // flush after every read: for a body of unknown length, which may arrive
 // over time (server-sent events, a long poll), as httputil.ReverseProxy
 // does. It returns the error that cut the body short, if any.
-func writeStream(w http.ResponseWriter, resp *actors.Response, flush bool) error {
-	defer resp.Stream.Close()
+func writeStream(w http.ResponseWriter, resp *actors.Response, flush bool, idle time.Duration) error {
+	stream := &idleStream{ReadCloser: resp.Stream}
+	defer stream.Close()
+	if idle > 0 {
+		stream.idle = time.AfterFunc(idle, stream.expire)
+		stream.idle.Stop()
+	}
 	rc := http.NewResponseController(w)
 	buf := copyBuffers.Get().(*[]byte)
 	defer copyBuffers.Put(buf)
 	var err error
 	for {
-		n, rerr := resp.Stream.Read(*buf)
+		n, rerr := stream.read(*buf, idle)
 		if n > 0 {
 			if _, werr := w.Write((*buf)[:n]); werr != nil {
 				return werr
@@ -92,6 +100,9 @@ func writeStream(w http.ResponseWriter, resp *actors.Response, flush bool) error
 		}
 		if rerr != nil {
 			err = rerr
+			if stream.expired.Load() {
+				err = fmt.Errorf("the stream gave nothing for %s: %w", idle, rerr)
+			}
 			break
 		}
 	}
@@ -117,4 +128,44 @@ func announceTrailers(h http.Header, trailer http.Header) {
 		keys = append(keys, http.CanonicalHeaderKey(k))
 	}
 	h["Trailer"] = []string{strings.Join(keys, ", ")}
+}
+
+// idleStream is a streamed response body under an idle timeout: a Read
+// that has not returned after idle closes the stream, which ends the Read
+// (bodies of HTTP responses, pipes and network connections all end a
+// blocked Read when closed) and so cuts the response off.
+type idleStream struct {
+	io.ReadCloser
+	idle    *time.Timer // nil: no idle timeout
+	expired atomic.Bool
+	once    sync.Once
+}
+
+// read reads once, under the idle timeout.
+func (s *idleStream) read(p []byte, idle time.Duration) (int, error) {
+	if s.idle == nil {
+		return s.ReadCloser.Read(p)
+	}
+	s.idle.Reset(idle)
+	n, err := s.ReadCloser.Read(p)
+	s.idle.Stop()
+	return n, err
+}
+
+// expire closes the stream: a Read waited too long.
+func (s *idleStream) expire() {
+	s.expired.Store(true)
+	_ = s.Close()
+}
+
+// Close closes the stream once, whoever asks first.
+func (s *idleStream) Close() error {
+	var err error
+	s.once.Do(func() {
+		if s.idle != nil {
+			s.idle.Stop()
+		}
+		err = s.ReadCloser.Close()
+	})
+	return err
 }
