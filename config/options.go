@@ -147,23 +147,36 @@ func optionPairs(n *yaml.Node) []pair {
 		k, v := n.Content[i], n.Content[i+1]
 		switch {
 		case k.Tag == "!!merge":
-			if m := resolve(v); m != nil && m.Kind == yaml.SequenceNode {
-				for _, c := range m.Content {
-					merged = append(merged, optionPairs(c)...)
-				}
-			} else {
-				merged = append(merged, optionPairs(v)...)
+			for _, m := range mergedMappings(v) {
+				merged = append(merged, optionPairs(m)...)
 			}
 		case k.Kind == yaml.ScalarNode:
 			out = append(out, pair{k, v})
 		}
 	}
+	if len(merged) == 0 {
+		return out
+	}
+	seen := make(map[string]bool, len(out))
+	for _, p := range out {
+		seen[p.key.Value] = true
+	}
 	for _, m := range merged {
-		if !slices.ContainsFunc(out, func(p pair) bool { return p.key.Value == m.key.Value }) {
+		if !seen[m.key.Value] {
+			seen[m.key.Value] = true
 			out = append(out, m)
 		}
 	}
 	return out
+}
+
+// mergedMappings returns what the value v of a merge key (<<) merges: one
+// mapping, or the items of a list of them.
+func mergedMappings(v *yaml.Node) []*yaml.Node {
+	if m := resolve(v); m != nil && m.Kind == yaml.SequenceNode {
+		return m.Content
+	}
+	return []*yaml.Node{v}
 }
 
 // unknownKey is a mapping key that matches no field of the struct it
@@ -207,7 +220,9 @@ func unknownKeys(n *yaml.Node, t reflect.Type, out []unknownKey) []unknownKey {
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			if k.Tag == "!!merge" {
-				out = unknownKeys(v, t, out)
+				for _, m := range mergedMappings(v) {
+					out = unknownKeys(m, t, out)
+				}
 				continue
 			}
 			if ft, ok := fields[k.Value]; ok {

@@ -33,6 +33,14 @@ type parser struct {
 	declared map[string]bool   // stage names declared, built or not
 	routes   int               // route entries seen, valid or not
 
+	// limit bounds stackRefs, the stage references resolved through
+	// stacks, as it bounds the expansion of aliases of a document of
+	// nodes nodes (see checkExpansion); stacksTooBig is set once that is
+	// reported.
+	nodes, limit int
+	stackRefs    int
+	stacksTooBig bool
+
 	stackSpecs map[string][]*actors.Spec // resolved stacks, by name
 
 	// scratch computes full route patterns exactly as troupe does; table
@@ -65,6 +73,11 @@ func (p *parser) parse(data []byte) (*Config, error) {
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, errors.Join(fromYAML(p.file, 1, "", err)...)
 	}
+	nodes, err := checkExpansion(p.file, &doc)
+	if err != nil {
+		return nil, errors.Join(err)
+	}
+	p.nodes, p.limit = nodes, expansionLimit(nodes)
 	root := &doc
 	if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
 		root = doc.Content[0]
@@ -448,7 +461,19 @@ func (p *parser) stacks(n *yaml.Node) {
 			return nil
 		}
 		state[name] = visiting
+		// A stage named twice runs once (see troupe's planning), so a
+		// stack holds each once: stacks that name a stack several times
+		// stay as small as the stages they name.
 		var out []*actors.Spec
+		seen := map[*actors.Spec]bool{}
+		add := func(specs []*actors.Spec) {
+			for _, s := range specs {
+				if !seen[s] {
+					seen[s] = true
+					out = append(out, s)
+				}
+			}
+		}
 		what := fmt.Sprintf("stack %q", name)
 		for _, item := range p.list(raw[name], what) {
 			ref, ok := p.str(item, what+" entry")
@@ -456,10 +481,10 @@ func (p *parser) stacks(n *yaml.Node) {
 				continue
 			}
 			if _, isStack := raw[ref]; isStack {
-				out = append(out, resolveStack(ref, item)...)
+				add(p.throughStack(item, resolveStack(ref, item)))
 				continue
 			}
-			out = append(out, p.refs(&yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{item}}, what)...)
+			add(p.refs(&yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{item}}, what))
 		}
 		state[name] = done
 		p.stackSpecs[name] = out
@@ -468,6 +493,21 @@ func (p *parser) stacks(n *yaml.Node) {
 	for _, kv := range order {
 		resolveStack(kv.key.Value, kv.key)
 	}
+}
+
+// throughStack returns specs, the stages of a stack named at item,
+// counting them against the expansion limit: past it, it reports the
+// configuration once and returns none.
+func (p *parser) throughStack(item *yaml.Node, specs []*actors.Spec) []*actors.Spec {
+	p.stackRefs += len(specs)
+	if p.stackRefs <= p.limit {
+		return specs
+	}
+	if !p.stacksTooBig {
+		p.stacksTooBig = true
+		p.errorf(item, "the configuration expands past %d stage references through stacks: %s", p.limit, expansionRule(p.nodes))
+	}
+	return nil
 }
 
 // unknownKind reports a kind name that is not registered as the kind
@@ -544,7 +584,7 @@ func (p *parser) refs(n *yaml.Node, what string) []*actors.Spec {
 			continue
 		}
 		if s, ok := p.stackSpecs[name]; ok {
-			out = append(out, s...)
+			out = append(out, p.throughStack(item, s)...)
 			continue
 		}
 		if p.declared[name] {

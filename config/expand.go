@@ -1,0 +1,154 @@
+package config
+
+import (
+	"fmt"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// The parser walks the YAML node tree itself, following aliases and merge
+// keys as it goes, so it guards itself against documents that expand
+// without bound through them (yaml.v3's own guard covers Decode only).
+// Before the walk, checkExpansion measures the document as the walk will
+// see it, every alias replaced by the node it names, and refuses it when:
+//
+//   - an alias names a node that contains it (an alias cycle), which would
+//     expand forever;
+//   - expanded, it holds more than max(minExpansion, expansionRatio × N)
+//     nodes, N being the nodes written in the file: aliases may repeat
+//     what the file says, but only so much, so that the walk's time and
+//     memory stay within a constant factor of the file's size;
+//   - expanded, it nests deeper than maxDepth, which is yaml.v3's own
+//     limit on the nesting of a file.
+//
+// Stacks expand too, a stack naming others: the stage references the
+// parser resolves through stacks count against the same limit.
+const (
+	// minExpansion is the size, in nodes, every document may expand to
+	// whatever its size: ample for hand-written files that share option
+	// maps, and cheap to walk.
+	minExpansion = 100_000
+	// expansionRatio bounds the size of a larger document's expansion
+	// relative to its own size.
+	expansionRatio = 10
+	// maxDepth bounds the nesting of the expanded document.
+	maxDepth = 10_000
+)
+
+// expansionLimit returns the number of nodes a document of n nodes may
+// expand to.
+func expansionLimit(n int) int { return max(minExpansion, expansionRatio*n) }
+
+// expansionRule says why a document of n nodes may expand no further.
+func expansionRule(n int) string {
+	return fmt.Sprintf("it holds %d nodes, and may expand to %d times that or to %d, whichever is more", n, expansionRatio, minExpansion)
+}
+
+// checkExpansion returns the number of nodes of the document under root,
+// and an *Error at the line of the alias that makes it expand forever,
+// past its expansion limit or too deep, or nil. It takes time linear in
+// the size of the file, however far the document would expand.
+func checkExpansion(file string, root *yaml.Node) (nodes int, err error) {
+	n, aliases := countNodes(root)
+	if !aliases {
+		return n, nil
+	}
+	m := &measure{
+		file:  file,
+		nodes: n,
+		limit: expansionLimit(n),
+		sizes: map[*yaml.Node]expanded{},
+	}
+	m.size(root, 1)
+	return n, m.err
+}
+
+// countNodes returns the number of nodes of the tree under n, aliases
+// counted as one node each, and whether there are any aliases.
+func countNodes(n *yaml.Node) (count int, aliases bool) {
+	if n == nil {
+		return 0, false
+	}
+	count = 1
+	aliases = n.Kind == yaml.AliasNode
+	for _, c := range n.Content {
+		k, a := countNodes(c)
+		count += k
+		aliases = aliases || a
+	}
+	return count, aliases
+}
+
+// expanded is what measure knows of an anchored node: the size and height
+// of its expansion, once computed, or that it is being computed.
+type expanded struct {
+	size, height int
+	visiting     bool
+}
+
+// measure computes the size and height of a document's expansion,
+// memoised at anchored nodes (the only ones aliases name), so that each
+// node is looked at once. Sizes saturate past the limit.
+type measure struct {
+	file         string
+	nodes, limit int
+	sizes        map[*yaml.Node]expanded
+	err          error
+}
+
+// size returns the size and height of n's expansion; n is at depth.
+// After the first error it returns at once.
+func (m *measure) size(n *yaml.Node, depth int) (size, height int) {
+	if m.err != nil || n == nil {
+		return 0, 0
+	}
+	if depth > maxDepth {
+		m.fail(n, fmt.Errorf("the configuration nests deeper than %d levels through aliases", maxDepth))
+		return 0, 0
+	}
+	if n.Anchor != "" {
+		e, ok := m.sizes[n]
+		switch {
+		case e.visiting:
+			return 0, 0 // the alias reports the cycle
+		case ok:
+			return e.size, e.height
+		}
+		m.sizes[n] = expanded{visiting: true}
+		defer func() { m.sizes[n] = expanded{size: size, height: height} }()
+	}
+	size, height = 1, 1
+	for _, c := range n.Content {
+		var s, h int
+		if c.Kind == yaml.AliasNode && c.Alias != nil {
+			if m.sizes[c.Alias].visiting {
+				m.fail(c, fmt.Errorf("alias cycle: *%s refers to the node anchored at line %d, which contains it", c.Value, c.Alias.Line))
+				return 0, 0
+			}
+			s, h = m.size(c.Alias, depth+1)
+		} else {
+			s, h = m.size(c, depth+1)
+		}
+		if m.err != nil {
+			return 0, 0
+		}
+		size = min(size+s, m.limit+1)
+		height = max(height, h+1)
+		switch {
+		case size > m.limit:
+			m.fail(c, fmt.Errorf("the configuration expands past %d nodes through aliases: %s", m.limit, expansionRule(m.nodes)))
+			return 0, 0
+		case depth+height-1 > maxDepth:
+			m.fail(c, fmt.Errorf("the configuration nests deeper than %d levels through aliases", maxDepth))
+			return 0, 0
+		}
+	}
+	return size, height
+}
+
+// fail records the first error, at n's line.
+func (m *measure) fail(n *yaml.Node, err error) {
+	if m.err == nil {
+		m.err = &Error{File: m.file, Line: max(n.Line, 1), Err: err}
+	}
+}
