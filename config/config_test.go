@@ -318,6 +318,19 @@ func TestParseErrors(t *testing.T) {
 			wantPrefix: "t.yaml:2: ",
 			wantReason: "found unexpected end of stream",
 		},
+		{
+			// yaml.v3 places it past the last line, which has no break.
+			name:       "YAML syntax error at the end of the file",
+			give:       "routes:\r\n  - [GET",
+			wantPrefix: "t.yaml:2: ",
+			wantReason: "did not find expected ',' or ']'",
+		},
+		{
+			name:       "YAML syntax error at the end of the file, after a line break",
+			give:       "routes: [{method: GET\n",
+			wantPrefix: "t.yaml:1: ",
+			wantReason: "did not find expected ',' or '}'",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

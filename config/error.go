@@ -101,3 +101,31 @@ func sortByLine(errs []error) {
 	}
 	slices.SortStableFunc(errs, func(a, b error) int { return line(a) - line(b) })
 }
+
+// lastLine returns the number of the last line of data, breaking lines
+// where yaml.v3 does: at \n, \r, \r\n, NEL, LS and PS.
+func lastLine(data []byte) int {
+	breaks, ended := 0, false
+	for i := 0; i < len(data); i++ {
+		ended = true
+		switch {
+		case data[i] == '\r':
+			if i+1 < len(data) && data[i+1] == '\n' {
+				i++
+			}
+		case data[i] == '\n':
+		case data[i] == 0xC2 && i+1 < len(data) && data[i+1] == 0x85: // NEL
+			i++
+		case data[i] == 0xE2 && i+2 < len(data) && data[i+1] == 0x80 && (data[i+2] == 0xA8 || data[i+2] == 0xA9): // LS, PS
+			i += 2
+		default:
+			ended = false
+			continue
+		}
+		breaks++
+	}
+	if ended || len(data) == 0 {
+		return max(breaks, 1)
+	}
+	return breaks + 1
+}

@@ -71,7 +71,15 @@ func newParser(file string, reg *Registry) *parser {
 func (p *parser) parse(data []byte) (*Config, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, errors.Join(fromYAML(p.file, 1, "", err)...)
+		errs := fromYAML(p.file, 1, "", err)
+		// A problem at the end of the file is one line past its last.
+		last := lastLine(data)
+		for _, e := range errs {
+			if e, ok := e.(*Error); ok {
+				e.Line = min(e.Line, last)
+			}
+		}
+		return nil, errors.Join(errs...)
 	}
 	nodes, err := checkExpansion(p.file, &doc)
 	if err != nil {
