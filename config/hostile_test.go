@@ -55,17 +55,19 @@ func aliasLevels(top, item string, levels int) string {
 	return b.String()
 }
 
-// Files whose aliases, merge keys or stacks expand forever or far past
-// their size are refused at the line where they do, fast and in little
-// memory, however they are built.
-func TestParseRefusesExpansionBombs(t *testing.T) {
+// bomb is a file that expands forever, or far past its size, through
+// aliases, merge keys or stacks, and where and why Parse refuses it.
+type bomb struct {
+	name       string
+	give       string
+	wantPrefix string
+	wantReason string
+}
+
+// bombs returns the bombs, with testRegistry's kinds.
+func bombs() []bomb {
 	const route = "routes: [{method: GET, path: /, handler: ok}]\n"
-	tests := []struct {
-		name       string
-		give       string
-		wantPrefix string
-		wantReason string
-	}{
+	return []bomb{
 		{
 			name:       "mapping merged into itself",
 			give:       "server: &s {<<: *s}\n" + route,
@@ -190,7 +192,13 @@ func TestParseRefusesExpansionBombs(t *testing.T) {
 			wantReason: "the configuration expands past 100000 stage references through stacks",
 		},
 	}
-	for _, tt := range tests {
+}
+
+// Files whose aliases, merge keys or stacks expand forever or far past
+// their size are refused at the line where they do, fast and in little
+// memory, however they are built.
+func TestParseRefusesExpansionBombs(t *testing.T) {
+	for _, tt := range bombs() {
 		t.Run(tt.name, func(t *testing.T) {
 			err, allocated := parseAllocs(tt.give)
 			if err == nil || !strings.HasPrefix(err.Error(), tt.wantPrefix) || !strings.Contains(err.Error(), tt.wantReason) {
