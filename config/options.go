@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/troupe-go/troupe"
 	"go.uber.org/zap"
@@ -247,9 +248,31 @@ func unknownKeys(n *yaml.Node, t reflect.Type, out []unknownKey) []unknownKey {
 	return out
 }
 
+// structKeys are the YAML keys of a struct's fields, and whether it also
+// takes any other key.
+type structKeys struct {
+	fields map[string]reflect.Type
+	open   bool
+}
+
+// structKeysCache holds structFields' answers by type: options are decoded
+// once per stage and route, into a few types.
+var structKeysCache sync.Map // reflect.Type → structKeys
+
 // structFields returns the YAML keys of struct t's fields, as yaml.v3 names
-// them, and whether t also takes any other key (an inline map).
+// them, and whether t also takes any other key (an inline map). The map
+// returned is shared: it must not be changed.
 func structFields(t reflect.Type) (fields map[string]reflect.Type, open bool) {
+	if k, ok := structKeysCache.Load(t); ok {
+		return k.(structKeys).fields, k.(structKeys).open
+	}
+	fields, open = readStructFields(t)
+	structKeysCache.Store(t, structKeys{fields, open})
+	return fields, open
+}
+
+// readStructFields computes structFields.
+func readStructFields(t reflect.Type) (fields map[string]reflect.Type, open bool) {
 	fields = map[string]reflect.Type{}
 	for i := range t.NumField() {
 		f := t.Field(i)

@@ -47,7 +47,8 @@ type parser struct {
 	// and first catch bad patterns and conflicts at their lines.
 	scratch *troupe.App
 	table   routing.Table[int]
-	first   map[string]int // "METHOD PATTERN" → line of its first route
+	first   map[string]int   // "METHOD PATTERN" → line of its first route
+	methods map[string]error // checkMethod's answers
 }
 
 func newParser(file string, reg *Registry) *parser {
@@ -65,6 +66,7 @@ func newParser(file string, reg *Registry) *parser {
 		stackSpecs: map[string][]*actors.Spec{},
 		scratch:    troupe.New(troupe.Config{}, troupe.WithLogger(zap.NewNop())),
 		first:      map[string]int{},
+		methods:    map[string]error{},
 	}
 }
 
@@ -92,21 +94,21 @@ func (p *parser) parse(data []byte) (*Config, error) {
 	}
 	top := p.fields(root, "the configuration", append(slices.Clone(builtinKeys), p.reg.sectionOrder...)...)
 	// Order matters where sections refer to each other, not in the file.
-	p.server(top["server"])
-	p.admin(top["admin"])
-	p.log(top["log"])
-	p.base = p.policy(top["supervision"], "supervision", supervisor.Policy{})
+	p.server(top.get("server"))
+	p.admin(top.get("admin"))
+	p.log(top.get("log"))
+	p.base = p.policy(top.get("supervision"), "supervision", supervisor.Policy{})
 	p.cfg.App.Supervision = p.base
 	for _, key := range p.reg.sectionOrder {
-		p.section(key, p.reg.sections[key], top[key])
+		p.section(key, p.reg.sections[key], top.get(key))
 	}
-	for _, kv := range p.pairs(top["stages"], "stages") {
+	for _, kv := range p.pairs(top.get("stages"), "stages") {
 		p.stage(kv.key, kv.value)
 	}
-	p.stacks(top["stacks"])
-	p.cfg.Global = p.refs(top["global"], "global")
-	p.cfg.Routes = p.routeList(top["routes"], p.scratch, "routes")
-	p.cfg.Groups = p.groupList(top["groups"], p.scratch, "groups")
+	p.stacks(top.get("stacks"))
+	p.cfg.Global = p.refs(top.get("global"), "global")
+	p.cfg.Routes = p.routeList(top.get("routes"), p.scratch, "routes")
+	p.cfg.Groups = p.groupList(top.get("groups"), p.scratch, "groups")
 	if p.routes == 0 {
 		p.errorf(root, "no routes: declare at least one under routes or groups")
 	}
@@ -196,18 +198,33 @@ func (p *parser) merge(v *yaml.Node, what string) []pair {
 	return out
 }
 
-// fields returns the values of mapping n by key, reporting keys that are
-// not in known.
-func (p *parser) fields(n *yaml.Node, what string, known ...string) map[string]*yaml.Node {
-	out := map[string]*yaml.Node{}
-	for _, kv := range p.pairs(n, what) {
+// fields returns the entries of mapping n whose keys are known, reporting
+// the others.
+func (p *parser) fields(n *yaml.Node, what string, known ...string) fieldValues {
+	all := p.pairs(n, what)
+	out := all[:0] // pairs' slice is n's own copy
+	for _, kv := range all {
 		if !slices.Contains(known, kv.key.Value) {
 			p.errorf(kv.key, "unknown key %q in %s (want one of %s)", kv.key.Value, what, strings.Join(known, ", "))
 			continue
 		}
-		out[kv.key.Value] = kv.value
+		out = append(out, kv)
 	}
 	return out
+}
+
+// fieldValues are the entries of a mapping, each key once: a handful, so
+// looked up in order rather than hashed.
+type fieldValues []pair
+
+// get returns the value of key, or nil.
+func (f fieldValues) get(key string) *yaml.Node {
+	for _, kv := range f {
+		if kv.key.Value == key {
+			return kv.value
+		}
+	}
+	return nil
 }
 
 // list returns the items of sequence n; a null n has none.
@@ -316,38 +333,38 @@ func (p *parser) server(n *yaml.Node) {
 		"max_header_bytes", "max_body_bytes", "max_in_flight", "request_timeout", "shutdown_timeout", "drain_delay", "stream_idle_timeout",
 		"min_body_rate", "body_rate_grace", "min_write_rate", "write_rate_grace", "lenient_framing",
 		"max_connections", "max_connections_per_ip")
-	h.Addr = p.addr(f["addr"], "server.addr", false)
+	h.Addr = p.addr(f.get("addr"), "server.addr", false)
 	for _, d := range durations {
-		*d.dst = p.duration(f[d.key], "server."+d.key)
+		*d.dst = p.duration(f.get(d.key), "server."+d.key)
 	}
-	h.MaxHeaderBytes = int(p.count(f["max_header_bytes"], "server.max_header_bytes"))
-	h.MaxBodyBytes = p.count(f["max_body_bytes"], "server.max_body_bytes")
-	h.MaxInFlight = int(p.count(f["max_in_flight"], "server.max_in_flight"))
-	h.MinBodyRate = p.count(f["min_body_rate"], "server.min_body_rate")
-	h.MinWriteRate = p.count(f["min_write_rate"], "server.min_write_rate")
-	h.LenientFraming = p.flag(f["lenient_framing"], "server.lenient_framing")
-	h.MaxConnections = int(p.count(f["max_connections"], "server.max_connections"))
-	h.MaxConnectionsPerIP = int(p.count(f["max_connections_per_ip"], "server.max_connections_per_ip"))
+	h.MaxHeaderBytes = int(p.count(f.get("max_header_bytes"), "server.max_header_bytes"))
+	h.MaxBodyBytes = p.count(f.get("max_body_bytes"), "server.max_body_bytes")
+	h.MaxInFlight = int(p.count(f.get("max_in_flight"), "server.max_in_flight"))
+	h.MinBodyRate = p.count(f.get("min_body_rate"), "server.min_body_rate")
+	h.MinWriteRate = p.count(f.get("min_write_rate"), "server.min_write_rate")
+	h.LenientFraming = p.flag(f.get("lenient_framing"), "server.lenient_framing")
+	h.MaxConnections = int(p.count(f.get("max_connections"), "server.max_connections"))
+	h.MaxConnectionsPerIP = int(p.count(f.get("max_connections_per_ip"), "server.max_connections_per_ip"))
 }
 
 func (p *parser) admin(n *yaml.Node) {
 	f := p.fields(n, "admin", "addr")
-	p.cfg.App.Admin.Addr = p.addr(f["addr"], "admin.addr", true)
+	p.cfg.App.Admin.Addr = p.addr(f.get("addr"), "admin.addr", true)
 }
 
 func (p *parser) log(n *yaml.Node) {
 	f := p.fields(n, "log", "format", "level")
-	if s, ok := p.str(f["format"], "log.format"); ok && s != "" {
+	if s, ok := p.str(f.get("format"), "log.format"); ok && s != "" {
 		if s != "json" && s != "console" {
-			p.errorf(f["format"], "log.format: unknown format %q (want json or console)", s)
+			p.errorf(f.get("format"), "log.format: unknown format %q (want json or console)", s)
 		} else {
 			p.cfg.Log.Format = s
 		}
 	}
-	if s, ok := p.str(f["level"], "log.level"); ok && s != "" {
+	if s, ok := p.str(f.get("level"), "log.level"); ok && s != "" {
 		l, err := zapcore.ParseLevel(s)
 		if err != nil {
-			p.errorf(f["level"], "log.level: unknown level %q (want debug, info, warn or error)", s)
+			p.errorf(f.get("level"), "log.level: unknown level %q (want debug, info, warn or error)", s)
 		} else {
 			p.cfg.Log.Level = l
 		}
@@ -358,14 +375,14 @@ func (p *parser) log(n *yaml.Node) {
 func (p *parser) policy(n *yaml.Node, what string, base supervisor.Policy) supervisor.Policy {
 	f := p.fields(n, what, "max_restarts", "window", "backoff", "max_backoff", "critical")
 	pol := base
-	if v := f["critical"]; !isNull(v) {
+	if v := f.get("critical"); !isNull(v) {
 		pol.Critical = p.flag(v, what+".critical")
 	}
-	if v := f["max_restarts"]; !isNull(v) {
+	if v := f.get("max_restarts"); !isNull(v) {
 		pol.MaxRestarts = int(p.count(v, what+".max_restarts"))
 	}
 	for key, dst := range map[string]*time.Duration{"window": &pol.Window, "backoff": &pol.Backoff, "max_backoff": &pol.MaxBackoff} {
-		if v := f[key]; !isNull(v) {
+		if v := f.get(key); !isNull(v) {
 			*dst = p.duration(v, what+"."+key)
 		}
 	}
@@ -389,10 +406,10 @@ func (p *parser) stage(key, n *yaml.Node) {
 		return
 	}
 	f := p.fields(n, what, "kind", "priority", "options", "supervision", "when")
-	if sv := f["supervision"]; !isNull(sv) {
+	if sv := f.get("supervision"); !isNull(sv) {
 		p.cfg.App.Policies[name] = p.policy(sv, what+" supervision", p.base)
 	}
-	kindName, ok := p.str(f["kind"], what+" kind")
+	kindName, ok := p.str(f.get("kind"), what+" kind")
 	if !ok {
 		return
 	}
@@ -402,11 +419,11 @@ func (p *parser) stage(key, n *yaml.Node) {
 	}
 	k, ok := p.reg.Stage(kindName)
 	if !ok {
-		p.unknownKind(f["kind"], kindName, true)
+		p.unknownKind(f.get("kind"), kindName, true)
 		return
 	}
 	prio := k.Priority
-	if pn := f["priority"]; !isNull(pn) {
+	if pn := f.get("priority"); !isNull(pn) {
 		if s, ok := p.str(pn, what+" priority"); ok {
 			if pr, err := actors.ParsePriority(s); err != nil {
 				p.errorf(pn, "%s: %v", what, err)
@@ -415,9 +432,9 @@ func (p *parser) stage(key, n *yaml.Node) {
 			}
 		}
 	}
-	if spec := p.build(k, kindName, name, f["options"], f["kind"]); spec != nil {
+	if spec := p.build(k, kindName, name, f.get("options"), f.get("kind")); spec != nil {
 		spec.Priority = prio
-		if wn := f["when"]; !isNull(wn) {
+		if wn := f.get("when"); !isNull(wn) {
 			var c when.Conditions
 			opts := Options{file: p.file, line: wn.Line, node: resolve(wn)}
 			if err := opts.Decode(&c); err != nil {
@@ -620,20 +637,20 @@ func (p *parser) group(n *yaml.Node, scratch declarer) *Group {
 	}
 	f := p.fields(n, "a group", "prefix", "stages", "groups", "routes")
 	g := &Group{Line: n.Line}
-	prefix, ok := p.str(f["prefix"], "group prefix")
+	prefix, ok := p.str(f.get("prefix"), "group prefix")
 	switch {
 	case !ok:
 	case prefix == "":
 		p.errorf(n, "a group needs a prefix")
 	case !strings.HasPrefix(prefix, "/"):
-		p.errorf(f["prefix"], "group prefix %q must start with \"/\"", prefix)
+		p.errorf(f.get("prefix"), "group prefix %q must start with \"/\"", prefix)
 	}
 	g.Prefix = prefix
 	what := "group " + prefix
-	g.Stages = p.refs(f["stages"], what+" stages")
+	g.Stages = p.refs(f.get("stages"), what+" stages")
 	sub := scratch.Group(prefix)
-	g.Routes = p.routeList(f["routes"], sub, what+" routes")
-	g.Groups = p.groupList(f["groups"], sub, what+" groups")
+	g.Routes = p.routeList(f.get("routes"), sub, what+" routes")
+	g.Groups = p.groupList(f.get("groups"), sub, what+" groups")
 	return g
 }
 
@@ -655,47 +672,59 @@ func (p *parser) route(n *yaml.Node, scratch declarer) *Route {
 	}
 	f := p.fields(n, "a route", "method", "path", "handler", "options", "stages", "timeout", "max_body_bytes", "stream_body", "supervision")
 	r := &Route{Line: n.Line}
-	method, mok := p.str(f["method"], "route method")
+	method, mok := p.str(f.get("method"), "route method")
 	switch {
 	case !mok:
 	case method == "":
 		p.errorf(n, "route has no method")
 		mok = false
 	default:
-		if err := (&routing.Table[int]{}).Add(method, "/", 0); err != nil {
-			p.errorf(f["method"], "%s", strings.TrimPrefix(err.Error(), "routing: "))
+		if err := p.checkMethod(method); err != nil {
+			p.errorf(f.get("method"), "%s", strings.TrimPrefix(err.Error(), "routing: "))
 			mok = false
 		}
 	}
-	path, pok := p.str(f["path"], "route path")
+	path, pok := p.str(f.get("path"), "route path")
 	switch {
 	case !pok:
 	case path == "":
 		p.errorf(n, "route has no path")
 		pok = false
 	case !strings.HasPrefix(path, "/"):
-		p.errorf(f["path"], "route path %q must start with \"/\"", path)
+		p.errorf(f.get("path"), "route path %q must start with \"/\"", path)
 		pok = false
 	}
 	r.Method, r.Path = method, path
-	what := "route"
+	what, name := "route", method+" "
 	if mok && pok {
 		r.Pattern = scratch.Handle(method, path, nil).Pattern()
-		what = "route " + method + " " + r.Pattern
-		p.addPattern(f["path"], method, r.Pattern)
+		name = method + " " + r.Pattern
+		what = "route " + name
+		p.addPattern(f.get("path"), name)
 	}
-	name := method + " " + r.Pattern
-	r.Stages = p.refs(f["stages"], what+" stages")
-	r.Timeout = p.duration(f["timeout"], what+" timeout")
-	if wt := p.cfg.App.HTTP.WithDefaults().WriteTimeout; r.Timeout >= wt {
-		p.errorf(f["timeout"], "%s timeout (%s) must be below server.write_timeout (%s): past it the connection is cut, and the 504 could not be written", what, r.Timeout, wt)
+	// The names of keys in errors are built only for keys given.
+	if v := f.get("stages"); v != nil {
+		r.Stages = p.refs(v, what+" stages")
 	}
-	r.MaxBodyBytes = p.count(f["max_body_bytes"], what+" max_body_bytes")
-	r.StreamBody = p.flag(f["stream_body"], what+" stream_body")
-	if sv := f["supervision"]; !isNull(sv) {
+	if v := f.get("timeout"); v != nil {
+		r.Timeout = p.duration(v, what+" timeout")
+		if wt := p.cfg.App.HTTP.WithDefaults().WriteTimeout; r.Timeout >= wt {
+			p.errorf(v, "%s timeout (%s) must be below server.write_timeout (%s): past it the connection is cut, and the 504 could not be written", what, r.Timeout, wt)
+		}
+	}
+	if v := f.get("max_body_bytes"); v != nil {
+		r.MaxBodyBytes = p.count(v, what+" max_body_bytes")
+	}
+	if v := f.get("stream_body"); v != nil {
+		r.StreamBody = p.flag(v, what+" stream_body")
+	}
+	if sv := f.get("supervision"); !isNull(sv) {
 		p.cfg.App.Policies[name] = p.policy(sv, what+" supervision", p.base)
 	}
-	kindName, ok := p.str(f["handler"], what+" handler")
+	kindName, ok := "", true
+	if v := f.get("handler"); v != nil {
+		kindName, ok = p.str(v, what+" handler")
+	}
 	if !ok {
 		return r
 	}
@@ -705,10 +734,10 @@ func (p *parser) route(n *yaml.Node, scratch declarer) *Route {
 	}
 	k, ok := p.reg.Handler(kindName)
 	if !ok {
-		p.unknownKind(f["handler"], kindName, false)
+		p.unknownKind(f.get("handler"), kindName, false)
 		return r
 	}
-	if spec := p.build(k, kindName, name, f["options"], f["handler"]); spec != nil {
+	if spec := p.build(k, kindName, name, f.get("options"), f.get("handler")); spec != nil {
 		spec.Priority = actors.Terminating
 		r.Handler = spec
 	}
@@ -716,18 +745,30 @@ func (p *parser) route(n *yaml.Node, scratch declarer) *Route {
 }
 
 // addPattern adds a route's pattern to the throwaway table, reporting bad
-// patterns and conflicts with earlier routes at the path's line.
-func (p *parser) addPattern(at *yaml.Node, method, pattern string) {
-	key := method + " " + pattern
-	if line, dup := p.first[key]; dup {
-		p.errorf(at, "duplicate route %s %s (first declared at line %d)", method, pattern, line)
+// patterns and conflicts with earlier routes at the path's line. name is
+// "METHOD PATTERN".
+func (p *parser) addPattern(at *yaml.Node, name string) {
+	if line, dup := p.first[name]; dup {
+		p.errorf(at, "duplicate route %s (first declared at line %d)", name, line)
 		return
 	}
+	method, pattern, _ := strings.Cut(name, " ")
 	if err := p.table.Add(method, pattern, at.Line); err != nil {
 		p.errorf(at, "%s", strings.TrimPrefix(err.Error(), "routing: "))
 		return
 	}
-	p.first[key] = at.Line
+	p.first[name] = at.Line
+}
+
+// checkMethod returns routing's error for a route's method, remembering
+// the answer for each method.
+func (p *parser) checkMethod(method string) error {
+	err, ok := p.methods[method]
+	if !ok {
+		err = (&routing.Table[int]{}).Add(method, "/", 0)
+		p.methods[method] = err
+	}
+	return err
 }
 
 // describe names what n is, for errors.
