@@ -19,8 +19,11 @@
 // every alias replaced by what it names, to max(100000, 10×N) nodes, and
 // no deeper than 10000 levels; an alias may not name a node that contains
 // it. The stage references a file resolves through stacks count against
-// the same max(100000, 10×N). Past these, the file is refused at the line
-// of the alias (or stack) where it crosses them.
+// the same max(100000, 10×N); and the full prefixes of groups and patterns
+// of routes (nested groups repeat the prefixes around them), joined, may
+// take max(1 MiB, 10×B) bytes for a file of B bytes. Past these, the file
+// is refused at the line of the alias, stack, group or route where it
+// crosses them.
 //
 //	server:                     # the HTTP listener (httpin.Config)
 //	  addr: ":8080"             # host:port

@@ -22,7 +22,10 @@ import (
 //     limit on the nesting of a file.
 //
 // Stacks expand too, a stack naming others: the stage references the
-// parser resolves through stacks count against the same limit.
+// parser resolves through stacks count against the same limit. So do
+// nested groups, whose full prefixes repeat those of the groups around
+// them: the bytes of the full prefixes and route patterns of a file of B
+// bytes may reach max(minPatternBytes, expansionRatio × B).
 const (
 	// minExpansion is the size, in nodes, every document may expand to
 	// whatever its size: ample for hand-written files that share option
@@ -33,6 +36,12 @@ const (
 	expansionRatio = 10
 	// maxDepth bounds the nesting of the expanded document.
 	maxDepth = 10_000
+	// minPatternBytes is the length every file's group prefixes and route
+	// patterns may reach, joined (each group's prefix joined to those of
+	// the groups around it, and each route's path to its group's), however
+	// small the file: groups nested deep would otherwise repeat their
+	// prefixes as the square of the file's size.
+	minPatternBytes = 1 << 20
 )
 
 // expansionLimit returns the number of nodes a document of n nodes may

@@ -56,7 +56,8 @@ func aliasLevels(top, item string, levels int) string {
 }
 
 // bomb is a file that expands forever, or far past its size, through
-// aliases, merge keys or stacks, and where and why Parse refuses it.
+// aliases, merge keys, stacks, nested groups or its errors, and where and
+// why Parse refuses it.
 type bomb struct {
 	name       string
 	give       string
@@ -168,6 +169,33 @@ func bombs() []bomb {
 			}(),
 			wantPrefix: "h.yaml:",
 			wantReason: "nodes through aliases: it holds 30015 nodes",
+		},
+		{
+			// Each group's full prefix repeats those around it: 1,000
+			// levels of 9 bytes are 4.5 MB of prefixes, from 31 KB.
+			name:       "groups nested deep",
+			give:       "groups: " + strings.Repeat("[{prefix: /abcdefgh, groups: ", 1000) + "[{prefix: /x, routes: [{method: GET, path: /, handler: ok}]}]" + strings.Repeat("}]", 1000) + "\n",
+			wantPrefix: "h.yaml:1: ",
+			wantReason: "the configuration's group prefixes and route patterns, joined, pass 1048576 bytes: a file of 31070 bytes may have 10 times that, or 1048576, whichever is more",
+		},
+		{
+			// An error that listed every stage declared, for every
+			// route, would grow as the square of the file.
+			name: "errors that name every stage",
+			give: func() string {
+				var b strings.Builder
+				b.WriteString("stages:\n")
+				for i := range 2000 {
+					fmt.Fprintf(&b, "  stage-number-%d: {kind: tag}\n", i)
+				}
+				b.WriteString("routes:\n")
+				for i := range 2000 {
+					fmt.Fprintf(&b, "  - {method: GET, path: /r%d, handler: ok, stages: [nope]}\n", i)
+				}
+				return b.String()
+			}(),
+			wantPrefix: "h.yaml:2003: ",
+			wantReason: `unknown stage "nope" in route GET /r0 stages (declared stages: stage-number-0, stage-number-1, stage-number-10, stage-number-100, stage-number-1000, stage-number-1001, stage-number-1002, stage-number-1003, stage-number-1004, stage-number-1005, … (2000 in all))`,
 		},
 		{
 			// 300 routes name a stack of 400 stages: 120,000 stage

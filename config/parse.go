@@ -31,7 +31,9 @@ type parser struct {
 	errs     []error
 	base     supervisor.Policy // the top-level supervision
 	declared map[string]bool   // stage names declared, built or not
-	routes   int               // route entries seen, valid or not
+
+	declaredNames []string // declared's keys, sorted, for errors: a cache
+	routes        int      // route entries seen, valid or not
 
 	// limit bounds stackRefs, the stage references resolved through
 	// stacks, as it bounds the expansion of aliases of a document of
@@ -40,6 +42,14 @@ type parser struct {
 	nodes, limit int
 	stackRefs    int
 	stacksTooBig bool
+
+	// patternLimit bounds patternBytes, the bytes of the full prefixes of
+	// groups and patterns of routes, which nested groups repeat: a file
+	// of fileBytes bytes may have expansionRatio times that, or
+	// minPatternBytes; patternsTooBig is set once that is reported.
+	fileBytes, patternLimit int
+	patternBytes            int
+	patternsTooBig          bool
 
 	stackSpecs map[string][]*actors.Spec // resolved stacks, by name
 
@@ -88,6 +98,7 @@ func (p *parser) parse(data []byte) (*Config, error) {
 		return nil, errors.Join(err)
 	}
 	p.nodes, p.limit = nodes, expansionLimit(nodes)
+	p.fileBytes, p.patternLimit = len(data), max(minPatternBytes, expansionRatio*len(data))
 	root := &doc
 	if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
 		root = doc.Content[0]
@@ -107,8 +118,8 @@ func (p *parser) parse(data []byte) (*Config, error) {
 	}
 	p.stacks(top.get("stacks"))
 	p.cfg.Global = p.refs(top.get("global"), "global")
-	p.cfg.Routes = p.routeList(top.get("routes"), p.scratch, "routes")
-	p.cfg.Groups = p.groupList(top.get("groups"), p.scratch, "groups")
+	p.cfg.Routes = p.routeList(top.get("routes"), scope{d: p.scratch}, "routes")
+	p.cfg.Groups = p.groupList(top.get("groups"), scope{d: p.scratch}, "groups")
 	if p.routes == 0 {
 		p.errorf(root, "no routes: declare at least one under routes or groups")
 	}
@@ -615,22 +626,48 @@ func (p *parser) refs(n *yaml.Node, what string) []*actors.Spec {
 		if p.declared[name] {
 			continue // declared with errors, reported there
 		}
-		p.errorf(item, "unknown stage %q in %s (declared stages: %s)", name, what, names(slices.Sorted(maps.Keys(p.declared))))
+		if len(p.declaredNames) != len(p.declared) {
+			p.declaredNames = slices.Sorted(maps.Keys(p.declared))
+		}
+		p.errorf(item, "unknown stage %q in %s (declared stages: %s)", name, what, someNames(p.declaredNames))
 	}
 	return out
 }
 
-func (p *parser) groupList(n *yaml.Node, scratch declarer, what string) []*Group {
+// scope is where groups and routes are declared: the throwaway app or one
+// of its groups, and the length of the group's full prefix.
+type scope struct {
+	d      declarer
+	prefix int
+}
+
+// patternRoom counts n more bytes of full prefixes and patterns, which
+// nested groups repeat: it reports false, and the configuration at at
+// once, when they pass the file's limit.
+func (p *parser) patternRoom(at *yaml.Node, n int) bool {
+	p.patternBytes += n
+	if p.patternBytes <= p.patternLimit {
+		return true
+	}
+	if !p.patternsTooBig {
+		p.patternsTooBig = true
+		p.errorf(at, "the configuration's group prefixes and route patterns, joined, pass %d bytes: a file of %d bytes may have %d times that, or %d, whichever is more",
+			p.patternLimit, p.fileBytes, expansionRatio, minPatternBytes)
+	}
+	return false
+}
+
+func (p *parser) groupList(n *yaml.Node, in scope, what string) []*Group {
 	var out []*Group
 	for _, item := range p.list(n, what) {
-		if g := p.group(item, scratch); g != nil {
+		if g := p.group(item, in); g != nil {
 			out = append(out, g)
 		}
 	}
 	return out
 }
 
-func (p *parser) group(n *yaml.Node, scratch declarer) *Group {
+func (p *parser) group(n *yaml.Node, in scope) *Group {
 	if r := resolve(n); r.Kind != yaml.MappingNode {
 		p.errorf(n, "a group must be a mapping with a prefix, got %s", describe(r))
 		return nil
@@ -646,25 +683,29 @@ func (p *parser) group(n *yaml.Node, scratch declarer) *Group {
 		p.errorf(f.get("prefix"), "group prefix %q must start with \"/\"", prefix)
 	}
 	g.Prefix = prefix
+	full := in.prefix + len(prefix)
+	if !p.patternRoom(n, full) {
+		return nil
+	}
 	what := "group " + prefix
 	g.Stages = p.refs(f.get("stages"), what+" stages")
-	sub := scratch.Group(prefix)
+	sub := scope{d: in.d.Group(prefix), prefix: full}
 	g.Routes = p.routeList(f.get("routes"), sub, what+" routes")
 	g.Groups = p.groupList(f.get("groups"), sub, what+" groups")
 	return g
 }
 
-func (p *parser) routeList(n *yaml.Node, scratch declarer, what string) []*Route {
+func (p *parser) routeList(n *yaml.Node, in scope, what string) []*Route {
 	var out []*Route
 	for _, item := range p.list(n, what) {
-		if r := p.route(item, scratch); r != nil {
+		if r := p.route(item, in); r != nil {
 			out = append(out, r)
 		}
 	}
 	return out
 }
 
-func (p *parser) route(n *yaml.Node, scratch declarer) *Route {
+func (p *parser) route(n *yaml.Node, in scope) *Route {
 	p.routes++
 	if r := resolve(n); r.Kind != yaml.MappingNode {
 		p.errorf(n, "a route must be a mapping with method, path and handler, got %s", describe(r))
@@ -697,7 +738,10 @@ func (p *parser) route(n *yaml.Node, scratch declarer) *Route {
 	r.Method, r.Path = method, path
 	what, name := "route", method+" "
 	if mok && pok {
-		r.Pattern = scratch.Handle(method, path, nil).Pattern()
+		if !p.patternRoom(f.get("path"), in.prefix+len(path)) {
+			return nil
+		}
+		r.Pattern = in.d.Handle(method, path, nil).Pattern()
 		name = method + " " + r.Pattern
 		what = "route " + name
 		p.addPattern(f.get("path"), name)
@@ -783,6 +827,19 @@ func describe(n *yaml.Node) string {
 	default:
 		return fmt.Sprintf("%q", n.Value)
 	}
+}
+
+// maxListed bounds the names an error lists from a file, which may declare
+// many: errors must not grow as the square of the file.
+const maxListed = 10
+
+// someNames lists up to maxListed of names, sorted, for errors, saying how
+// many there are when there are more.
+func someNames(list []string) string {
+	if len(list) <= maxListed {
+		return names(list)
+	}
+	return fmt.Sprintf("%s, … (%d in all)", strings.Join(list[:maxListed], ", "), len(list))
 }
 
 // names lists names for errors.

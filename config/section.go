@@ -6,6 +6,7 @@ import (
 	"maps"
 	"regexp"
 	"slices"
+	"sync"
 
 	"github.com/troupe-go/troupe"
 	"go.yaml.in/yaml/v3"
@@ -89,6 +90,19 @@ func (r *Registry) Sections() []string { return slices.Sorted(maps.Keys(r.sectio
 type shared struct {
 	declared map[string]int // name → line, built or not
 	built    map[string]any
+
+	mu    sync.Mutex // Options.Shared may be called after Parse, from any goroutine
+	names []string   // declared's keys, sorted, for errors: a cache
+}
+
+// sortedNames returns the names declared, sorted.
+func (sh *shared) sortedNames() []string {
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if len(sh.names) != len(sh.declared) {
+		sh.names = slices.Sorted(maps.Keys(sh.declared))
+	}
+	return sh.names
 }
 
 // Shared returns the resource declared as name under the top-level section
@@ -184,6 +198,6 @@ func (o Options) Shared(section, key string) (any, error) {
 		at.Err = fmt.Errorf("option %s: %s %q has errors (line %d): %w", key, section, name, line, errReported)
 		return nil, at
 	}
-	at.Err = fmt.Errorf("option %s: %q is not declared under %s (declared: %s)", key, name, section, names(slices.Sorted(maps.Keys(sh.declared))))
+	at.Err = fmt.Errorf("option %s: %q is not declared under %s (declared: %s)", key, name, section, someNames(sh.sortedNames()))
 	return nil, at
 }
