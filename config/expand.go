@@ -18,6 +18,10 @@ import (
 //     nodes, N being the nodes written in the file: aliases may repeat
 //     what the file says, but only so much, so that the walk's time and
 //     memory stay within a constant factor of the file's size;
+//   - expanded, its scalars (keys and values) hold more than
+//     max(minPatternBytes, expansionRatio × B) bytes, B being the bytes of
+//     the file: an alias of one long string may not repeat it past that
+//     either, in errors that quote it or in strings built of it;
 //   - expanded, it nests deeper than maxDepth, which is yaml.v3's own
 //     limit on the nesting of a file.
 //
@@ -36,11 +40,12 @@ const (
 	expansionRatio = 10
 	// maxDepth bounds the nesting of the expanded document.
 	maxDepth = 10_000
-	// minPatternBytes is the length every file's group prefixes and route
-	// patterns may reach, joined (each group's prefix joined to those of
-	// the groups around it, and each route's path to its group's), however
-	// small the file: groups nested deep would otherwise repeat their
-	// prefixes as the square of the file's size.
+	// minPatternBytes is the length every file's scalars may reach once
+	// expanded, and its group prefixes and route patterns, joined (each
+	// group's prefix joined to those of the groups around it, and each
+	// route's path to its group's), however small the file: groups nested
+	// deep would otherwise repeat their prefixes as the square of the
+	// file's size.
 	minPatternBytes = 1 << 20
 )
 
@@ -54,19 +59,22 @@ func expansionRule(n int) string {
 }
 
 // checkExpansion returns the number of nodes of the document under root,
-// and an *Error at the line of the alias that makes it expand forever,
-// past its expansion limit or too deep, or nil. It takes time linear in
-// the size of the file, however far the document would expand.
-func checkExpansion(file string, root *yaml.Node) (nodes int, err error) {
+// read from a file of fileBytes bytes, and an *Error at the line of the
+// alias that makes it expand forever, past its expansion limits or too
+// deep, or nil. It takes time linear in the size of the file, however far
+// the document would expand.
+func checkExpansion(file string, fileBytes int, root *yaml.Node) (nodes int, err error) {
 	n, aliases := countNodes(root)
 	if !aliases {
 		return n, nil
 	}
 	m := &measure{
-		file:  file,
-		nodes: n,
-		limit: expansionLimit(n),
-		sizes: map[*yaml.Node]expanded{},
+		file:      file,
+		nodes:     n,
+		limit:     expansionLimit(n),
+		fileBytes: fileBytes,
+		byteLimit: max(minPatternBytes, expansionRatio*fileBytes),
+		sizes:     map[*yaml.Node]expanded{},
 	}
 	m.size(root, 1)
 	return n, m.err
@@ -88,71 +96,81 @@ func countNodes(n *yaml.Node) (count int, aliases bool) {
 	return count, aliases
 }
 
-// expanded is what measure knows of an anchored node: the size and height
-// of its expansion, once computed, or that it is being computed.
+// expanded is what measure knows of a node's expansion: its size in nodes
+// and in bytes of scalars, and its height; for an anchored node, that it
+// is being computed.
 type expanded struct {
-	size, height int
-	visiting     bool
+	size, bytes, height int
+	visiting            bool
 }
 
 // measure computes the size and height of a document's expansion,
 // memoised at anchored nodes (the only ones aliases name), so that each
 // node is looked at once. Sizes saturate past the limit.
 type measure struct {
-	file         string
-	nodes, limit int
-	sizes        map[*yaml.Node]expanded
-	err          error
+	file                 string
+	nodes, limit         int
+	fileBytes, byteLimit int
+	sizes                map[*yaml.Node]expanded // of anchored nodes
+	err                  error
 }
 
-// size returns the size and height of n's expansion; n is at depth.
-// After the first error it returns at once.
-func (m *measure) size(n *yaml.Node, depth int) (size, height int) {
+// size returns what n expands to; n is at depth. After the first error it
+// returns at once.
+func (m *measure) size(n *yaml.Node, depth int) (x expanded) {
 	if m.err != nil || n == nil {
-		return 0, 0
+		return x
 	}
 	if depth > maxDepth {
 		m.fail(n, fmt.Errorf("the configuration nests deeper than %d levels through aliases", maxDepth))
-		return 0, 0
+		return x
 	}
 	if n.Anchor != "" {
 		e, ok := m.sizes[n]
 		switch {
 		case e.visiting:
-			return 0, 0 // the alias reports the cycle
+			return x // the alias reports the cycle
 		case ok:
-			return e.size, e.height
+			return e
 		}
 		m.sizes[n] = expanded{visiting: true}
-		defer func() { m.sizes[n] = expanded{size: size, height: height} }()
+		defer func() { m.sizes[n] = x }()
 	}
-	size, height = 1, 1
+	x = expanded{size: 1, height: 1}
+	if n.Kind == yaml.ScalarNode {
+		x.bytes = len(n.Value)
+	}
 	for _, c := range n.Content {
-		var s, h int
+		var cx expanded
 		if c.Kind == yaml.AliasNode && c.Alias != nil {
 			if m.sizes[c.Alias].visiting {
 				m.fail(c, fmt.Errorf("alias cycle: *%s refers to the node anchored at line %d, which contains it", c.Value, c.Alias.Line))
-				return 0, 0
+				return x
 			}
-			s, h = m.size(c.Alias, depth+1)
+			cx = m.size(c.Alias, depth+1)
 		} else {
-			s, h = m.size(c, depth+1)
+			cx = m.size(c, depth+1)
 		}
 		if m.err != nil {
-			return 0, 0
+			return x
 		}
-		size = min(size+s, m.limit+1)
-		height = max(height, h+1)
+		x.size = min(x.size+cx.size, m.limit+1)
+		x.bytes = min(x.bytes+cx.bytes, m.byteLimit+1)
+		x.height = max(x.height, cx.height+1)
 		switch {
-		case size > m.limit:
+		case x.size > m.limit:
 			m.fail(c, fmt.Errorf("the configuration expands past %d nodes through aliases: %s", m.limit, expansionRule(m.nodes)))
-			return 0, 0
-		case depth+height-1 > maxDepth:
+		case x.bytes > m.byteLimit:
+			m.fail(c, fmt.Errorf("the configuration expands past %d bytes of text through aliases: a file of %d bytes may expand to %d times that or to %d, whichever is more",
+				m.byteLimit, m.fileBytes, expansionRatio, minPatternBytes))
+		case depth+x.height-1 > maxDepth:
 			m.fail(c, fmt.Errorf("the configuration nests deeper than %d levels through aliases", maxDepth))
-			return 0, 0
+		}
+		if m.err != nil {
+			return x
 		}
 	}
-	return size, height
+	return x
 }
 
 // fail records the first error, at n's line.

@@ -147,6 +147,14 @@ func bombs() []bomb {
 			wantReason: "the configuration expands past 100000 nodes through aliases",
 		},
 		{
+			// 200 names of one 100 KB stage name: 20 MB of text, which
+			// errors would quote, from 100 KB.
+			name:       "long string named many times",
+			give:       "global: [&s " + strings.Repeat("x", 100_000) + strings.Repeat(", *s", 200) + "]\n" + route,
+			wantPrefix: "h.yaml:1: ",
+			wantReason: "the configuration expands past 1048576 bytes of text through aliases: a file of 100860 bytes may expand to 10 times that or to 1048576, whichever is more",
+		},
+		{
 			// A list nested 6,000 deep, and another that holds it at
 			// the same depth: 12,000 levels expanded, from a file that
 			// yaml.v3 lets nest 10,000 deep at most.
