@@ -14,16 +14,17 @@
 // "1m30s") and must not be negative; sizes and counts are non-negative
 // integers. Zero means "the default" for every duration, size and count.
 // YAML anchors, aliases and merge keys (<<) may be used, within bounds
-// that keep reading a file linear in its size. A file of B bytes and N
-// nodes (scalars, mappings and lists as written, an alias counting as one)
-// may expand, every alias replaced by what it names, to max(100000, 10×N)
-// nodes holding max(1 MiB, 10×B) bytes of scalars, and no deeper than
-// 10000 levels; an alias may not name a node that contains it. The stage
-// references a file resolves through stacks count against the same
-// max(100000, 10×N); and the full prefixes of groups and patterns of
-// routes (nested groups repeat the prefixes around them), joined, may take
-// max(1 MiB, 10×B) bytes. Past these, the file is refused at the line of
-// the alias, stack, group or route where it crosses them.
+// that keep reading a file linear in its size. A file of N nodes (scalars,
+// mappings and lists as written, an alias counting as one) holding S bytes
+// of scalars may expand, every alias replaced by what it names, to
+// max(100000, 10×N) nodes holding max(1 MiB, 10×S) bytes of scalars, and
+// no deeper than 10000 levels; an alias may not name a node that contains
+// it. The stage references a file resolves through stacks count against
+// the same max(100000, 10×N); and the full prefixes of groups and patterns
+// of routes (nested groups repeat the prefixes around them), joined, may
+// take max(1 MiB, 10×B) bytes for a file of B bytes. Past these, the file
+// is refused at the line of the alias, stack, group or route where it
+// crosses them.
 //
 //	server:                     # the HTTP listener (httpin.Config)
 //	  addr: ":8080"             # host:port

@@ -20,8 +20,9 @@ import (
 //     memory stay within a constant factor of the file's size;
 //   - expanded, its scalars (keys and values) hold more than
 //     max(minPatternBytes, expansionRatio × B) bytes, B being the bytes of
-//     the file: an alias of one long string may not repeat it past that
-//     either, in errors that quote it or in strings built of it;
+//     the scalars written in the file: an alias of one long string may not
+//     repeat it past that either, in errors that quote it or in strings
+//     built of it;
 //   - expanded, it nests deeper than maxDepth, which is yaml.v3's own
 //     limit on the nesting of a file.
 //
@@ -59,41 +60,50 @@ func expansionRule(n int) string {
 }
 
 // checkExpansion returns the number of nodes of the document under root,
-// read from a file of fileBytes bytes, and an *Error at the line of the
-// alias that makes it expand forever, past its expansion limits or too
-// deep, or nil. It takes time linear in the size of the file, however far
-// the document would expand.
-func checkExpansion(file string, fileBytes int, root *yaml.Node) (nodes int, err error) {
-	n, aliases := countNodes(root)
-	if !aliases {
-		return n, nil
+// and an *Error at the line of the alias that makes it expand forever,
+// past its expansion limits or too deep, or nil. It takes time linear in
+// the size of the document as written, however far it would expand.
+func checkExpansion(file string, root *yaml.Node) (nodes int, err error) {
+	var w written
+	w.count(root)
+	if !w.aliases {
+		return w.nodes, nil
 	}
 	m := &measure{
 		file:      file,
-		nodes:     n,
-		limit:     expansionLimit(n),
-		fileBytes: fileBytes,
-		byteLimit: max(minPatternBytes, expansionRatio*fileBytes),
+		nodes:     w.nodes,
+		limit:     expansionLimit(w.nodes),
+		bytes:     w.bytes,
+		byteLimit: max(minPatternBytes, expansionRatio*w.bytes),
 		sizes:     map[*yaml.Node]expanded{},
 	}
 	m.size(root, 1)
-	return n, m.err
+	return w.nodes, m.err
 }
 
-// countNodes returns the number of nodes of the tree under n, aliases
-// counted as one node each, and whether there are any aliases.
-func countNodes(n *yaml.Node) (count int, aliases bool) {
+// written is the size of a document as written: its nodes, an alias
+// counting as one, and the bytes of its scalars; and whether it has
+// aliases.
+type written struct {
+	nodes, bytes int
+	aliases      bool
+}
+
+// count adds the tree under n.
+func (w *written) count(n *yaml.Node) {
 	if n == nil {
-		return 0, false
+		return
 	}
-	count = 1
-	aliases = n.Kind == yaml.AliasNode
+	w.nodes++
+	switch n.Kind {
+	case yaml.AliasNode:
+		w.aliases = true
+	case yaml.ScalarNode:
+		w.bytes += len(n.Value)
+	}
 	for _, c := range n.Content {
-		k, a := countNodes(c)
-		count += k
-		aliases = aliases || a
+		w.count(c)
 	}
-	return count, aliases
 }
 
 // expanded is what measure knows of a node's expansion: its size in nodes
@@ -108,11 +118,11 @@ type expanded struct {
 // memoised at anchored nodes (the only ones aliases name), so that each
 // node is looked at once. Sizes saturate past the limit.
 type measure struct {
-	file                 string
-	nodes, limit         int
-	fileBytes, byteLimit int
-	sizes                map[*yaml.Node]expanded // of anchored nodes
-	err                  error
+	file             string
+	nodes, limit     int
+	bytes, byteLimit int
+	sizes            map[*yaml.Node]expanded // of anchored nodes
+	err              error
 }
 
 // size returns what n expands to; n is at depth. After the first error it
@@ -161,8 +171,8 @@ func (m *measure) size(n *yaml.Node, depth int) (x expanded) {
 		case x.size > m.limit:
 			m.fail(c, fmt.Errorf("the configuration expands past %d nodes through aliases: %s", m.limit, expansionRule(m.nodes)))
 		case x.bytes > m.byteLimit:
-			m.fail(c, fmt.Errorf("the configuration expands past %d bytes of text through aliases: a file of %d bytes may expand to %d times that or to %d, whichever is more",
-				m.byteLimit, m.fileBytes, expansionRatio, minPatternBytes))
+			m.fail(c, fmt.Errorf("the configuration expands past %d bytes of text through aliases: it holds %d bytes, and may expand to %d times that or to %d, whichever is more",
+				m.byteLimit, m.bytes, expansionRatio, minPatternBytes))
 		case depth+x.height-1 > maxDepth:
 			m.fail(c, fmt.Errorf("the configuration nests deeper than %d levels through aliases", maxDepth))
 		}

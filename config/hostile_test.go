@@ -152,7 +152,7 @@ func bombs() []bomb {
 			name:       "long string named many times",
 			give:       "global: [&s " + strings.Repeat("x", 100_000) + strings.Repeat(", *s", 200) + "]\n" + route,
 			wantPrefix: "h.yaml:1: ",
-			wantReason: "the configuration expands past 1048576 bytes of text through aliases: a file of 100860 bytes may expand to 10 times that or to 1048576, whichever is more",
+			wantReason: "the configuration expands past 1048576 bytes of text through aliases: it holds 100035 bytes, and may expand to 10 times that or to 1048576, whichever is more",
 		},
 		{
 			// A list nested 6,000 deep, and another that holds it at
@@ -362,4 +362,36 @@ func sortedKeys(m map[string]string) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// Options a program builds from YAML of its own with NewOptions are held
+// to the same bounds as a configuration's: their aliases cannot make
+// Decode or Keys walk forever.
+func TestNewOptionsRefusesExpansionBombs(t *testing.T) {
+	tests := []struct {
+		name, give, want string
+	}{
+		{
+			name: "merge cycle",
+			give: "a: 1\nb: &b {c: 2, <<: *b}\n",
+			want: "o.yaml:2: alias cycle: *b refers to the node anchored at line 2, which contains it",
+		},
+		{
+			name: "billion laughs",
+			give: strings.ReplaceAll(aliasLevels("more", "x", 9), "more:", "value: a\nmore:"),
+			want: "o.yaml:8: the configuration expands past 100000 nodes through aliases",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			opts := options(t, tt.give)
+			if keys := opts.Keys(); keys != nil {
+				t.Errorf("Keys() = %q, want none", keys)
+			}
+			var v map[string]any
+			if err := opts.Decode(&v); err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+				t.Errorf("Decode = %v, want %q…", err, tt.want)
+			}
+		})
+	}
 }

@@ -24,6 +24,7 @@ type Options struct {
 	node *yaml.Node
 	logs *logSink // nil outside Parse: Logger then discards
 	cfg  *Config  // nil outside Parse: Add then has nowhere to put components
+	err  error    // from NewOptions, for a node that expands too far: Decode returns it
 }
 
 // Add hands the app components the stage being built relies on (a batcher,
@@ -49,6 +50,9 @@ func (o Options) Logger() *zap.Logger {
 // document node is unwrapped; a nil or null node means no options. Parse
 // builds Options itself: NewOptions is for tests of kinds and for programs
 // that read YAML of their own.
+//
+// Options whose aliases expand as Parse would refuse (see the package
+// doc) hold none: Decode reports why, at the line of the alias.
 func NewOptions(file string, node *yaml.Node) Options {
 	if node != nil && node.Kind == yaml.DocumentNode {
 		if len(node.Content) == 0 {
@@ -59,6 +63,10 @@ func NewOptions(file string, node *yaml.Node) Options {
 	o := Options{file: file, line: 1}
 	if node != nil {
 		o.line = node.Line
+		if _, err := checkExpansion(file, node); err != nil {
+			o.err = err
+			return o
+		}
 		if !isNull(node) {
 			o.node = node
 		}
@@ -80,6 +88,9 @@ func (o Options) Empty() bool { return o.node == nil }
 // values of the wrong type. The error joins one *Error per problem, each
 // with the line of the offending key or value.
 func (o Options) Decode(v any) error {
+	if o.err != nil {
+		return o.err
+	}
 	if o.node == nil {
 		return nil
 	}

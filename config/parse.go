@@ -93,7 +93,7 @@ func (p *parser) parse(data []byte) (*Config, error) {
 		}
 		return nil, errors.Join(errs...)
 	}
-	nodes, err := checkExpansion(p.file, len(data), &doc)
+	nodes, err := checkExpansion(p.file, &doc)
 	if err != nil {
 		return nil, errors.Join(err)
 	}
