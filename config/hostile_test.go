@@ -63,6 +63,9 @@ type bomb struct {
 	give       string
 	wantPrefix string
 	wantReason string
+	// several is set when the file has other errors: else Parse must
+	// report the bomb alone.
+	several bool
 }
 
 // bombs returns the bombs, with testRegistry's kinds.
@@ -203,6 +206,7 @@ func bombs() []bomb {
 				return b.String()
 			}(),
 			wantPrefix: "h.yaml:2003: ",
+			several:    true, // one per route
 			wantReason: `unknown stage "nope" in route GET /r0 stages (declared stages: stage-number-0, stage-number-1, stage-number-10, stage-number-100, stage-number-1000, stage-number-1001, stage-number-1002, stage-number-1003, stage-number-1004, stage-number-1005, … (2000 in all))`,
 		},
 		{
@@ -239,6 +243,8 @@ func TestParseRefusesExpansionBombs(t *testing.T) {
 			err, allocated := parseAllocs(tt.give)
 			if err == nil || !strings.HasPrefix(err.Error(), tt.wantPrefix) || !strings.Contains(err.Error(), tt.wantReason) {
 				t.Errorf("Parse = %v, want %q…%q", err, tt.wantPrefix, tt.wantReason)
+			} else if !tt.several && strings.Contains(err.Error(), "\n") {
+				t.Errorf("Parse = %v, want that error alone", err)
 			}
 			if budget := parseBudget(tt.give); allocated > budget {
 				t.Errorf("Parse allocated %d bytes for a file of %d, want at most %d", allocated, len(tt.give), budget)
