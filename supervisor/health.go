@@ -18,8 +18,7 @@ type Health struct {
 	restarts atomic.Int64
 
 	mu       sync.Mutex
-	failures []time.Time // the last MaxRestarts+1 failures, a ring
-	next     int         // where the next failure goes in failures
+	failures []time.Time // the failures within the window, oldest first; at most MaxRestarts+1
 	downs    int         // consecutive times marked down
 	reopened time.Time   // when the gate last reopened
 	timer    Timer       // pending reopen, or nil
@@ -32,7 +31,6 @@ func newHealth(name string, p Policy, clock Clock) *Health {
 		policy:   p,
 		clock:    clock,
 		gate:     actors.NewGate(name, clock.Now),
-		failures: make([]time.Time, p.MaxRestarts+1),
 	}
 }
 
@@ -60,12 +58,19 @@ func (h *Health) failed() time.Duration {
 	now := h.clock.Now()
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.failures[h.next] = now
-	h.next = (h.next + 1) % len(h.failures)
-	// The oldest of the last MaxRestarts+1 failures is the one about to be
-	// overwritten; if even it is inside the window, the intensity is passed.
-	oldest := h.failures[h.next]
-	if oldest.IsZero() || now.Sub(oldest) > h.policy.Window || h.gate.Down() || h.stopped {
+	// Only the failures within the window are kept, and never more than
+	// MaxRestarts+1: memory follows the failures, not the policy (a
+	// max_restarts of 10^8 costs nothing until a stage fails that often).
+	i := 0
+	for i < len(h.failures) && now.Sub(h.failures[i]) > h.policy.Window {
+		i++
+	}
+	h.failures = append(h.failures[i:], now)
+	if len(h.failures) <= h.policy.MaxRestarts {
+		return 0
+	}
+	h.failures = h.failures[len(h.failures)-h.policy.MaxRestarts:] // the oldest is past; keep what the next check needs
+	if h.gate.Down() || h.stopped {
 		return 0
 	}
 	if !h.reopened.IsZero() && now.Sub(h.reopened) > h.policy.MaxBackoff {
