@@ -86,7 +86,7 @@ func (p *APITroupe) create(ex *actors.Exchange) error {
 func (p *APITroupe) Handler() (http.Handler, error) { return p.app.Handler() }
 
 // Close stops an app built by Handler.
-func (p *APITroupe) Close() { p.app.Close() }
+func (p *APITroupe) Close() { _ = p.app.Close(context.Background()) }
 
 // Hits returns how many items the handler has created.
 func (p *APITroupe) Hits() int64 { return p.created.Load() }

@@ -58,7 +58,7 @@ func NewBatchTroupe(log *zap.Logger) (*BatchTroupe, error) {
 func (p *BatchTroupe) Handler() (http.Handler, error) { return p.app.Handler() }
 
 // Close stops an app built by Handler, its batcher included.
-func (p *BatchTroupe) Close() { p.app.Close() }
+func (p *BatchTroupe) Close() { _ = p.app.Close(context.Background()) }
 
 // Hits returns how many items the model has scored: one per request
 // served.

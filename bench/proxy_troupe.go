@@ -57,7 +57,7 @@ func NewProxyTroupe(up *ProxyUpstream, log *zap.Logger) (*ProxyTroupe, error) {
 func (p *ProxyTroupe) Handler() (http.Handler, error) { return p.app.Handler() }
 
 // Close stops an app built by Handler.
-func (p *ProxyTroupe) Close() { p.app.Close() }
+func (p *ProxyTroupe) Close() { _ = p.app.Close(context.Background()) }
 
 // Hits returns how many times the upstream has answered, whoever asked:
 // the harness loads one peer at a time, so the count's rise during a
