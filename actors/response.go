@@ -24,7 +24,26 @@ type Response struct {
 	// is).
 	Trailer http.Header
 
-	header http.Header
+	header  http.Header
+	written []func(n int64, err error) // told once Body has been written; see OnWritten
+}
+
+// OnWritten asks to be told, once the ingress has written Body (not a
+// Stream: wrap the stream for that), how many body bytes went out and the
+// error that cut the write short, if any — a client that stopped reading
+// until the write deadline, or went away. An access log uses it to log
+// what the client really got. f runs on the request's goroutine, after the
+// response; it is not called for a response that is never written (the
+// deadline's 504 was, or the client had gone).
+func (r *Response) OnWritten(f func(n int64, err error)) { r.written = append(r.written, f) }
+
+// Wrote tells the OnWritten callbacks how the write of Body went. The
+// ingress calls it once.
+func (r *Response) Wrote(n int64, err error) {
+	for _, f := range r.written {
+		f(n, err)
+	}
+	r.written = nil
 }
 
 // Header returns the response header, allocating it on first use.

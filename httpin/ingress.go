@@ -294,9 +294,16 @@ func writeResponse(w http.ResponseWriter, r *http.Request, id string, resp *acto
 		_, sized := h["Content-Length"]
 		return status, writeStream(w, resp, !sized, idle)
 	}
+	var n int
+	var err error
 	if len(resp.Body) > 0 {
-		_, _ = w.Write(resp.Body) // a failed write means the client is gone; nothing to do
+		// A failed write means the client is gone or stopped reading. (A body
+		// that fits net/http's 4 KiB buffer fails, if at all, only after
+		// ServeHTTP returns: flushing here to learn of it would cost a
+		// system call per response and chunked framing.)
+		n, err = w.Write(resp.Body)
 	}
+	resp.Wrote(int64(n), err)
 	return status, nil
 }
 

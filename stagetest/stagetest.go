@@ -112,7 +112,8 @@ func (c *config) exchange(t testing.TB, r *http.Request) *actors.Exchange {
 }
 
 // Run runs stage on r as the pipeline would: Process; then, unless the
-// stage ended the exchange, the handler and the stage's after-phase. An
+// stage ended the exchange, the handler and the stage's after-phase; then
+// it tells the response's OnWritten callbacks that the body was written. An
 // error from Process or the handler becomes the problem+json response the
 // client would get.
 func Run(t testing.TB, stage actors.Stage, r *http.Request, opts ...Option) Outcome {
@@ -138,6 +139,9 @@ func Run(t testing.TB, stage actors.Stage, r *http.Request, opts ...Option) Outc
 		}
 	}
 	out.Status, out.Header, out.Body = ex.Response.Status, ex.Response.HeaderIfAny(), ex.Response.Body
+	if !ex.Response.Streaming() {
+		ex.Response.Wrote(int64(len(out.Body)), nil) // as the ingress does once it has written it
+	}
 	if out.Header == nil {
 		out.Header = http.Header{}
 	}

@@ -28,9 +28,9 @@ type Health struct {
 func newHealth(name string, p Policy, clock Clock) *Health {
 	p = p.withDefaults()
 	return &Health{
-		policy:   p,
-		clock:    clock,
-		gate:     actors.NewGate(name, clock.Now),
+		policy: p,
+		clock:  clock,
+		gate:   actors.NewGate(name, clock.Now),
 	}
 }
 

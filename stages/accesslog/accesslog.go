@@ -94,11 +94,21 @@ func (s stage) After(ex *actors.Exchange) {
 		}}
 		return
 	}
-	fields = append(fields, zap.Int("bytes", size), since(ex.Start))
 	if abandoned {
-		fields = append(fields, zap.Bool("abandoned", true))
+		fields = append(fields, zap.Int("bytes", size), since(ex.Start), zap.Bool("abandoned", true))
+		s.log.Info("request", fields...)
+		return
 	}
-	s.log.Info("request", fields...)
+	// Logged once written: a client that stops reading, or leaves, cuts the
+	// write short, and the line says so, with the bytes that went out.
+	start := ex.Start
+	ex.Response.OnWritten(func(n int64, err error) {
+		fields = append(fields, zap.Int64("bytes", n), since(start))
+		if err != nil {
+			fields = append(fields, zap.Bool("cut", true))
+		}
+		s.log.Info("request", fields...)
+	})
 }
 
 // fields returns the line's fields that are known once the status is.

@@ -277,3 +277,44 @@ func TestStreamedResponses(t *testing.T) {
 		}
 	}
 }
+
+// A client that stops reading a large response is cut off by the write
+// rate (min_write_rate after write_rate_grace), and its line says so: the
+// bytes that went out, and cut, not the full body with a clean 200.
+func TestCutResponses(t *testing.T) {
+	var out sink
+	app := troupe.New(troupe.Config{
+		HTTP:  httpin.Config{Addr: "127.0.0.1:0", WriteRateGrace: 200 * time.Millisecond},
+		Admin: troupe.AdminConfig{Addr: "off"},
+	}, troupe.WithLogger(zap.NewNop()))
+	app.Use(troupe.Stage("access-log", actors.Global, accesslog.New(out.logger())))
+	const size = 64 << 20 // far more than loopback's socket buffers hold
+	body := make([]byte, size)
+	app.GET("/big", func(ex *actors.Exchange) error {
+		ex.Respond(http.StatusOK, "application/octet-stream", body)
+		return nil
+	})
+	if err := app.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		app.Shutdown(ctx)
+	})
+	conn, err := net.Dial("tcp", app.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.Write([]byte("GET /big HTTP/1.1\r\nHost: x\r\nX-Request-ID: never-reads\r\n\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	// The client reads nothing; the server gives up after the grace and a
+	// piece's time at the minimum rate.
+	lines := out.await(t, func(ls []map[string]any) bool { return len(byID(ls)["never-reads"]) == 1 })
+	l := byID(lines)["never-reads"][0]
+	if l["cut"] != true || l["bytes"].(float64) >= size {
+		t.Errorf("line = %v, want cut with fewer than %d bytes", l, size)
+	}
+}
