@@ -120,3 +120,16 @@ func mark(name string, p actors.Priority) *actors.Spec {
 }
 
 func nopLogger() *zap.Logger { return zap.NewNop() }
+
+// waitFor polls cond until it holds, and fails the test after 10 s. It is
+// for state the test can only observe from outside (a metric, a count).
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -34,6 +34,7 @@ type parser struct {
 
 	declaredNames []string // declared's keys, sorted, for errors: a cache
 	routes        int      // route entries seen, valid or not
+	lastLine      int      // the file's last line: no error is reported past it
 
 	// limit bounds stackRefs, the stage references resolved through
 	// stacks, as it bounds the expansion of aliases of a document of
@@ -81,6 +82,7 @@ func newParser(file string, reg *Registry) *parser {
 }
 
 func (p *parser) parse(data []byte) (*Config, error) {
+	p.lastLine = lastLine(data)
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		errs := fromYAML(p.file, 1, "", err)
@@ -134,6 +136,9 @@ func (p *parser) errorf(n *yaml.Node, format string, args ...any) {
 	line := 1
 	if n != nil && n.Line > 0 {
 		line = n.Line
+	}
+	if p.lastLine > 0 {
+		line = min(line, p.lastLine) // yaml.v3 places an empty document one line past the end
 	}
 	p.errs = append(p.errs, &Error{File: p.file, Line: line, Err: fmt.Errorf(format, args...)})
 }
