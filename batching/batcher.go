@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -45,8 +44,10 @@ type Batcher[In, Out any] struct {
 	log  *zap.Logger
 
 	// The gate in front of the actor: see send.
-	life    atomic.Int32
-	senders atomic.Int64
+	life      atomic.Int32
+	senders   atomic.Int64
+	quiet     chan struct{} // closed by the last sender to leave once life is lifeExited
+	quietOnce sync.Once
 
 	// Owned by the actor (see actor.go).
 	core     *core[In, Out]
@@ -79,7 +80,7 @@ func New[In, Out any](cfg Config, fn BatchFunc[In, Out]) (*Batcher[In, Out], err
 	if err != nil {
 		return nil, fmt.Errorf("batching: batcher %q: %w", cfg.Name, err)
 	}
-	b := &Batcher[In, Out]{cfg: c, fn: fn, rej: newRejections(c), m: newMetrics(c.Name), done: make(chan struct{})}
+	b := &Batcher[In, Out]{cfg: c, fn: fn, rej: newRejections(c), m: newMetrics(c.Name), done: make(chan struct{}), quiet: make(chan struct{})}
 	b.core = newCore[In, Out](c, (*actorSink[In, Out])(b))
 	b.running = map[*batch[In, Out]]struct{}{}
 	return b, nil
@@ -145,16 +146,27 @@ func (b *Batcher[In, Out]) SubmitKey(ctx context.Context, key string, v In) (Out
 	}
 	select {
 	case r := <-e.reply:
-		return r.Value, r.Err
+		return r.Value, callersReason(ctx, r.Err)
 	case <-ctx.Done():
 	}
 	select {
 	case r := <-e.reply: // answered meanwhile: the answer wins
-		return r.Value, r.Err
+		return r.Value, callersReason(ctx, r.Err)
 	default:
 	}
 	b.send(cancelMsg[In, Out]{e})
 	return zero, ctx.Err()
+}
+
+// callersReason returns err, unless it is a context's error and the
+// caller's own context has ended: then the caller's reason. A batch's
+// context ends (Canceled) when all its callers are gone; a caller whose
+// deadline passed must hear DeadlineExceeded (504), not Canceled (503).
+func callersReason(ctx context.Context, err error) error {
+	if err != nil && ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		return ctx.Err()
+	}
+	return err
 }
 
 // SubmitFunc submits v under key, as SubmitKey does, without waiting:
@@ -192,7 +204,7 @@ func (b *Batcher[In, Out]) SubmitFunc(ctx context.Context, key string, v In, don
 // sendItem sends e to the actor, or returns why it cannot take items.
 func (b *Batcher[In, Out]) sendItem(e *entry[In, Out]) error {
 	b.senders.Add(1)
-	defer b.senders.Add(-1)
+	defer b.leave()
 	switch b.life.Load() {
 	case lifeRunning:
 		b.root.Send(b.pid, e)
@@ -204,6 +216,14 @@ func (b *Batcher[In, Out]) sendItem(e *entry[In, Out]) error {
 	return b.rej.stopped
 }
 
+// leave ends a sender's turn at the gate (see send); the last one out after
+// the gate has closed lets Stop go on.
+func (b *Batcher[In, Out]) leave() {
+	if b.senders.Add(-1) == 0 && b.life.Load() == lifeExited {
+		b.quietOnce.Do(func() { close(b.quiet) })
+	}
+}
+
 // send sends m to the actor unless it has been told to exit, and reports
 // whether it did. With exit (in Stop), it makes a gate: a sender
 // announces itself in senders before it looks at life, and exit sets life
@@ -212,7 +232,7 @@ func (b *Batcher[In, Out]) sendItem(e *entry[In, Out]) error {
 // sender left waiting).
 func (b *Batcher[In, Out]) send(m any) bool {
 	b.senders.Add(1)
-	defer b.senders.Add(-1)
+	defer b.leave()
 	if l := b.life.Load(); l != lifeRunning && l != lifeStopping {
 		return false
 	}
@@ -246,8 +266,8 @@ func (b *Batcher[In, Out]) Stop(ctx context.Context) error {
 	}
 	b.exitOnce.Do(func() {
 		b.life.Store(lifeExited)
-		for b.senders.Load() != 0 {
-			runtime.Gosched() // a sender between its check and its send: nanoseconds
+		if b.senders.Load() != 0 {
+			<-b.quiet // a sender between its check and its send: it leaves within nanoseconds
 		}
 		b.root.Send(b.pid, exitMsg{})
 	})

@@ -29,6 +29,7 @@ type Tree struct {
 	health      map[string]*Health
 	order       []string
 	supervisors []*actor.PID
+	exited      []chan struct{} // exited[i] closes when supervisors[i] and its children have stopped
 	guardian    actor.SupervisorStrategy
 	stopped     bool
 }
@@ -106,68 +107,62 @@ func (t *Tree) Supervise(hop *actors.Hop) error {
 		s.health[spec.Name] = h
 		s.all = append(s.all, h)
 	}
-	ready := make(chan error, 1)
+	ready, stopped := make(chan error, 1), make(chan struct{})
 	props := actor.PropsFromProducer(
-		func() actor.Actor { return &stageSupervisor{hop: hop, sys: t.sys, ready: ready} },
+		func() actor.Actor { return &stageSupervisor{hop: hop, sys: t.sys, ready: ready, stopped: stopped} },
 		actor.WithSupervisor(s),
 		actor.WithGuardian(t.guardian),
 		actor.WithDispatcher(actor.NewSynchronizedDispatcher(300)),
 	)
 	pid := t.sys.Root().SpawnPrefix(props, "stage:"+hop.Name())
 	t.supervisors = append(t.supervisors, pid)
+	t.exited = append(t.exited, stopped)
 	return <-ready // the synchronized dispatcher has run Started by now
 }
 
 // Stop stops every stage supervisor and so every stage actor, and cancels
-// pending reopens. It waits for the actors until ctx ends: an actor stuck
-// in a blocking stage that ignores its context cannot be stopped, and Stop
-// then returns ctx's error rather than hang. Call it once no exchange is in
-// flight; it is safe to call twice.
+// pending reopens. It waits for the actors until ctx ends, and then returns
+// ctx's error rather than hang; it starts no goroutine of its own. Call it
+// once no exchange is in flight; it is safe to call twice.
 func (t *Tree) Stop(ctx context.Context) error {
 	t.mu.Lock()
-	sups := t.supervisors
-	t.supervisors, t.stopped = nil, true
+	sups, exited := t.supervisors, t.exited
+	t.supervisors, t.exited, t.stopped = nil, nil, true
 	t.mu.Unlock()
 	for _, h := range t.Health() {
 		h.stop()
 	}
-	futures := make([]*actor.Future, len(sups))
-	for i, pid := range sups {
-		futures[i] = t.sys.Root().StopFuture(pid) // sends Stop now; the future only reports
+	for _, pid := range sups {
+		t.sys.Root().Stop(pid) // a stage supervisor stops its children first, then itself
 	}
-	// One goroutine waits for the futures so that Stop can give up when ctx
-	// ends. It is owned by the futures' own timeout: each ends within 10 s
-	// (hard-coded in Proto.Actor), and so does the goroutine.
-	stopped := make(chan struct{})
-	go func() {
-		defer close(stopped)
-		for i, f := range futures {
-			if err := f.Wait(); err != nil {
-				t.log.Warn("stage supervisor did not stop in time", zap.String("actor", sups[i].Id), zap.Error(err))
-			}
+	for i, done := range exited {
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return fmt.Errorf("supervisor: stopping stage actors (%s and %d more): %w", sups[i].Id, len(sups)-i-1, ctx.Err())
 		}
-	}()
-	select {
-	case <-stopped:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("supervisor: stopping stage actors: %w", ctx.Err())
 	}
+	return nil
 }
 
 // stageSupervisor is the parent of one hop's actors. On start it spawns
 // them; restarts are the Strategy's business.
 type stageSupervisor struct {
-	hop   *actors.Hop
-	sys   *actors.System
-	ready chan error // receives Spawn's outcome, once; buffered so the actor never waits
-	once  sync.Once
+	hop     *actors.Hop
+	sys     *actors.System
+	ready   chan error    // receives Spawn's outcome, once; buffered so the actor never waits
+	stopped chan struct{} // closed once the actor has stopped, after its children
+	once    sync.Once
+	stop    sync.Once
 }
 
 // Receive implements actor.Actor.
 func (s *stageSupervisor) Receive(c actor.Context) {
-	if _, ok := c.Message().(*actor.Started); ok {
+	switch c.Message().(type) {
+	case *actor.Started:
 		s.once.Do(func() { s.ready <- s.spawn(c) })
+	case *actor.Stopped: // Proto.Actor stops the children first
+		s.stop.Do(func() { close(s.stopped) })
 	}
 }
 
