@@ -50,7 +50,10 @@ func NewHop(specs []*Spec, gates []*Gate) (*Hop, error) {
 			}
 			h.kind = Stateful
 		} else if s.Concurrency > 0 {
-			h.limits[i] = newLimit(s.Concurrency)
+			if s.limit == nil { // one cap per stage, whatever hops it is in
+				s.limit = newLimit(s.Concurrency)
+			}
+			h.limits[i] = s.limit
 		}
 		names[i] = s.Name
 		after, err := s.hasAfter()
@@ -86,26 +89,10 @@ func (h *Hop) Queued() int {
 	}
 	for _, l := range h.limits {
 		if l != nil {
-			n += l.waiting()
+			n += l.waiting() // a stage in several hops counts in each
 		}
 	}
 	return n
-}
-
-// Running returns, for each stage of the hop with a concurrency limit
-// (Spec.Concurrency), how many exchanges it runs now; nil if none has one.
-func (h *Hop) Running() map[string]int {
-	var out map[string]int
-	for i, l := range h.limits {
-		if l == nil {
-			continue
-		}
-		if out == nil {
-			out = map[string]int{}
-		}
-		out[h.specs[i].Name] = l.running()
-	}
-	return out
 }
 
 // Spawn starts the hop's actors as children of parent, the hop's

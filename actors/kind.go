@@ -78,6 +78,18 @@ type Spec struct {
 	// stage calls (a database pool of 20 connections); it is reported on
 	// /metrics as the stage's running and queued counts.
 	Concurrency int
+
+	limit *limit // the Concurrency cap, shared by every hop the stage is in; made by NewHop
+}
+
+// Running returns how many requests run the stage now, if it has a
+// concurrency cap (Concurrency); ok is false if it has none, or is not in
+// a pipeline yet.
+func (s *Spec) Running() (n int, ok bool) {
+	if s.limit == nil {
+		return 0, false
+	}
+	return s.limit.running(), true
 }
 
 // Validate reports what is wrong with s, if anything.

@@ -98,7 +98,7 @@ func TestClientGoneWhileQueuedNeverRunsTheStage(t *testing.T) {
 	})}
 	p := newPipeline(t, supervisor.Policy{}, nil, []*actors.Spec{spec})
 	first := p.start(t, "/first", nil)
-	for p.it.Hops()[0].Running()["one-at-a-time"] != 1 {
+	for n, _ := spec.Running(); n != 1; n, _ = spec.Running() {
 		runtime.Gosched() // until first holds the only slot
 	}
 	queued := p.start(t, "/queued", nil)

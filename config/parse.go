@@ -421,7 +421,7 @@ func (p *parser) stage(key, n *yaml.Node) {
 		p.errorf(n, "%s must be a mapping with a kind, got %s", what, describe(r))
 		return
 	}
-	f := p.fields(n, what, "kind", "priority", "options", "supervision", "when")
+	f := p.fields(n, what, "kind", "priority", "options", "supervision", "when", "concurrency")
 	if sv := f.get("supervision"); !isNull(sv) {
 		p.cfg.App.Policies[name] = p.policy(sv, what+" supervision", p.base)
 	}
@@ -450,6 +450,7 @@ func (p *parser) stage(key, n *yaml.Node) {
 	}
 	if spec := p.build(k, kindName, name, f.get("options"), f.get("kind")); spec != nil {
 		spec.Priority = prio
+		p.concurrency(spec, f.get("concurrency"), what)
 		if wn := f.get("when"); !isNull(wn) {
 			var c when.Conditions
 			opts := Options{file: p.file, line: wn.Line, node: resolve(wn)}
@@ -716,7 +717,7 @@ func (p *parser) route(n *yaml.Node, in scope) *Route {
 		p.errorf(n, "a route must be a mapping with method, path and handler, got %s", describe(r))
 		return nil
 	}
-	f := p.fields(n, "a route", "method", "path", "handler", "options", "stages", "timeout", "max_body_bytes", "stream_body", "supervision")
+	f := p.fields(n, "a route", "method", "path", "handler", "options", "stages", "timeout", "max_body_bytes", "stream_body", "supervision", "concurrency")
 	r := &Route{Line: n.Line}
 	method, mok := p.str(f.get("method"), "route method")
 	switch {
@@ -788,9 +789,25 @@ func (p *parser) route(n *yaml.Node, in scope) *Route {
 	}
 	if spec := p.build(k, kindName, name, f.get("options"), f.get("handler")); spec != nil {
 		spec.Priority = actors.Terminating
+		p.concurrency(spec, f.get("concurrency"), what+" handler")
 		r.Handler = spec
 	}
 	return r
+}
+
+// concurrency sets spec's concurrency cap from n, if given: how many
+// requests run the stage at once, the others waiting for a slot until
+// their deadline. Only a stateless stage has one.
+func (p *parser) concurrency(spec *actors.Spec, n *yaml.Node, what string) {
+	if isNull(n) {
+		return
+	}
+	c := p.count(n, what+" concurrency")
+	if spec.Kind == actors.Stateful {
+		p.errorf(n, "%s concurrency: the stage is stateful, and its actor runs one request at a time already", what)
+		return
+	}
+	spec.Concurrency = int(c)
 }
 
 // addPattern adds a route's pattern to the throwaway table, reporting bad

@@ -200,7 +200,7 @@ func checkConfig(cfg *config.Config, stdout io.Writer) error {
 // printKinds lists the registered kinds and sections with their docs.
 func printKinds(w io.Writer, reg *config.Registry) error {
 	var b strings.Builder
-	b.WriteString("Stage kinds (stages: NAME: {kind: KIND}):\n")
+	b.WriteString("Stage kinds (stages: NAME: {kind: KIND, options: {…}}):\n")
 	for _, name := range reg.StageKinds() {
 		k, _ := reg.Stage(name)
 		fmt.Fprintf(&b, "  %-12s %s (priority %s)\n", name, k.Doc, k.Priority)
@@ -215,6 +215,10 @@ func printKinds(w io.Writer, reg *config.Registry) error {
 		s, _ := reg.Section(key)
 		fmt.Fprintf(&b, "  %-12s %s\n", key, s.Doc)
 	}
+	b.WriteString("\nEvery stage also takes priority, supervision and when; every route timeout, max_body_bytes,\n" +
+		"stream_body and supervision. Stages and handlers run on the request's own goroutine and may\n" +
+		"block, with no cap on how many run at once unless concurrency: N sets one (the others wait for\n" +
+		"a slot until their deadline); rate_limit and cache are stateful: their state lives in actors.\n")
 	_, err := io.WriteString(w, b.String())
 	return err
 }

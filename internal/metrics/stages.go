@@ -7,7 +7,8 @@ import (
 )
 
 // StageCollector reports, at scrape time, each stage's restarts and whether
-// it is down, and each hop's queue depth.
+// it is down, each hop's queue depth, and for each stage with a
+// concurrency cap (Spec.Concurrency) the cap and how many requests run it.
 type StageCollector struct {
 	tree *supervisor.Tree
 	hops func() []*actors.Hop
@@ -15,6 +16,8 @@ type StageCollector struct {
 	restarts *prometheus.Desc
 	down     *prometheus.Desc
 	queued   *prometheus.Desc
+	running  *prometheus.Desc
+	limit    *prometheus.Desc
 }
 
 // NewStageCollector returns a collector over tree's stages and the hops
@@ -25,7 +28,9 @@ func NewStageCollector(tree *supervisor.Tree, hops func() []*actors.Hop) *StageC
 		hops:     hops,
 		restarts: prometheus.NewDesc("troupe_stage_restarts_total", "Restarts of a stage's actors after a failure.", []string{"stage"}, nil),
 		down:     prometheus.NewDesc("troupe_stage_down", "1 while a stage is marked down after repeated failures.", []string{"stage"}, nil),
-		queued:   prometheus.NewDesc("troupe_stage_queue_depth", "Exchanges waiting in a hop's mailboxes.", []string{"hop"}, nil),
+		queued:   prometheus.NewDesc("troupe_stage_queue_depth", "Exchanges waiting for a hop: in a stateful stage's mailboxes, or for a concurrency slot of a capped stateless stage.", []string{"hop"}, nil),
+		running:  prometheus.NewDesc("troupe_stage_running", "Requests running a stage that has a concurrency cap (Spec.Concurrency, concurrency in config).", []string{"stage"}, nil),
+		limit:    prometheus.NewDesc("troupe_stage_concurrency_limit", "The concurrency cap of a stage that has one.", []string{"stage"}, nil),
 	}
 }
 
@@ -34,6 +39,8 @@ func (c *StageCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.restarts
 	ch <- c.down
 	ch <- c.queued
+	ch <- c.running
+	ch <- c.limit
 }
 
 // Collect implements prometheus.Collector.
@@ -46,7 +53,17 @@ func (c *StageCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 		ch <- prometheus.MustNewConstMetric(c.down, prometheus.GaugeValue, down, h.Name())
 	}
+	seen := map[*actors.Spec]bool{}
 	for _, hop := range c.hops() {
 		ch <- prometheus.MustNewConstMetric(c.queued, prometheus.GaugeValue, float64(hop.Queued()), hop.Name())
+		for _, s := range hop.Specs() {
+			n, capped := s.Running()
+			if !capped || seen[s] {
+				continue
+			}
+			seen[s] = true
+			ch <- prometheus.MustNewConstMetric(c.running, prometheus.GaugeValue, float64(n), s.Name)
+			ch <- prometheus.MustNewConstMetric(c.limit, prometheus.GaugeValue, float64(s.Concurrency), s.Name)
+		}
 	}
 }
