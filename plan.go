@@ -21,9 +21,16 @@ type planner struct {
 	order []*actors.Hop
 }
 
-// plan returns the route table for the app's routes, with every hop
-// registered with the tree but not yet spawned.
-func (a *App) plan() (*routing.Table[*httpin.Route], []*actors.Hop, error) {
+// rejectionsName names the handler of the itinerary that answers the
+// requests the ingress turns away itself; it cannot be a route's name,
+// which is "METHOD /pattern".
+const rejectionsName = "ingress rejections"
+
+// plan returns the route table for the app's routes, and the itinerary the
+// ingress answers its own rejections through (the global stages and a
+// handler that fails with the rejection), with every hop registered with
+// the tree but not yet spawned.
+func (a *App) plan() (*routing.Table[*httpin.Route], *actors.Itinerary, []*actors.Hop, error) {
 	p := &planner{app: a, specs: map[string]*actors.Spec{}, hops: map[string]*actors.Hop{}}
 	table := &routing.Table[*httpin.Route]{}
 	var errs []error
@@ -41,7 +48,13 @@ func (a *App) plan() (*routing.Table[*httpin.Route], []*actors.Hop, error) {
 	if len(a.routes) == 0 {
 		errs = append(errs, errors.New("troupe: no routes"))
 	}
-	return table, p.order, errors.Join(errs...)
+	rejections, err := p.itinerary(&Route{group: a.root, handler: &actors.Spec{
+		Name: rejectionsName, Kind: actors.Stateless, Priority: actors.Terminating, Stage: httpin.RejectionHandler(),
+	}})
+	if err != nil {
+		errs = append(errs, fmt.Errorf("the ingress's rejections: %w", err))
+	}
+	return table, rejections, p.order, errors.Join(errs...)
 }
 
 // plannedStages returns the route's stages in execution order: global, groups

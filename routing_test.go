@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/troupe-go/troupe"
@@ -345,5 +346,45 @@ func TestRequestIDVisibleToOuterMiddleware(t *testing.T) {
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/x", nil))
 	if seen == "" {
 		t.Error("outer middleware sees no X-Request-ID")
+	}
+}
+
+// What the ingress turns away itself — a path no route has, a method the
+// route lacks, a body too large — passes through the global stages like
+// any answer: their headers (security headers, CORS, a request's trace)
+// and their after-phases (the access log) apply to it too.
+func TestIngressRejectionsPassTheGlobalStages(t *testing.T) {
+	var after atomic.Int64
+	counting := troupe.Stage("counting", actors.Global, actors.Around(
+		func(*actors.Exchange) error { return nil },
+		func(*actors.Exchange) { after.Add(1) }))
+	s := start(t, troupe.Config{}, func(app *troupe.App) {
+		app.Use(mark("outer", actors.Global), counting)
+		app.Handle("POST", "/small", ok("small")).MaxBodyBytes(4)
+	})
+	tests := []struct {
+		name, method, path, body string
+		want                     int
+		wantAllow                string
+	}{
+		{name: "no route", method: "GET", path: "/nope", want: http.StatusNotFound},
+		{name: "wrong method", method: "DELETE", path: "/small", want: http.StatusMethodNotAllowed, wantAllow: "POST, OPTIONS"},
+		{name: "body too large", method: "POST", path: "/small", body: "too large", want: http.StatusRequestEntityTooLarge},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := after.Load()
+			r := s.do(t, tt.method, tt.path, tt.body)
+			if r.status != tt.want || r.header.Get("X-Trace") != "outer" || r.header.Get("Allow") != tt.wantAllow {
+				t.Errorf("%s %s = %d, X-Trace %q, Allow %q; want %d with the global stage's header and Allow %q",
+					tt.method, tt.path, r.status, r.header.Get("X-Trace"), r.header.Get("Allow"), tt.want, tt.wantAllow)
+			}
+			if !strings.Contains(r.body, `"request_id":"`+r.header.Get("X-Request-ID")+`"`) {
+				t.Errorf("body %s lacks the request id", r.body)
+			}
+			if got := after.Load() - before; got != 1 {
+				t.Errorf("the global after-phase ran %d times, want 1", got)
+			}
+		})
 	}
 }

@@ -75,7 +75,7 @@ func (a *App) build() error {
 	}
 	a.sys = actors.NewSystem(a.log)
 	a.tree = supervisor.NewTree(a.sys, a.clock)
-	table, hops, err := a.plan()
+	table, rejections, hops, err := a.plan()
 	if err == nil {
 		for _, h := range hops {
 			if err = a.tree.Supervise(h); err != nil {
@@ -94,7 +94,7 @@ func (a *App) build() error {
 		a.closeBounded()
 		return err
 	}
-	a.ingress = httpin.NewIngress(a.cfg.HTTP, table, a.log.Named("ingress"), a.metrics)
+	a.ingress = httpin.NewIngress(a.cfg.HTTP, table, a.log.Named("ingress"), a.metrics, httpin.WithRejections(rejections))
 	a.metrics.WatchInFlight(a.ingress.InFlight)
 	return nil
 }

@@ -26,15 +26,49 @@ type Ingress struct {
 	obs      Observer
 	ids      *requestIDs
 	inFlight atomic.Int64
+
+	// rejections, if set, answers the requests the ingress turns away
+	// itself (400, 404, 405, 413, a stage down): the app's global stages
+	// and a handler that fails with the rejection, so that those answers
+	// get the same headers and the same access-log line as any other.
+	rejections *actors.Itinerary
+}
+
+// IngressOption configures an Ingress.
+type IngressOption func(*Ingress)
+
+// WithRejections makes the ingress answer the requests it turns away
+// through it: an itinerary of the app's global stages ending in
+// RejectionHandler. Overload rejections (503 at max_in_flight) skip it, to
+// stay immediate.
+func WithRejections(it *actors.Itinerary) IngressOption {
+	return func(in *Ingress) { in.rejections = it }
+}
+
+var rejectionKey = actors.NewKey[error]("rejection")
+
+// RejectionHandler returns the handler that ends the itinerary given to
+// WithRejections: it fails the exchange with the ingress's rejection.
+func RejectionHandler() actors.Stage {
+	return actors.StageFunc(func(ex *actors.Exchange) error {
+		if err, ok := rejectionKey.Get(ex); ok {
+			return err
+		}
+		return actors.NewError(http.StatusNotFound, "no route matches the path")
+	})
 }
 
 // NewIngress returns an ingress serving routes. cfg's zero fields take their
 // defaults; obs may be nil.
-func NewIngress(cfg Config, routes *routing.Table[*Route], log *zap.Logger, obs Observer) *Ingress {
+func NewIngress(cfg Config, routes *routing.Table[*Route], log *zap.Logger, obs Observer, opts ...IngressOption) *Ingress {
 	if obs == nil {
 		obs = nopObserver{}
 	}
-	return &Ingress{cfg: cfg.WithDefaults(), routes: routes, log: log, obs: obs, ids: newRequestIDs()}
+	in := &Ingress{cfg: cfg.WithDefaults(), routes: routes, log: log, obs: obs, ids: newRequestIDs()}
+	for _, o := range opts {
+		o(in)
+	}
+	return in
 }
 
 // InFlight returns the number of requests admitted and not yet answered.
@@ -66,8 +100,8 @@ func (in *Ingress) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case routing.MethodNotAllowed:
 		if r.Method != http.MethodOptions {
-			w.Header().Set("Allow", m.Allow+", OPTIONS") // OPTIONS is answered on every route
-			in.reject(w, r, id, "", RejectMethod, actors.Errorf(http.StatusMethodNotAllowed, "method %s is not allowed here", r.Method), start)
+			in.rejectWith(w, r, id, "", RejectMethod, actors.Errorf(http.StatusMethodNotAllowed, "method %s is not allowed here", r.Method), start,
+				"Allow", m.Allow+", OPTIONS") // OPTIONS is answered on every route
 			return
 		}
 		allow := m.Allow + ", OPTIONS"
@@ -244,9 +278,36 @@ func (in *Ingress) readBody(r *http.Request, rt *Route) ([]byte, io.Reader, erro
 
 // reject answers a request that did not get through, with a problem body.
 func (in *Ingress) reject(w http.ResponseWriter, r *http.Request, id, route string, reason Rejection, err error, start time.Time) {
+	in.rejectWith(w, r, id, route, reason, err, start)
+}
+
+// rejectWith is reject with header, pairs of names and values, set on the
+// answer. Through the rejections itinerary, when there is one, except for
+// overload, which must stay immediate.
+func (in *Ingress) rejectWith(w http.ResponseWriter, r *http.Request, id, route string, reason Rejection, err error, start time.Time, header ...string) {
 	in.obs.Rejected(reason)
-	ex := actors.Exchange{Request: r, RequestID: id}
-	ex.Fail(err)
+	if in.rejections == nil || reason == RejectOverload {
+		ex := actors.Exchange{Request: r, RequestID: id}
+		ex.Fail(err)
+		for i := 0; i+1 < len(header); i += 2 {
+			ex.Response.Header().Set(header[i], header[i+1])
+		}
+		status, _ := writeResponse(w, r, id, &ex.Response, 0)
+		in.obs.Observe(route, status, time.Since(start))
+		return
+	}
+	ex := actors.NewExchange(r.Context(), r, in.rejections)
+	ex.RequestID, ex.Route, ex.Path, ex.Start, ex.Deadline = id, route, r.URL.Path, start, start.Add(in.cfg.RequestTimeout)
+	rejectionKey.Set(ex, err)
+	switch in.rejections.Serve(ex, func(*actors.Exchange) { in.expired(w, r, id, route, in.cfg.RequestTimeout, start) }) {
+	case actors.Expired, actors.Gone:
+		ex.Response.DropStream()
+		return
+	}
+	h := ex.Response.Header()
+	for i := 0; i+1 < len(header); i += 2 {
+		h.Set(header[i], header[i+1])
+	}
 	status, _ := writeResponse(w, r, id, &ex.Response, 0)
 	in.obs.Observe(route, status, time.Since(start))
 }
