@@ -1,6 +1,7 @@
 package httpin
 
 import (
+	"context"
 	"errors"
 	"io"
 	"math"
@@ -296,11 +297,13 @@ func (in *Ingress) rejectWith(w http.ResponseWriter, r *http.Request, id, route 
 		in.obs.Observe(route, status, time.Since(start))
 		return
 	}
-	ex := actors.NewExchange(r.Context(), r, in.rejections)
+	// Not the request's context: a rejection is written whether or not the
+	// client is still there (a body cut off for its slowness has ended the
+	// request's context, and the 408 is for it).
+	ex := actors.NewExchange(context.WithoutCancel(r.Context()), r, in.rejections)
 	ex.RequestID, ex.Route, ex.Path, ex.Start, ex.Deadline = id, route, r.URL.Path, start, start.Add(in.cfg.RequestTimeout)
 	rejectionKey.Set(ex, err)
-	switch in.rejections.Serve(ex, func(*actors.Exchange) { in.expired(w, r, id, route, in.cfg.RequestTimeout, start) }) {
-	case actors.Expired, actors.Gone:
+	if in.rejections.Serve(ex, func(*actors.Exchange) { in.expired(w, r, id, route, in.cfg.RequestTimeout, start) }) == actors.Expired {
 		ex.Response.DropStream()
 		return
 	}
