@@ -199,21 +199,27 @@ func checkConfig(cfg *config.Config, stdout io.Writer) error {
 
 // printKinds lists the registered kinds and sections with their docs.
 func printKinds(w io.Writer, reg *config.Registry) error {
+	width := 0
+	for _, names := range [][]string{reg.StageKinds(), reg.HandlerKinds(), reg.Sections()} {
+		for _, n := range names {
+			width = max(width, len(n))
+		}
+	}
 	var b strings.Builder
 	b.WriteString("Stage kinds (stages: NAME: {kind: KIND, options: {…}}):\n")
 	for _, name := range reg.StageKinds() {
 		k, _ := reg.Stage(name)
-		fmt.Fprintf(&b, "  %-12s %s (priority %s)\n", name, k.Doc, k.Priority)
+		fmt.Fprintf(&b, "  %-*s %s (priority %s)\n", width, name, k.Doc, k.Priority)
 	}
 	b.WriteString("\nHandler kinds (routes: - {handler: KIND}):\n")
 	for _, name := range reg.HandlerKinds() {
 		k, _ := reg.Handler(name)
-		fmt.Fprintf(&b, "  %-12s %s\n", name, k.Doc)
+		fmt.Fprintf(&b, "  %-*s %s\n", width, name, k.Doc)
 	}
 	b.WriteString("\nSections of shared resources (SECTION: {NAME: {…}}, named from a kind's options):\n")
 	for _, key := range reg.Sections() {
 		s, _ := reg.Section(key)
-		fmt.Fprintf(&b, "  %-12s %s\n", key, s.Doc)
+		fmt.Fprintf(&b, "  %-*s %s\n", width, key, s.Doc)
 	}
 	b.WriteString("\nEvery stage also takes priority, supervision and when; every route timeout, max_body_bytes,\n" +
 		"stream_body and supervision. Stages and handlers run on the request's own goroutine and may\n" +
