@@ -233,9 +233,12 @@ var (
 )
 
 // Build returns a new app declared from the configuration: its settings,
-// global stages, groups and routes. The app is not started. Build may be
-// called more than once; the apps share the configuration's stage specs,
-// which are read-only.
+// global stages, groups and routes. The app is not started.
+//
+// Call it once per Parse. The configuration's components — batchers,
+// upstreams with their breakers — are built by Parse (so that -check sees
+// their errors) and belong to the first app that starts them: a second app
+// built from the same Config fails to start. Parse again for another app.
 func (c *Config) Build(opts ...troupe.Option) *troupe.App {
 	app := troupe.New(c.App, opts...)
 	if c.logs != nil {
