@@ -301,7 +301,9 @@ func (in *Ingress) rejectWith(w http.ResponseWriter, r *http.Request, id, route 
 	// client is still there (a body cut off for its slowness has ended the
 	// request's context, and the 408 is for it).
 	ex := actors.NewExchange(context.WithoutCancel(r.Context()), r, in.rejections)
-	ex.RequestID, ex.Route, ex.Path, ex.Start, ex.Deadline = id, route, r.URL.Path, start, start.Add(in.cfg.RequestTimeout)
+	// The rejection's own deadline counts from now: reading a slow body
+	// may have taken longer than a request's whole deadline.
+	ex.RequestID, ex.Route, ex.Path, ex.Start, ex.Deadline = id, route, r.URL.Path, start, time.Now().Add(in.cfg.RequestTimeout)
 	rejectionKey.Set(ex, err)
 	if in.rejections.Serve(ex, func(*actors.Exchange) { in.expired(w, r, id, route, in.cfg.RequestTimeout, start) }) == actors.Expired {
 		ex.Response.DropStream()
