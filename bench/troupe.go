@@ -27,11 +27,7 @@ type Troupe struct {
 // NewTroupe returns the peer with the given number of stages, logging to
 // log.
 func NewTroupe(stages int, log *zap.Logger) *Troupe {
-	p := &Troupe{}
-	p.app = troupe.New(troupe.Config{
-		HTTP:  serverConfig("127.0.0.1:0"),
-		Admin: troupe.AdminConfig{Addr: "off"},
-	}, troupe.WithLogger(log))
+	p := newTroupePeer(log)
 	for i := range stages {
 		w := Kinds[i%len(Kinds)]
 		p.app.Use(troupe.Stage(fmt.Sprintf("%s-%d", w, i), actors.Global, p.stage(w)))
@@ -45,11 +41,7 @@ func NewTroupe(stages int, log *zap.Logger) *Troupe {
 // which keeps its count in a Stateful stage's actor (one partition, so
 // every request visits the same actor), and the handler from app.GET.
 func NewTroupeAsTaught(stages int, log *zap.Logger) *Troupe {
-	p := &Troupe{}
-	p.app = troupe.New(troupe.Config{
-		HTTP:  serverConfig("127.0.0.1:0"),
-		Admin: troupe.AdminConfig{Addr: "off"},
-	}, troupe.WithLogger(log))
+	p := newTroupePeer(log)
 	for i := range stages {
 		w := Kinds[i%len(Kinds)]
 		name := fmt.Sprintf("%s-%d", w, i)
@@ -60,6 +52,17 @@ func NewTroupeAsTaught(stages int, log *zap.Logger) *Troupe {
 		p.app.Use(troupe.Stage(name, actors.Global, p.stage(w)))
 	}
 	p.app.GET(Path, troupeHandler)
+	return p
+}
+
+// newTroupePeer returns a peer with an app and no routes: serving on a
+// free loopback port, the admin listener off.
+func newTroupePeer(log *zap.Logger) *Troupe {
+	p := &Troupe{}
+	p.app = troupe.New(troupe.Config{
+		HTTP:  serverConfig("127.0.0.1:0"),
+		Admin: troupe.AdminConfig{Addr: "off"},
+	}, troupe.WithLogger(log))
 	return p
 }
 
