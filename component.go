@@ -7,6 +7,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/troupe-go/troupe/actors"
+	"github.com/troupe-go/troupe/supervisor"
 )
 
 // Component is something an app runs beside its stages — a batcher, an
@@ -24,6 +25,19 @@ type Component interface {
 	Start(sys *actors.System) error
 	// Stop flushes and stops them, waiting at most until ctx ends.
 	Stop(ctx context.Context) error
+}
+
+// Supervised is a Component whose failures the app's supervision tree
+// counts, as it counts a stage's: before Start, the app registers it under
+// "component NAME" with the restart policy of that name (Config.Policies,
+// or the default) and hands it the Health to report to. Its restarts and
+// whether it is down are then on /metrics, and /readyz lists it while it is
+// down (unreadiness only if the policy is Critical). batching.Batcher is
+// one.
+type Supervised interface {
+	Component
+	Name() string
+	Supervise(h *supervisor.Health)
 }
 
 // Drainer is a Component that holds work for later (a batcher waiting to
@@ -52,6 +66,10 @@ func (a *App) Add(cs ...Component) { a.components = append(a.components, cs...) 
 // error it stops those already started.
 func (a *App) startComponents() error {
 	for i, c := range a.components {
+		if s, ok := c.(Supervised); ok {
+			name := "component " + s.Name()
+			s.Supervise(a.tree.Stage(name, a.policy(name)))
+		}
 		if err := c.Start(a.sys); err != nil {
 			_ = a.stopComponents(context.Background(), a.components[:i])
 			return fmt.Errorf("troupe: starting component %d (%T): %w", i, c, err)

@@ -37,10 +37,8 @@ type receiver[In, Out any] Batcher[In, Out]
 func (r *receiver[In, Out]) Receive(c actor.Context) {
 	b := (*Batcher[In, Out])(r)
 	defer func() {
-		// A bug here must not take the queue down with it: log it and
-		// carry on with the next message.
 		if v := recover(); v != nil {
-			b.log.Error("batcher actor panicked", zap.String("panic", fmt.Sprint(v)), zap.Stack("stack"))
+			b.restart(v, c.Message())
 		}
 	}()
 	switch m := c.Message().(type) {
@@ -87,6 +85,34 @@ func (r *receiver[In, Out]) Receive(c actor.Context) {
 	default:
 		return // lifecycle messages
 	}
+	b.settle()
+}
+
+// restart recovers the actor from a panic (a bug in the batcher) in
+// handling msg: the item msg brought, if it was not queued yet, and the
+// queue it held are dropped, every item answered ErrFailed (503 with
+// Retry-After), and the failure counted by the app's supervision as a
+// restart, which a crash loop turns into a closed gate (Health). Batches
+// already running finish and are answered as usual: their accounting is
+// kept.
+func (b *Batcher[In, Out]) restart(v any, msg any) {
+	b.log.Error("batcher actor panicked; its queue is dropped and answered", zap.String("panic", fmt.Sprint(v)), zap.Stack("stack"))
+	b.m.restarts.Inc()
+	if h := b.health; h != nil {
+		h.Failed()
+	}
+	defer func() {
+		if v := recover(); v != nil { // the core itself is broken: nothing more to save
+			b.log.Error("batcher could not drop its queue", zap.String("panic", fmt.Sprint(v)))
+		}
+	}()
+	if e, ok := msg.(*entry[In, Out]); ok && e.state == entryNew {
+		// The item being taken in when the panic came: not queued yet.
+		e.state = entryAnswered
+		b.deliver(e, Result[Out]{Err: b.rej.failed})
+		b.m.drops[dropFailed].Inc()
+	}
+	b.core.dropWaiting(dropFailed, b.rej.failed)
 	b.settle()
 }
 

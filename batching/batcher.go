@@ -11,6 +11,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/troupe-go/troupe/actors"
+	"github.com/troupe-go/troupe/supervisor"
 	"go.uber.org/zap"
 )
 
@@ -39,9 +40,10 @@ type Batcher[In, Out any] struct {
 	m   *metrics
 
 	// Set by Start, read-only after.
-	root *actor.RootContext
-	pid  *actor.PID
-	log  *zap.Logger
+	root   *actor.RootContext
+	pid    *actor.PID
+	log    *zap.Logger
+	health *supervisor.Health // from Supervise, or nil
 
 	// The gate in front of the actor: see send.
 	life      atomic.Int32
@@ -207,6 +209,9 @@ func (b *Batcher[In, Out]) sendItem(e *entry[In, Out]) error {
 	defer b.leave()
 	switch b.life.Load() {
 	case lifeRunning:
+		if h := b.health; h != nil && h.Down() {
+			return h.Gate().Err()
+		}
 		b.root.Send(b.pid, e)
 		return nil
 	case lifeNew:
@@ -274,6 +279,14 @@ func (b *Batcher[In, Out]) Stop(ctx context.Context) error {
 	b.batches.Wait()
 	return nil
 }
+
+// Supervise puts the batcher under h, the health the app's supervision
+// tree keeps for it: each failure of its actor (a panic, after which its
+// queue is dropped and every item in it answered ErrFailed) counts as a
+// restart, and a crash loop marks it down, on /metrics and /readyz, and
+// refuses items at once (503 with Retry-After) until the back-off ends.
+// The app calls it before Start (troupe.Supervised).
+func (b *Batcher[In, Out]) Supervise(h *supervisor.Health) { b.health = h }
 
 // Drain makes the batcher send every item it holds at once, and every item
 // submitted later as soon as a slot is free, without waiting for batches

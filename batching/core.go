@@ -134,13 +134,19 @@ func (c *core[In, Out]) hurry() { c.hurried = true }
 // in flight are still answered when they finish.
 func (c *core[In, Out]) abort(err error) {
 	c.draining = true
+	c.dropWaiting(dropStopped, err)
+}
+
+// dropWaiting answers err to every waiting item; batches in flight are
+// still answered when they finish.
+func (c *core[In, Out]) dropWaiting(why dropReason, err error) {
 	for _, kq := range c.ring {
 		for kq.head != nil {
 			e := kq.head
 			kq.remove(e)
 			c.queued--
 			e.state = entryAnswered
-			c.sink.drop(e, dropStopped, err)
+			c.sink.drop(e, why, err)
 		}
 	}
 	c.sweep()

@@ -27,6 +27,10 @@ var (
 	// ErrTooLate: the item's deadline would pass before its batch could
 	// finish (Config.EstimatedDuration), so it was not sent (504).
 	ErrTooLate = errors.New("batching: not enough time left for a batch")
+	// ErrFailed: the batcher's actor failed (a bug: it panicked) and
+	// dropped its queue; the items waiting in it are answered with it (503
+	// with Retry-After). Batches already running are not affected.
+	ErrFailed = errors.New("batching: the batcher failed and was restarted")
 	// ErrResultCount: the BatchFunc returned a number of results other
 	// than the number of items; every item of the batch fails with it
 	// (500).
@@ -51,7 +55,7 @@ func (e *PanicError) Error() string {
 // once from its Config and shared by every caller (they are never
 // changed).
 type rejections struct {
-	queueFull, keyQueueFull, stopped, notStarted, tooLate error
+	queueFull, keyQueueFull, stopped, notStarted, tooLate, failed error
 }
 
 func newRejections(c Config) rejections {
@@ -60,6 +64,7 @@ func newRejections(c Config) rejections {
 		keyQueueFull: &actors.Error{Status: c.KeyRejectStatus, Detail: "too many requests of this kind are waiting for a batch; try again later", RetryAfter: c.RetryAfter, Err: ErrKeyQueueFull},
 		stopped:      &actors.Error{Status: http.StatusServiceUnavailable, Detail: "the service is shutting down", RetryAfter: c.RetryAfter, Err: ErrStopped},
 		notStarted:   &actors.Error{Status: http.StatusServiceUnavailable, Detail: "the service is not running", RetryAfter: c.RetryAfter, Err: ErrNotStarted},
+		failed:       &actors.Error{Status: http.StatusServiceUnavailable, Detail: "the service failed and was restarted; try again", RetryAfter: c.RetryAfter, Err: ErrFailed},
 		tooLate:      &actors.Error{Status: http.StatusGatewayTimeout, Detail: "not enough time was left to run the request", Err: ErrTooLate},
 	}
 }

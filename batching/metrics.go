@@ -11,6 +11,7 @@ import (
 type metrics struct {
 	size, wait, duration prometheus.Histogram
 	queued, inFlight     prometheus.Gauge
+	restarts             prometheus.Counter
 	rejections           [numRejectReasons]prometheus.Counter
 	flushes              [numFlushReasons]prometheus.Counter
 	drops                [numDropReasons]prometheus.Counter
@@ -43,10 +44,13 @@ func newMetrics(name string) *metrics {
 		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "troupe_batch_in_flight", Help: "Batches running.", ConstLabels: labels,
 		}),
+		restarts: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "troupe_batch_restarts_total", Help: "Times the batcher's actor failed (panicked) and dropped its queue, answering every item in it.", ConstLabels: labels,
+		}),
 	}
 	rejections := counterVec("troupe_batch_rejections_total", "Items refused at once, by reason (queue_full, key_queue_full, stopped).", labels)
 	flushes := counterVec("troupe_batch_flushes_total", "Batches sent, by the reason they went (size, preferred, delay, eager, share, shutdown).", labels)
-	drops := counterVec("troupe_batch_dropped_total", "Items taken out of the queue unsent, by reason (canceled, deadline, too_late, stopped).", labels)
+	drops := counterVec("troupe_batch_dropped_total", "Items taken out of the queue unsent, by reason (canceled, deadline, too_late, stopped, failed).", labels)
 	failures := counterVec("troupe_batch_failures_total", "Batches whose every item failed, by reason (error, panic, result_count).", labels)
 	for r := range numRejectReasons {
 		m.rejections[r] = rejections.WithLabelValues(r.String())
@@ -60,7 +64,7 @@ func newMetrics(name string) *metrics {
 	for r := range numFailReasons {
 		m.failures[r] = failures.WithLabelValues(r.String())
 	}
-	m.all = []prometheus.Collector{m.size, m.wait, m.duration, m.queued, m.inFlight, rejections, flushes, drops, failures}
+	m.all = []prometheus.Collector{m.size, m.wait, m.duration, m.queued, m.inFlight, m.restarts, rejections, flushes, drops, failures}
 	return m
 }
 

@@ -42,10 +42,11 @@ const (
 	dropExpired                    // its deadline passed
 	dropTooLate                    // its deadline would pass before its batch finished
 	dropStopped                    // Stop ran out of time before the item could go
+	dropFailed                     // the actor failed (panicked) and dropped its queue
 	numDropReasons
 )
 
-var dropReasonNames = [...]string{"canceled", "deadline", "too_late", "stopped"}
+var dropReasonNames = [...]string{"canceled", "deadline", "too_late", "stopped", "failed"}
 
 // String returns the reason's label value.
 func (r dropReason) String() string { return dropReasonNames[r] }

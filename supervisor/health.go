@@ -50,6 +50,12 @@ func (h *Health) Down() bool { return h.gate.Down() }
 // is down, the server is not ready.
 func (h *Health) Critical() bool { return h.policy.Critical }
 
+// Failed records a failure of a component that recovers by itself (a
+// batcher whose actor panicked and dropped its queue) as a restart of the
+// stage: it is counted, and too many within the window mark it down, as
+// for a stage. It reports the back-off, or 0.
+func (h *Health) Failed() time.Duration { return h.failed() }
+
 // failed records a failure. If it is one too many within the window, the
 // gate closes and reopens after the back-off; failed returns that back-off,
 // or 0.
