@@ -22,6 +22,7 @@ func TestNoStageOutlivesTheDeadline(t *testing.T) {
 		use  func(ex *actors.Exchange)
 	}{
 		{"Context", func(ex *actors.Exchange) { _ = ex.Context() }},
+		{"ClientContext", func(ex *actors.Exchange) { _ = ex.ClientContext() }},
 		{"Respond", func(ex *actors.Exchange) { ex.Respond(http.StatusOK, "text/plain", []byte("early")) }},
 		{"RespondStream", func(ex *actors.Exchange) {
 			ex.RespondStream(http.StatusOK, "text/plain", io.NopCloser(strings.NewReader("early")))

@@ -147,6 +147,15 @@ func (ex *Exchange) Context() context.Context {
 	return ex.ctx
 }
 
+// ClientContext returns the request's own context, without the exchange's
+// deadline: it ends when the client goes away, or the request is over,
+// not at Deadline. It is for work that may rightly outlive the deadline
+// once the pipeline has answered in time — the body of a streamed response
+// (the reverse proxy's) — never for the wait for the answer itself, which
+// Context bounds. The client still gets 504 at the deadline if the
+// pipeline has not answered by then.
+func (ex *Exchange) ClientContext() context.Context { return ex.parent }
+
 // Respond sets the response and ends the exchange early: no later stage's
 // Process runs, though earlier stages' after-phases do. A handler calls it
 // to answer. status is 200 to 599; 0 means 200. Anything else reaches the

@@ -123,11 +123,17 @@ func (p *Proxy) Process(ex *actors.Exchange) error {
 	if p.preserveHost {
 		req.Host = ex.Request.Host
 	}
-	do := p.up.DoStream
-	if p.buffer {
-		do = p.up.Do
+	var resp *Response
+	var err error
+	if p.buffer || ex.Deadline.IsZero() {
+		do := p.up.DoStream
+		if p.buffer {
+			do = p.up.Do
+		}
+		resp, err = do(ex.Context(), req)
+	} else {
+		resp, err = p.doStream(ex, req)
 	}
-	resp, err := do(ex.Context(), req)
 	if err != nil {
 		if p.fallback != nil && errors.Is(err, ErrOpen) {
 			ex.Respond(p.fallback.Status, p.fallback.ContentType, []byte(p.fallback.Body))
