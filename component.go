@@ -32,8 +32,8 @@ type Component interface {
 // "component NAME" with the restart policy of that name (Config.Policies,
 // or the default) and hands it the Health to report to. Its restarts and
 // whether it is down are then on /metrics, and /readyz lists it while it is
-// down (unreadiness only if the policy is Critical). batching.Batcher is
-// one.
+// down (unreadiness only if the policy is Critical). batching.Batcher and
+// upstream.Upstream are.
 type Supervised interface {
 	Component
 	Name() string

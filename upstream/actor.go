@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/troupe-go/troupe/supervisor"
 	"go.uber.org/zap"
 )
 
@@ -67,9 +68,10 @@ func newPools() *pools {
 // (no goroutine handoff); a sender that finds it busy leaves the message to
 // the goroutine running it and waits for the answer.
 type keeperActor struct {
-	k     *keeper
-	pools *pools
-	log   *zap.Logger
+	k      *keeper
+	pools  *pools
+	log    *zap.Logger
+	health *supervisor.Health // told of a panic; nil outside an app
 }
 
 // Receive implements actor.Actor.
@@ -87,6 +89,9 @@ func (a *keeperActor) handle(m message) {
 		if r := recover(); r != nil {
 			a.log.Error("upstream actor panicked", zap.String("upstream", a.k.name),
 				zap.String("panic", fmt.Sprint(r)), zap.ByteString("stack", debug.Stack()))
+			if a.health != nil {
+				a.health.Failed()
+			}
 			switch m := m.(type) {
 			case *admitMsg:
 				m.reply <- admission{reject: rejectOpen}
@@ -118,8 +123,8 @@ func (a *keeperActor) handle(m message) {
 }
 
 // spawn starts the actor that owns k.
-func spawn(root *actor.RootContext, k *keeper, p *pools, log *zap.Logger) *actor.PID {
-	props := actor.PropsFromProducer(func() actor.Actor { return &keeperActor{k: k, pools: p, log: log} },
+func spawn(root *actor.RootContext, k *keeper, p *pools, log *zap.Logger, health *supervisor.Health) *actor.PID {
+	props := actor.PropsFromProducer(func() actor.Actor { return &keeperActor{k: k, pools: p, log: log, health: health} },
 		actor.WithDispatcher(actor.NewSynchronizedDispatcher(300)))
 	return root.Spawn(props)
 }

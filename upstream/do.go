@@ -103,6 +103,9 @@ func (u *Upstream) call(ctx context.Context, req *Request, stream bool) (resp *R
 	if pid == nil {
 		return nil, u.failure(ErrStopped, nil, time.Second)
 	}
+	if h := u.health; h != nil && h.Down() {
+		return nil, h.Gate().Err()
+	}
 	if err := u.bulkhead.acquire(ctx); err != nil {
 		if errors.Is(err, ErrBulkheadFull) {
 			u.m.rejects[rejectBulkhead].Inc()

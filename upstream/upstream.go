@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/troupe-go/troupe"
 	"github.com/troupe-go/troupe/actors"
+	"github.com/troupe-go/troupe/supervisor"
 	"go.uber.org/zap"
 )
 
@@ -41,6 +42,7 @@ type Upstream struct {
 	m         *metrics
 	keeper    *keeper // the actor's once started
 	pools     *pools
+	health    *supervisor.Health // from Supervise, or nil
 	jitter    func() float64
 
 	root     *actor.RootContext
@@ -111,6 +113,14 @@ func New(cfg Config, opts ...Option) (*Upstream, error) {
 // Name returns the upstream's name.
 func (u *Upstream) Name() string { return u.name }
 
+// Supervise puts the upstream under h, the health the app's supervision
+// tree keeps for it: a panic of its keeper actor (a bug; the call is
+// refused, the keeper goes on) counts as a restart, and a crash loop marks
+// it down, on /metrics and /readyz, and refuses calls at once (503 with
+// Retry-After) until the back-off ends. The app calls it before Start
+// (troupe.Supervised).
+func (u *Upstream) Supervise(h *supervisor.Health) { u.health = h }
+
 // Config returns the upstream's configuration, defaults applied.
 func (u *Upstream) Config() Config { return u.cfg }
 
@@ -126,7 +136,7 @@ func (u *Upstream) Start(sys *actors.System) error {
 		return fmt.Errorf("upstream %s: already started (is it in two apps?)", u.name)
 	}
 	u.root = sys.Root()
-	u.pid.Store(spawn(u.root, u.keeper, u.pools, u.log))
+	u.pid.Store(spawn(u.root, u.keeper, u.pools, u.log, u.health))
 	if u.cfg.Health.Path != "" {
 		u.checks.Go(u.checkLoop)
 	}
