@@ -9,10 +9,12 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/troupe-go/troupe"
 	"github.com/troupe-go/troupe/actors"
 	"github.com/troupe-go/troupe/httpin"
+	"github.com/troupe-go/troupe/supervisor"
 )
 
 // requireKey is an auth stage: without "X-Key: secret" the request ends
@@ -386,5 +388,33 @@ func TestIngressRejectionsPassTheGlobalStages(t *testing.T) {
 				t.Errorf("the global after-phase ran %d times, want 1", got)
 			}
 		})
+	}
+}
+
+// A route whose stage is down is refused (503, Retry-After) through the
+// global stages too: the same headers and after-phases as any answer.
+func TestStageDownPassesTheGlobalStages(t *testing.T) {
+	var after atomic.Int64
+	counting := troupe.Stage("counting", actors.Global, actors.Around(
+		func(*actors.Exchange) error { return nil },
+		func(*actors.Exchange) { after.Add(1) }))
+	crashing := troupe.Stage("crashing", actors.Business, actors.StageFunc(func(*actors.Exchange) error { panic("crash") }))
+	cfg := troupe.Config{Policies: map[string]supervisor.Policy{"crashing": {MaxRestarts: 1, Window: time.Minute, Backoff: time.Minute}}}
+	s := start(t, cfg, func(app *troupe.App) {
+		app.Use(mark("outer", actors.Global), counting)
+		app.Handle("GET", "/fragile", ok("fragile")).With(crashing)
+	})
+	for range 2 { // more than MaxRestarts within the window: down
+		if r := s.do(t, "GET", "/fragile", ""); r.status != http.StatusInternalServerError {
+			t.Fatalf("crash: %d, want 500", r.status)
+		}
+	}
+	before := after.Load()
+	r := s.do(t, "GET", "/fragile", "")
+	if r.status != http.StatusServiceUnavailable || r.header.Get("Retry-After") == "" || r.header.Get("X-Trace") != "outer" {
+		t.Errorf("while down: %d, Retry-After %q, X-Trace %q; want 503 with Retry-After and the global stage's header", r.status, r.header.Get("Retry-After"), r.header.Get("X-Trace"))
+	}
+	if got := after.Load() - before; got != 1 {
+		t.Errorf("the global after-phase ran %d times, want 1", got)
 	}
 }

@@ -55,13 +55,9 @@ func (o Outcome) String() string {
 // Response. A stage still running then keeps the goroutine until it
 // returns: Go cannot stop it, and it should watch Exchange.Context.
 func (it *Itinerary) Serve(ex *Exchange, expire func(ex *Exchange)) Outcome {
-	for _, h := range it.hops {
-		for _, g := range h.gates {
-			if g.Down() {
-				ex.Fail(g.Err())
-				return Refused
-			}
-		}
+	if err := it.Down(); err != nil {
+		ex.Fail(err)
+		return Refused
 	}
 	ex.itinerary, ex.onExpire = it, expire
 	if !ex.Deadline.IsZero() {
@@ -73,6 +69,21 @@ func (it *Itinerary) Serve(ex *Exchange, expire func(ex *Exchange)) Outcome {
 	it.logCause(ex)
 	ex.reply()
 	return ex.finish()
+}
+
+// Down returns the error to answer with (503 with Retry-After) if a stage
+// the itinerary needs is down, or nil. Serve checks it first; the ingress
+// asks before, to answer such a request the way it answers its other
+// refusals.
+func (it *Itinerary) Down() *Error {
+	for _, h := range it.hops {
+		for _, g := range h.gates {
+			if g.Down() {
+				return g.Err()
+			}
+		}
+	}
+	return nil
 }
 
 // forward visits the hops in order until one ends the exchange or the

@@ -174,6 +174,10 @@ func (in *Ingress) serve(w http.ResponseWriter, r *http.Request, id string, m ro
 	if preflight != "" {
 		ex.SetPreflight(preflight)
 	}
+	if err := rt.Itinerary.Down(); err != nil { // a stage it needs is down: 503, as the ingress refuses
+		in.reject(w, r, id, rt.Pattern, RejectStageDown, err, start)
+		return
+	}
 	// This goroutine drives the exchange through the pipeline: the
 	// stateless stages run right here, and only stateful ones hand it to
 	// an actor and back. At the deadline, a timer answers 504 while a
