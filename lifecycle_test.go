@@ -6,7 +6,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -90,8 +89,9 @@ func TestMountedAppHasAdminHandler(t *testing.T) {
 // are still served, each closing its connection, so keep-alive clients
 // leave knowing it rather than racing the close of an idle connection.
 func TestShutdownHasALameDuckWindow(t *testing.T) {
-	// The window only needs to outlast a few requests on loopback; 2 s is
-	// far more than that on a loaded machine, and costs the test 2 s.
+	// The window must outlast the poll of /readyz and one request on
+	// loopback; 2 s is far more than that on a loaded machine, under -race
+	// too, and costs the test 2 s.
 	cfg := troupe.Config{HTTP: httpin.Config{DrainDelay: 2 * time.Second}}
 	s := start(t, cfg, func(app *troupe.App) { app.Handle("GET", "/x", ok("x")) })
 	if r := s.do(t, "GET", "/x", ""); r.status != http.StatusOK || r.closed {
@@ -99,9 +99,7 @@ func TestShutdownHasALameDuckWindow(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() { done <- s.app.Shutdown(context.Background()) }()
-	for s.adminGet(t, "/readyz").status != http.StatusServiceUnavailable {
-		runtime.Gosched() // until shutdown has begun
-	}
+	waitFor(t, "shutdown to begin", func() bool { return s.adminGet(t, "/readyz").status == http.StatusServiceUnavailable })
 	r := s.do(t, "GET", "/x", "")
 	if r.status != http.StatusOK || !r.closed {
 		t.Errorf("in the window: %d, closing %v; want 200 and Connection: close", r.status, r.closed)

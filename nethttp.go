@@ -58,6 +58,17 @@ type wrapCall struct {
 	returned chan struct{}      // the middleware's ServeHTTP has returned
 	resume   chan struct{}      // the pipeline has answered: next may write it and return
 	ex       *actors.Exchange
+	panicked any // what the middleware panicked with on its goroutine, read once returned is closed
+}
+
+// repanic panics on the caller's goroutine — the request's, where the
+// stage's supervision catches it — with what the middleware panicked with
+// on its own, if it did: a panic there must fail the request, not the
+// process.
+func (c *wrapCall) repanic() {
+	if c.panicked != nil {
+		panic(c.panicked)
+	}
 }
 
 func (s wrapped) Process(ex *actors.Exchange) error {
@@ -70,6 +81,11 @@ func (s wrapped) Process(ex *actors.Exchange) error {
 	r := requestWithBody(ex)
 	go func() {
 		defer close(c.returned)
+		defer func() {
+			if v := recover(); v != nil && v != http.ErrAbortHandler {
+				c.panicked = v
+			}
+		}()
 		s.mw(next).ServeHTTP(c.w, r)
 	}()
 	select {
@@ -77,7 +93,8 @@ func (s wrapped) Process(ex *actors.Exchange) error {
 		ex.Request = r2
 		s.state.Set(ex, c)
 		return nil
-	case <-c.returned: // answered without calling next
+	case <-c.returned: // answered without calling next, or panicked
+		c.repanic()
 		c.w.respond(ex)
 		return nil
 	}
@@ -94,6 +111,7 @@ func (s wrapped) After(ex *actors.Exchange) {
 	stream := ex.Response.Stream
 	close(c.resume)
 	<-c.returned
+	c.repanic()
 	c.w.respond(ex)
 	if stream != nil && ex.Response.Stream == nil {
 		ex.Response.Stream = stream

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/troupe-go/troupe"
@@ -86,5 +87,37 @@ func TestHTTPHandlerIsAHandler(t *testing.T) {
 	r := s.do(t, "POST", "/echo", "hello")
 	if r.status != http.StatusCreated || r.body != "hello" || r.header.Get("Content-Type") != "text/plain" || r.header.Get("X-Trace") != "outer" {
 		t.Errorf("POST /echo = %d %q %v, want 201 hello text/plain with the stage's header", r.status, r.body, r.header)
+	}
+}
+
+// A middleware that panics, on the goroutine troupe runs it on, fails its
+// request with a 500 and is counted as its stage's failure: it never takes
+// the process down.
+func TestMiddlewarePanicFailsOnlyItsRequest(t *testing.T) {
+	boom := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Query().Get("when") == "before" {
+				panic("before next")
+			}
+			next.ServeHTTP(w, r)
+			if r.URL.Query().Get("when") == "after" {
+				panic("after next")
+			}
+		})
+	}
+	s := start(t, troupe.Config{}, func(app *troupe.App) {
+		app.Use(troupe.Middleware("boom", actors.Global, boom))
+		app.Handle("GET", "/x", ok("x"))
+	})
+	for _, when := range []string{"before", "after"} {
+		if r := s.do(t, "GET", "/x?when="+when, ""); r.status != http.StatusInternalServerError {
+			t.Errorf("a panic %s next: %d, want 500", when, r.status)
+		}
+	}
+	if r := s.do(t, "GET", "/x", ""); r.status != http.StatusOK {
+		t.Errorf("after the panics: %d, want 200", r.status)
+	}
+	if m := s.adminGet(t, "/metrics").body; !strings.Contains(m, `troupe_stage_restarts_total{stage="boom"} 2`) {
+		t.Error(`/metrics lacks troupe_stage_restarts_total{stage="boom"} 2`)
 	}
 }

@@ -79,20 +79,14 @@ func (h *Hop) Specs() []*Spec { return h.specs }
 // Gates returns the gates of the hop's stages, in order.
 func (h *Hop) Gates() []*Gate { return h.gates }
 
-// Queued returns the number of exchanges waiting for the hop: in its
-// actors' mailboxes for a Stateful hop, for a concurrency slot for a
-// stateless one.
+// Queued returns the number of exchanges waiting in a Stateful hop's
+// mailboxes; 0 for a stateless hop, whose waits are its stages' (see
+// Spec.Load).
 func (h *Hop) Queued() int {
-	n := 0
-	if h.actors != nil {
-		n = h.actors.queued()
+	if h.actors == nil {
+		return 0
 	}
-	for _, l := range h.limits {
-		if l != nil {
-			n += l.waiting() // a stage in several hops counts in each
-		}
-	}
-	return n
+	return h.actors.queued()
 }
 
 // Spawn starts the hop's actors as children of parent, the hop's

@@ -82,14 +82,14 @@ type Spec struct {
 	limit *limit // the Concurrency cap, shared by every hop the stage is in; made by NewHop
 }
 
-// Running returns how many requests run the stage now, if it has a
-// concurrency cap (Concurrency); ok is false if it has none, or is not in
-// a pipeline yet.
-func (s *Spec) Running() (n int, ok bool) {
+// Load returns how many requests run the stage now and how many wait for
+// a slot, if it has a concurrency cap (Concurrency); capped is false if it
+// has none, or is not in a pipeline yet.
+func (s *Spec) Load() (running, waiting int, capped bool) {
 	if s.limit == nil {
-		return 0, false
+		return 0, 0, false
 	}
-	return s.limit.running(), true
+	return s.limit.running(), s.limit.waiting(), true
 }
 
 // Validate reports what is wrong with s, if anything.

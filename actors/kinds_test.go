@@ -98,11 +98,11 @@ func TestClientGoneWhileQueuedNeverRunsTheStage(t *testing.T) {
 	})}
 	p := newPipeline(t, supervisor.Policy{}, nil, []*actors.Spec{spec})
 	first := p.start(t, "/first", nil)
-	for n, _ := spec.Running(); n != 1; n, _ = spec.Running() {
+	for n, _, _ := spec.Load(); n != 1; n, _, _ = spec.Load() {
 		runtime.Gosched() // until first holds the only slot
 	}
 	queued := p.start(t, "/queued", nil)
-	for p.it.Hops()[0].Queued() != 1 {
+	for _, w, _ := spec.Load(); w != 1; _, w, _ = spec.Load() {
 		runtime.Gosched() // until queued waits for it
 	}
 	queued.cancel()

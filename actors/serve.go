@@ -72,9 +72,9 @@ func (it *Itinerary) Serve(ex *Exchange, expire func(ex *Exchange)) Outcome {
 }
 
 // Down returns the error to answer with (503 with Retry-After) if a stage
-// the itinerary needs is down, or nil. Serve checks it first; the ingress
-// asks before, to answer such a request the way it answers its other
-// refusals.
+// the itinerary needs is down, or nil. Serve checks it first and answers
+// Refused; the ingress then asks for the error, to answer the request the
+// way it answers its other refusals.
 func (it *Itinerary) Down() *Error {
 	for _, h := range it.hops {
 		for _, g := range h.gates {

@@ -174,17 +174,18 @@ func (in *Ingress) serve(w http.ResponseWriter, r *http.Request, id string, m ro
 	if preflight != "" {
 		ex.SetPreflight(preflight)
 	}
-	if err := rt.Itinerary.Down(); err != nil { // a stage it needs is down: 503, as the ingress refuses
-		in.reject(w, r, id, rt.Pattern, RejectStageDown, err, start)
-		return
-	}
 	// This goroutine drives the exchange through the pipeline: the
 	// stateless stages run right here, and only stateful ones hand it to
 	// an actor and back. At the deadline, a timer answers 504 while a
 	// stage may still be running; Serve returns once it has.
 	switch rt.Itinerary.Serve(ex, func(ex *actors.Exchange) { in.expired(w, r, id, rt.Pattern, timeout, start) }) {
-	case actors.Refused: // a stage is down: the response is its 503
-		in.obs.Rejected(RejectStageDown)
+	case actors.Refused: // a stage it needs is down: 503, answered as the ingress's other refusals
+		err := rt.Itinerary.Down()
+		if err == nil { // it came back meanwhile; the refusal stands
+			err = &actors.Error{Status: ex.Response.Status, Detail: "a stage this route needs is down", RetryAfter: time.Second}
+		}
+		in.reject(w, r, id, rt.Pattern, RejectStageDown, err, start)
+		return
 	case actors.Expired:
 		ex.Response.DropStream() // the client has its 504
 		return

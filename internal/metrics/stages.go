@@ -17,6 +17,7 @@ type StageCollector struct {
 	down     *prometheus.Desc
 	queued   *prometheus.Desc
 	running  *prometheus.Desc
+	waiting  *prometheus.Desc
 	limit    *prometheus.Desc
 }
 
@@ -28,7 +29,8 @@ func NewStageCollector(tree *supervisor.Tree, hops func() []*actors.Hop) *StageC
 		hops:     hops,
 		restarts: prometheus.NewDesc("troupe_stage_restarts_total", "Restarts of a stage's actors after a failure.", []string{"stage"}, nil),
 		down:     prometheus.NewDesc("troupe_stage_down", "1 while a stage is marked down after repeated failures.", []string{"stage"}, nil),
-		queued:   prometheus.NewDesc("troupe_stage_queue_depth", "Exchanges waiting for a hop: in a stateful stage's mailboxes, or for a concurrency slot of a capped stateless stage.", []string{"hop"}, nil),
+		queued:   prometheus.NewDesc("troupe_stage_queue_depth", "Exchanges waiting in a stateful stage's mailboxes.", []string{"hop"}, nil),
+		waiting:  prometheus.NewDesc("troupe_stage_waiting", "Requests waiting for a slot of a stage that has a concurrency cap.", []string{"stage"}, nil),
 		running:  prometheus.NewDesc("troupe_stage_running", "Requests running a stage that has a concurrency cap (Spec.Concurrency, concurrency in config).", []string{"stage"}, nil),
 		limit:    prometheus.NewDesc("troupe_stage_concurrency_limit", "The concurrency cap of a stage that has one.", []string{"stage"}, nil),
 	}
@@ -40,6 +42,7 @@ func (c *StageCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.down
 	ch <- c.queued
 	ch <- c.running
+	ch <- c.waiting
 	ch <- c.limit
 }
 
@@ -57,12 +60,13 @@ func (c *StageCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, hop := range c.hops() {
 		ch <- prometheus.MustNewConstMetric(c.queued, prometheus.GaugeValue, float64(hop.Queued()), hop.Name())
 		for _, s := range hop.Specs() {
-			n, capped := s.Running()
+			running, waiting, capped := s.Load()
 			if !capped || seen[s] {
 				continue
 			}
 			seen[s] = true
-			ch <- prometheus.MustNewConstMetric(c.running, prometheus.GaugeValue, float64(n), s.Name)
+			ch <- prometheus.MustNewConstMetric(c.running, prometheus.GaugeValue, float64(running), s.Name)
+			ch <- prometheus.MustNewConstMetric(c.waiting, prometheus.GaugeValue, float64(waiting), s.Name)
 			ch <- prometheus.MustNewConstMetric(c.limit, prometheus.GaugeValue, float64(s.Concurrency), s.Name)
 		}
 	}
