@@ -9,6 +9,7 @@ import (
 	"github.com/troupe-go/troupe/actors"
 	"github.com/troupe-go/troupe/httpin"
 	"github.com/troupe-go/troupe/internal/metrics"
+	"github.com/troupe-go/troupe/internal/pipeline"
 	"github.com/troupe-go/troupe/supervisor"
 	"go.uber.org/zap"
 )
@@ -54,7 +55,7 @@ type App struct {
 	metrics   *metrics.Metrics
 	sys       *actors.System
 	tree      *supervisor.Tree
-	hops      []*actors.Hop
+	hops      []*pipeline.Hop
 	ingress   *httpin.Ingress
 	server    *httpin.Server
 	admin     *http.Server

@@ -9,6 +9,7 @@ import (
 
 	"github.com/troupe-go/troupe/actors"
 	"github.com/troupe-go/troupe/httpin"
+	"github.com/troupe-go/troupe/internal/pipeline"
 	"github.com/troupe-go/troupe/routing"
 )
 
@@ -16,9 +17,9 @@ import (
 // between routes where their stages are the same.
 type planner struct {
 	app   *App
-	specs map[string]*actors.Spec // by name: one name, one spec
-	hops  map[string]*actors.Hop  // by the names of their stages
-	order []*actors.Hop
+	specs map[string]*actors.Spec  // by name: one name, one spec
+	hops  map[string]*pipeline.Hop // by the names of their stages
+	order []*pipeline.Hop
 }
 
 // rejectionsName names the handler of the itinerary that answers the
@@ -30,8 +31,8 @@ const rejectionsName = "ingress rejections"
 // ingress answers its own rejections through (the global stages and a
 // handler that fails with the rejection), with every hop registered with
 // the tree but not yet spawned.
-func (a *App) plan() (*routing.Table[*httpin.Route], *actors.Itinerary, []*actors.Hop, error) {
-	p := &planner{app: a, specs: map[string]*actors.Spec{}, hops: map[string]*actors.Hop{}}
+func (a *App) plan() (*routing.Table[*httpin.Route], *pipeline.Itinerary, []*pipeline.Hop, error) {
+	p := &planner{app: a, specs: map[string]*actors.Spec{}, hops: map[string]*pipeline.Hop{}}
 	table := &routing.Table[*httpin.Route]{}
 	var errs []error
 	for _, r := range a.routes {
@@ -75,7 +76,7 @@ func (r *Route) plannedStages() []*actors.Spec {
 	return append(out, r.handler)
 }
 
-func (p *planner) itinerary(r *Route) (*actors.Itinerary, error) {
+func (p *planner) itinerary(r *Route) (*pipeline.Itinerary, error) {
 	if r.handler == nil {
 		return nil, errors.New("no handler")
 	}
@@ -91,7 +92,7 @@ func (p *planner) itinerary(r *Route) (*actors.Itinerary, error) {
 			return nil, err
 		}
 	}
-	var hops []*actors.Hop
+	var hops []*pipeline.Hop
 	for i := 0; i < len(specs); {
 		j := i + 1
 		if specs[i].Kind == actors.Stateless {
@@ -106,7 +107,7 @@ func (p *planner) itinerary(r *Route) (*actors.Itinerary, error) {
 		hops = append(hops, h)
 		i = j
 	}
-	return actors.NewItinerary(hops...), nil
+	return pipeline.NewItinerary(hops...), nil
 }
 
 // register checks a spec and that no other spec has its name. (hop
@@ -125,7 +126,7 @@ func (p *planner) register(s *actors.Spec) error {
 	return nil
 }
 
-func (p *planner) hop(specs []*actors.Spec) (*actors.Hop, error) {
+func (p *planner) hop(specs []*actors.Spec) (*pipeline.Hop, error) {
 	names := make([]string, len(specs))
 	for i, s := range specs {
 		names[i] = s.Name
@@ -134,11 +135,11 @@ func (p *planner) hop(specs []*actors.Spec) (*actors.Hop, error) {
 	if h, ok := p.hops[key]; ok {
 		return h, nil
 	}
-	gates := make([]*actors.Gate, len(specs))
+	gates := make([]*pipeline.Gate, len(specs))
 	for i, s := range specs {
 		gates[i] = p.app.tree.Stage(s.Name, p.app.policy(s.Name)).Gate()
 	}
-	h, err := actors.NewHop(specs, gates)
+	h, err := pipeline.NewHop(specs, gates)
 	if err != nil {
 		return nil, err
 	}

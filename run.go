@@ -12,6 +12,7 @@ import (
 	"github.com/troupe-go/troupe/httpin"
 	"github.com/troupe-go/troupe/internal/admin"
 	"github.com/troupe-go/troupe/internal/metrics"
+	"github.com/troupe-go/troupe/internal/pipeline"
 	"github.com/troupe-go/troupe/supervisor"
 	"go.uber.org/zap"
 )
@@ -89,7 +90,7 @@ func (a *App) build() error {
 	}
 	a.hops = hops
 	a.metrics = metrics.New()
-	a.metrics.Registry().MustRegister(metrics.NewStageCollector(a.tree, func() []*actors.Hop { return a.hops }))
+	a.metrics.Registry().MustRegister(metrics.NewStageCollector(a.tree, func() []*pipeline.Hop { return a.hops }))
 	if err := a.startComponents(); err != nil {
 		a.closeBounded()
 		return err

@@ -1,17 +1,36 @@
-// Package actors is the plumbing every troupe pipeline shares: the Exchange
-// message that carries one HTTP request through the pipeline, the Stage
-// contract that middleware and handlers implement, the Itinerary that says
-// which stage actors an exchange visits and in what order, and the stage
-// actor that runs stages on Proto.Actor behind a recover-and-reply guard.
+// Package actors is what a stage or handler author uses every day: the
+// Exchange a stage receives, the Stage contract it implements, the Spec that
+// declares it (name, Kind, Priority, concurrency), and the Error that turns
+// into a problem+json response.
 //
-// One request is one Exchange. No stage waits for another: each stage
-// actor runs its stages, then sends the exchange on to the next hop of its
-// itinerary. After the terminal handler (or a stage that ended the exchange
-// early), the exchange goes back, innermost first, through only the hops
-// whose stages declared an after-phase. Whoever finishes the exchange
-// replies, exactly once, to the ingress waiting on Exchange.Done.
+// Each stage of a troupe pipeline is hosted by a supervised Proto.Actor
+// actor; this package shows none of that. A stage sees an *Exchange and
+// returns an error:
 //
-// Stages and handlers see Exchange, Stage and Spec, never an
-// actor.Context; Proto.Actor appears only where the supervisor package
-// spawns hops (Hop.Spawn, System.Root).
+//	func(ex *actors.Exchange) error
+//
+// The everyday methods of Exchange (documented in full with the type, see
+// below) are:
+//
+//   - Fields Request, Body (the request body, read whole unless the route
+//     streams it: BodyReader), Route and Params (the matched pattern and its
+//     parameters), RequestID, Start, Deadline (the instant the request must
+//     be answered by) and Response (the response being built).
+//   - Context: the request's context, cancelled when the client goes away
+//     and done at Deadline. Pass it to every call that may wait.
+//   - JSON, Respond, RespondStream: answer the request; Fail: answer it with
+//     an error (an *Error keeps its status, anything else is a 500).
+//   - Shorten: bring the deadline forward (a timeout stage).
+//   - Expired, ClientGone: whether the deadline passed or the client left.
+//   - Key.Get, Key.Set: typed per-request values shared between stages.
+//
+// Nothing here can change an exchange's lifecycle: handing it between
+// actors, settling it and answering on the deadline belong to troupe's
+// internal pipeline package and are driven by the ingress alone, so no
+// stage can make a request outlive its deadline.
+//
+// The types are aliases of those of troupe's internal pipeline package,
+// where the code lives; `go doc github.com/troupe-go/troupe/internal/pipeline
+// Exchange` prints every method with its documentation, as editors do on
+// hover.
 package actors

@@ -1,74 +1,16 @@
 package actors
 
 import (
-	"context"
-	"log/slog"
-	"sync"
-
-	"github.com/asynkron/protoactor-go/actor"
 	"go.uber.org/zap"
-	"go.uber.org/zap/exp/zapslog"
-	"go.uber.org/zap/zapcore"
+
+	"github.com/troupe-go/troupe/internal/pipeline"
 )
 
-// System is troupe's actor system: a Proto.Actor system whose own logging
-// goes to zap at Warn and above, plus the settings stage actors are spawned
-// with. It is safe for concurrent use.
-type System struct {
-	sys        *actor.ActorSystem
-	log        *zap.Logger
-	throughput int
+// System is troupe's actor system. An App makes its own; a component used
+// from Go without an App (a batching.Batcher, an upstream.Upstream) is
+// started on one made with NewSystem, and stopped before it.
+type System = pipeline.System
 
-	stopOnce sync.Once
-	stopping chan struct{} // closed by Stop: exchanges waiting on a stage actor stop waiting
-}
-
-// NewSystem returns a new actor system logging to log.
-func NewSystem(log *zap.Logger) *System {
-	s := &System{log: log, throughput: 300, stopping: make(chan struct{})}
-	handler := zapslog.NewHandler(warnAndAbove{log.Core()}, zapslog.WithName("protoactor"))
-	s.sys = actor.NewActorSystem(
-		actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return slog.New(handler) }),
-		actor.WithDeadLetterRequestLogging(false),
-	)
-	return s
-}
-
-// Logger returns the system's logger.
-func (s *System) Logger() *zap.Logger { return s.log }
-
-// Root returns the root context, for spawning top-level actors.
-func (s *System) Root() *actor.RootContext { return s.sys.Root }
-
-// Shutdown is Stop with no bound on the wait.
-func (s *System) Shutdown() { _ = s.Stop(context.Background()) }
-
-// Stop closes the actor system. Stop the top-level actors first (the
-// supervision tree does). Exchanges still waiting on a stage actor then
-// stop waiting and are abandoned: a stopped actor's mailbox is dropped.
-// Calling it twice is safe; it does not wait, and ctx is for symmetry with
-// the other Stop methods.
-func (s *System) Stop(context.Context) error {
-	s.stopOnce.Do(func() {
-		close(s.stopping)
-		s.sys.Shutdown()
-	})
-	return nil
-}
-
-// warnAndAbove filters a core down to Warn and above: Proto.Actor logs
-// every recovered panic and dead letter at Info.
-type warnAndAbove struct{ zapcore.Core }
-
-func (c warnAndAbove) Enabled(l zapcore.Level) bool {
-	return l >= zapcore.WarnLevel && c.Core.Enabled(l)
-}
-
-func (c warnAndAbove) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
-	if !c.Enabled(e.Level) {
-		return ce
-	}
-	return c.Core.Check(e, ce)
-}
-
-func (c warnAndAbove) With(f []zapcore.Field) zapcore.Core { return warnAndAbove{c.Core.With(f)} }
+// NewSystem returns a new actor system logging to log. Stop it with
+// System.Stop once the components started on it have stopped.
+func NewSystem(log *zap.Logger) *System { return pipeline.NewSystem(log) }

@@ -11,6 +11,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/troupe-go/troupe/actors"
+	"github.com/troupe-go/troupe/internal/pipeline"
 	"github.com/troupe-go/troupe/supervisor"
 	"go.uber.org/zap"
 )
@@ -102,7 +103,7 @@ func (b *Batcher[In, Out]) Start(sys *actors.System) error {
 	if b.life.Load() != lifeNew {
 		return fmt.Errorf("batching: batcher %q started twice, or after Stop", b.cfg.Name)
 	}
-	b.root = sys.Root()
+	b.root = pipeline.Root(sys)
 	b.log = b.cfg.Logger
 	if b.log == nil {
 		b.log = sys.Logger()

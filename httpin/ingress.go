@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/troupe-go/troupe/actors"
+	"github.com/troupe-go/troupe/internal/pipeline"
 	"github.com/troupe-go/troupe/routing"
 	"go.uber.org/zap"
 )
@@ -32,7 +33,7 @@ type Ingress struct {
 	// itself (400, 404, 405, 413, a stage down): the app's global stages
 	// and a handler that fails with the rejection, so that those answers
 	// get the same headers and the same access-log line as any other.
-	rejections *actors.Itinerary
+	rejections *pipeline.Itinerary
 }
 
 // IngressOption configures an Ingress.
@@ -42,7 +43,7 @@ type IngressOption func(*Ingress)
 // through it: an itinerary of the app's global stages ending in
 // RejectionHandler. Overload rejections (503 at max_in_flight) skip it, to
 // stay immediate.
-func WithRejections(it *actors.Itinerary) IngressOption {
+func WithRejections(it *pipeline.Itinerary) IngressOption {
 	return func(in *Ingress) { in.rejections = it }
 }
 
@@ -147,7 +148,7 @@ func (in *Ingress) serve(w http.ResponseWriter, r *http.Request, id string, m ro
 	if timeout == 0 {
 		timeout = in.cfg.RequestTimeout
 	}
-	ex := actors.NewExchange(r.Context(), r, rt.Itinerary)
+	ex := pipeline.NewExchange(r.Context(), r, rt.Itinerary)
 	ex.Body, ex.Route, ex.Path, ex.Params, ex.RequestID = body, rt.Pattern, m.Path, m.Params, id
 	if stream != nil {
 		ex.BodyReader = stream
@@ -179,17 +180,17 @@ func (in *Ingress) serve(w http.ResponseWriter, r *http.Request, id string, m ro
 	// an actor and back. At the deadline, a timer answers 504 while a
 	// stage may still be running; Serve returns once it has.
 	switch rt.Itinerary.Serve(ex, func(ex *actors.Exchange) { in.expired(w, r, id, rt.Pattern, timeout, start) }) {
-	case actors.Refused: // a stage it needs is down: 503, answered as the ingress's other refusals
+	case pipeline.Refused: // a stage it needs is down: 503, answered as the ingress's other refusals
 		err := rt.Itinerary.Down()
 		if err == nil { // it came back meanwhile; the refusal stands
 			err = &actors.Error{Status: ex.Response.Status, Detail: "a stage this route needs is down", RetryAfter: time.Second}
 		}
 		in.reject(w, r, id, rt.Pattern, RejectStageDown, err, start)
 		return
-	case actors.Expired:
+	case pipeline.Expired:
 		ex.Response.DropStream() // the client has its 504
 		return
-	case actors.Gone:
+	case pipeline.Gone:
 		ex.Response.DropStream()
 		in.obs.Rejected(RejectClientGone)
 		in.obs.Observe(rt.Pattern, 499, time.Since(start))
@@ -305,12 +306,12 @@ func (in *Ingress) rejectWith(w http.ResponseWriter, r *http.Request, id, route 
 	// Not the request's context: a rejection is written whether or not the
 	// client is still there (a body cut off for its slowness has ended the
 	// request's context, and the 408 is for it).
-	ex := actors.NewExchange(context.WithoutCancel(r.Context()), r, in.rejections)
+	ex := pipeline.NewExchange(context.WithoutCancel(r.Context()), r, in.rejections)
 	// The rejection's own deadline counts from now: reading a slow body
 	// may have taken longer than a request's whole deadline.
 	ex.RequestID, ex.Route, ex.Path, ex.Start, ex.Deadline = id, route, r.URL.Path, start, time.Now().Add(in.cfg.RequestTimeout)
 	rejectionKey.Set(ex, err)
-	if in.rejections.Serve(ex, func(*actors.Exchange) { in.expired(w, r, id, route, in.cfg.RequestTimeout, start) }) == actors.Expired {
+	if in.rejections.Serve(ex, func(*actors.Exchange) { in.expired(w, r, id, route, in.cfg.RequestTimeout, start) }) == pipeline.Expired {
 		ex.Response.DropStream()
 		return
 	}
@@ -374,7 +375,7 @@ func writeResponse(w http.ResponseWriter, r *http.Request, id string, resp *acto
 		// system call per response and chunked framing.)
 		n, err = w.Write(resp.Body)
 	}
-	resp.Wrote(int64(n), err)
+	pipeline.Wrote(resp, int64(n), err)
 	return status, nil
 }
 

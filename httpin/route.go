@@ -3,7 +3,7 @@ package httpin
 import (
 	"time"
 
-	"github.com/troupe-go/troupe/actors"
+	"github.com/troupe-go/troupe/internal/pipeline"
 )
 
 // Route is what the ingress knows of a matched route.
@@ -11,7 +11,7 @@ type Route struct {
 	// Pattern is the route's pattern, for logs and metrics.
 	Pattern string
 	// Itinerary is the route's plan of stage actors.
-	Itinerary *actors.Itinerary
+	Itinerary *pipeline.Itinerary
 	// Timeout is the route's request deadline; 0 means the ingress default.
 	Timeout time.Duration
 	// MaxBodyBytes is the route's body limit; 0 means the ingress default.

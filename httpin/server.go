@@ -12,6 +12,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/troupe-go/troupe/actors"
+	"github.com/troupe-go/troupe/internal/pipeline"
 	"go.uber.org/zap"
 )
 
@@ -125,7 +126,7 @@ func (s *Server) Start() error {
 	s.ln = LimitListener(ln, ConnLimits{Max: s.cfg.MaxConnections, PerIP: s.cfg.MaxConnectionsPerIP}, s.log, s.connObs)
 	props := actor.PropsFromProducer(func() actor.Actor { return (*serverActor)(s) },
 		actor.WithGuardian(actor.NewOneForOneStrategy(0, time.Second, func(any) actor.Directive { return actor.ResumeDirective })))
-	s.pid = s.sys.Root().SpawnPrefix(props, "ingress")
+	s.pid = pipeline.Root(s.sys).SpawnPrefix(props, "ingress")
 	s.log.Info("listening", zap.String("addr", ln.Addr().String()))
 	return nil
 }
@@ -152,7 +153,7 @@ func (s *Server) Drain(ctx context.Context) error {
 			}
 		}
 		done := make(chan error, 1) // the actor answers once and must never block on it
-		s.sys.Root().Send(s.pid, drain{ctx: ctx, done: done})
+		pipeline.Root(s.sys).Send(s.pid, drain{ctx: ctx, done: done})
 		var err error
 		select {
 		case err = <-done:
@@ -164,7 +165,7 @@ func (s *Server) Drain(ctx context.Context) error {
 		if err != nil {
 			s.drainErr = fmt.Errorf("ingress: draining requests: %w", err)
 		}
-		if err := s.sys.Root().StopFuture(s.pid).Wait(); err != nil {
+		if err := pipeline.Root(s.sys).StopFuture(s.pid).Wait(); err != nil {
 			s.log.Warn("ingress actor did not stop", zap.Error(err))
 		}
 	})

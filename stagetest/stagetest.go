@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/troupe-go/troupe/actors"
+	"github.com/troupe-go/troupe/internal/pipeline"
 	"github.com/troupe-go/troupe/routing"
 )
 
@@ -102,7 +103,7 @@ func (c *config) exchange(t testing.TB, r *http.Request) *actors.Exchange {
 	if ctx == context.Background() {
 		ctx = t.Context()
 	}
-	ex := actors.NewExchange(ctx, r.WithContext(ctx), nil)
+	ex := pipeline.NewExchange(ctx, r.WithContext(ctx), nil)
 	ex.Body, ex.Params, ex.RequestID, ex.Start, ex.Deadline = c.body, routing.ParamsOf(c.params...), c.requestID, time.Now(), time.Now().Add(c.timeout)
 	ex.Route, ex.Path = r.URL.Path, r.URL.Path
 	for _, f := range c.setup {
@@ -140,7 +141,7 @@ func Run(t testing.TB, stage actors.Stage, r *http.Request, opts ...Option) Outc
 	}
 	out.Status, out.Header, out.Body = ex.Response.Status, ex.Response.HeaderIfAny(), ex.Response.Body
 	if !ex.Response.Streaming() {
-		ex.Response.Wrote(int64(len(out.Body)), nil) // as the ingress does once it has written it
+		pipeline.Wrote(&ex.Response, int64(len(out.Body)), nil) // as the ingress does once it has written it
 	}
 	if out.Header == nil {
 		out.Header = http.Header{}

@@ -5,7 +5,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/troupe-go/troupe/actors"
+	"github.com/troupe-go/troupe/internal/pipeline"
 )
 
 // Health tracks the failures of one stage, wherever it is hosted, and owns
@@ -13,7 +13,7 @@ import (
 type Health struct {
 	policy Policy
 	clock  Clock
-	gate   *actors.Gate
+	gate   *pipeline.Gate
 
 	restarts atomic.Int64
 
@@ -30,7 +30,7 @@ func newHealth(name string, p Policy, clock Clock) *Health {
 	return &Health{
 		policy: p,
 		clock:  clock,
-		gate:   actors.NewGate(name, clock.Now),
+		gate:   pipeline.NewGate(name, clock.Now),
 	}
 }
 
@@ -38,7 +38,7 @@ func newHealth(name string, p Policy, clock Clock) *Health {
 func (h *Health) Name() string { return h.gate.Name() }
 
 // Gate returns the stage's gate.
-func (h *Health) Gate() *actors.Gate { return h.gate }
+func (h *Health) Gate() *pipeline.Gate { return h.gate }
 
 // Restarts returns how many times an actor of the stage was restarted.
 func (h *Health) Restarts() int64 { return h.restarts.Load() }

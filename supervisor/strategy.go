@@ -4,7 +4,7 @@ import (
 	"fmt"
 
 	"github.com/asynkron/protoactor-go/actor"
-	"github.com/troupe-go/troupe/actors"
+	"github.com/troupe-go/troupe/internal/pipeline"
 	"go.uber.org/zap"
 )
 
@@ -26,7 +26,7 @@ var _ actor.SupervisorStrategy = (*Strategy)(nil)
 // HandleFailure implements actor.SupervisorStrategy.
 func (s *Strategy) HandleFailure(_ *actor.ActorSystem, sup actor.Supervisor, child *actor.PID, _ *actor.RestartStatistics, reason any, _ any) {
 	charged := s.all
-	if p, ok := reason.(*actors.StagePanic); ok {
+	if p, ok := reason.(*pipeline.StagePanic); ok {
 		if h, ok := s.health[p.Stage]; ok {
 			charged = []*Health{h}
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/troupe-go/troupe/actors"
+	"github.com/troupe-go/troupe/internal/pipeline"
 	"go.uber.org/zap"
 )
 
@@ -92,7 +93,7 @@ var ErrStopped = errors.New("supervisor: tree stopped")
 
 // Supervise spawns a stage supervisor for hop and, under it, the hop's
 // actors. Every stage of the hop must have been registered with Stage.
-func (t *Tree) Supervise(hop *actors.Hop) error {
+func (t *Tree) Supervise(hop *pipeline.Hop) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.stopped {
@@ -114,7 +115,7 @@ func (t *Tree) Supervise(hop *actors.Hop) error {
 		actor.WithGuardian(t.guardian),
 		actor.WithDispatcher(actor.NewSynchronizedDispatcher(300)),
 	)
-	pid := t.sys.Root().SpawnPrefix(props, "stage:"+hop.Name())
+	pid := pipeline.Root(t.sys).SpawnPrefix(props, "stage:"+hop.Name())
 	t.supervisors = append(t.supervisors, pid)
 	t.exited = append(t.exited, stopped)
 	return <-ready // the synchronized dispatcher has run Started by now
@@ -133,7 +134,7 @@ func (t *Tree) Stop(ctx context.Context) error {
 		h.stop()
 	}
 	for _, pid := range sups {
-		t.sys.Root().Stop(pid) // a stage supervisor stops its children first, then itself
+		pipeline.Root(t.sys).Stop(pid) // a stage supervisor stops its children first, then itself
 	}
 	for i, done := range exited {
 		select {
@@ -148,7 +149,7 @@ func (t *Tree) Stop(ctx context.Context) error {
 // stageSupervisor is the parent of one hop's actors. On start it spawns
 // them; restarts are the Strategy's business.
 type stageSupervisor struct {
-	hop     *actors.Hop
+	hop     *pipeline.Hop
 	sys     *actors.System
 	ready   chan error    // receives Spawn's outcome, once; buffered so the actor never waits
 	stopped chan struct{} // closed once the actor has stopped, after its children

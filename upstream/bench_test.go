@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/sony/gobreaker/v2"
-	"github.com/troupe-go/troupe/actors"
+	"github.com/troupe-go/troupe/internal/pipeline"
 )
 
 // benchBody is what the benchmark upstream answers: a small JSON document.
@@ -49,7 +49,7 @@ func BenchmarkProxy(b *testing.B) {
 		Transport: newTransport(cfg, nil),
 	}
 	runTroupe := func() {
-		ex := actors.NewExchange(context.Background(), httptest.NewRequest(http.MethodGet, "/items/42?x=1", nil), nil)
+		ex := pipeline.NewExchange(context.Background(), httptest.NewRequest(http.MethodGet, "/items/42?x=1", nil), nil)
 		ex.Deadline = time.Now().Add(10 * time.Second)
 		if err := troupeProxy.Process(ex); err != nil || ex.Response.Status != http.StatusOK {
 			b.Fatalf("troupe: %d %v", ex.Response.Status, err)

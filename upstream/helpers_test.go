@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/troupe-go/troupe/actors"
+	"github.com/troupe-go/troupe/internal/pipeline"
 	"go.uber.org/zap"
 )
 
@@ -51,7 +52,7 @@ func proxy(t testing.TB, cfg Config, pcfg ProxyConfig, opts ...Option) *Proxy {
 // exchange returns an exchange for method and target under ctx, with a
 // deadline timeout from now.
 func exchange(ctx context.Context, method, target string, body []byte, timeout time.Duration) *actors.Exchange {
-	ex := actors.NewExchange(ctx, httptest.NewRequest(method, target, nil), nil)
+	ex := pipeline.NewExchange(ctx, httptest.NewRequest(method, target, nil), nil)
 	ex.Body = body
 	ex.Start = time.Now()
 	ex.Deadline = ex.Start.Add(timeout)

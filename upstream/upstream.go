@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/troupe-go/troupe"
 	"github.com/troupe-go/troupe/actors"
+	"github.com/troupe-go/troupe/internal/pipeline"
 	"github.com/troupe-go/troupe/supervisor"
 	"go.uber.org/zap"
 )
@@ -135,7 +136,7 @@ func (u *Upstream) Start(sys *actors.System) error {
 	if u.pid.Load() != nil {
 		return fmt.Errorf("upstream %s: already started (is it in two apps?)", u.name)
 	}
-	u.root = sys.Root()
+	u.root = pipeline.Root(sys)
 	u.pid.Store(spawn(u.root, u.keeper, u.pools, u.log, u.health))
 	if u.cfg.Health.Path != "" {
 		u.checks.Go(u.checkLoop)

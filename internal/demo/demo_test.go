@@ -8,6 +8,7 @@ import (
 
 	"github.com/troupe-go/troupe/actors"
 	"github.com/troupe-go/troupe/config"
+	"github.com/troupe-go/troupe/internal/pipeline"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -37,7 +38,7 @@ func build(t *testing.T, k config.Kind, src string) *actors.Spec {
 // exchange returns an exchange for method and target with body.
 func exchange(t *testing.T, method, target string, body io.Reader) *actors.Exchange {
 	t.Helper()
-	return actors.NewExchange(t.Context(), httptest.NewRequest(method, target, body), nil)
+	return pipeline.NewExchange(t.Context(), httptest.NewRequest(method, target, body), nil)
 }
 
 func TestRegister(t *testing.T) {

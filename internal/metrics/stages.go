@@ -3,6 +3,7 @@ package metrics
 import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/troupe-go/troupe/actors"
+	"github.com/troupe-go/troupe/internal/pipeline"
 	"github.com/troupe-go/troupe/supervisor"
 )
 
@@ -11,7 +12,7 @@ import (
 // concurrency cap (Spec.Concurrency) the cap and how many requests run it.
 type StageCollector struct {
 	tree *supervisor.Tree
-	hops func() []*actors.Hop
+	hops func() []*pipeline.Hop
 
 	restarts *prometheus.Desc
 	down     *prometheus.Desc
@@ -23,7 +24,7 @@ type StageCollector struct {
 
 // NewStageCollector returns a collector over tree's stages and the hops
 // that hops returns.
-func NewStageCollector(tree *supervisor.Tree, hops func() []*actors.Hop) *StageCollector {
+func NewStageCollector(tree *supervisor.Tree, hops func() []*pipeline.Hop) *StageCollector {
 	return &StageCollector{
 		tree:     tree,
 		hops:     hops,

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/troupe-go/troupe/actors"
+	"github.com/troupe-go/troupe/internal/pipeline"
 )
 
 func TestPrimaryKey(t *testing.T) {
@@ -34,7 +35,7 @@ func TestPrimaryKey(t *testing.T) {
 			if tt.host != "" {
 				r.Host = tt.host
 			}
-			ex := actors.NewExchange(t.Context(), r, nil)
+			ex := pipeline.NewExchange(t.Context(), r, nil)
 			ex.Path = tt.path
 			if got := primaryKey(ex); got != tt.want {
 				t.Errorf("primaryKey(%s %s) = %+v, want %+v", tt.method, tt.target, got, tt.want)
@@ -47,7 +48,7 @@ func TestPrimaryKey(t *testing.T) {
 // stage rewrites the request: the after-phase must reach the same actor.
 func TestKeyIsKept(t *testing.T) {
 	s := &shared{keys: actors.NewKey[requestKey]("k")}
-	ex := actors.NewExchange(t.Context(), httptest.NewRequest("GET", "/a?x=1", nil), nil)
+	ex := pipeline.NewExchange(t.Context(), httptest.NewRequest("GET", "/a?x=1", nil), nil)
 	before := s.partitionKey(ex)
 	ex.Request.URL.RawQuery = "x=2"
 	ex.Path = "/elsewhere"

@@ -10,6 +10,7 @@ import (
 
 	"github.com/troupe-go/troupe/actors"
 	"github.com/troupe-go/troupe/internal/fakeclock"
+	"github.com/troupe-go/troupe/internal/pipeline"
 	"github.com/troupe-go/troupe/stages/cache"
 	"github.com/troupe-go/troupe/stages/principal"
 	"github.com/troupe-go/troupe/stagetest"
@@ -246,7 +247,7 @@ func TestScenarios(t *testing.T) {
 func etagOf(body string) string {
 	spec, _ := cache.New("etag", cache.Config{})
 	r := httptest.NewRequest("GET", "/", nil)
-	ex := actors.NewExchange(r.Context(), r, nil)
+	ex := pipeline.NewExchange(r.Context(), r, nil)
 	st := spec.New().(actors.AfterStage)
 	_ = st.Process(ex)
 	ex.Respond(200, "text/plain", []byte(body))

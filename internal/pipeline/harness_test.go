@@ -1,4 +1,4 @@
-package actors_test
+package pipeline_test
 
 import (
 	"context"
@@ -7,34 +7,34 @@ import (
 	"testing"
 	"time"
 
-	"github.com/troupe-go/troupe/actors"
+	"github.com/troupe-go/troupe/internal/pipeline"
 	"github.com/troupe-go/troupe/supervisor"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 )
 
-// pipeline is an itinerary of supervised hops, without HTTP.
-type pipeline struct {
+// testPipeline is an itinerary of supervised hops, without HTTP.
+type testPipeline struct {
 	tree *supervisor.Tree
-	it   *actors.Itinerary
+	it   *pipeline.Itinerary
 }
 
 // newPipeline spawns one hop per element of hops and chains them.
-func newPipeline(t testing.TB, policy supervisor.Policy, clock supervisor.Clock, hops ...[]*actors.Spec) *pipeline {
+func newPipeline(t testing.TB, policy supervisor.Policy, clock supervisor.Clock, hops ...[]*pipeline.Spec) *testPipeline {
 	t.Helper()
-	sys := actors.NewSystem(zaptest.NewLogger(t, zaptest.Level(zap.ErrorLevel)))
+	sys := pipeline.NewSystem(zaptest.NewLogger(t, zaptest.Level(zap.ErrorLevel)))
 	tree := supervisor.NewTree(sys, clock)
 	t.Cleanup(func() {
 		_ = tree.Stop(context.Background())
 		sys.Shutdown()
 	})
-	var built []*actors.Hop
+	var built []*pipeline.Hop
 	for _, specs := range hops {
-		gates := make([]*actors.Gate, len(specs))
+		gates := make([]*pipeline.Gate, len(specs))
 		for i, s := range specs {
 			gates[i] = tree.Stage(s.Name, policy).Gate()
 		}
-		h, err := actors.NewHop(specs, gates)
+		h, err := pipeline.NewHop(specs, gates)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -43,24 +43,24 @@ func newPipeline(t testing.TB, policy supervisor.Policy, clock supervisor.Clock,
 		}
 		built = append(built, h)
 	}
-	return &pipeline{tree: tree, it: actors.NewItinerary(built...)}
+	return &testPipeline{tree: tree, it: pipeline.NewItinerary(built...)}
 }
 
 // call is one exchange being served on a goroutine of its own, as the
 // ingress serves it on the request's goroutine.
 type call struct {
-	ex      *actors.Exchange
+	ex      *pipeline.Exchange
 	cancel  context.CancelFunc // the client going away
 	done    chan struct{}      // closed when Serve has returned
-	outcome actors.Outcome
+	outcome pipeline.Outcome
 }
 
 // start serves a request for target on a new goroutine, which the test
 // waits for at cleanup. setup runs on the exchange first.
-func (p *pipeline) start(t *testing.T, target string, setup func(ex *actors.Exchange)) *call {
+func (p *testPipeline) start(t *testing.T, target string, setup func(ex *pipeline.Exchange)) *call {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
-	ex := actors.NewExchange(ctx, httptest.NewRequest("GET", target, nil).WithContext(ctx), p.it)
+	ex := pipeline.NewExchange(ctx, httptest.NewRequest("GET", target, nil).WithContext(ctx), p.it)
 	ex.RequestID = "req-" + target
 	if setup != nil {
 		setup(ex)
@@ -75,7 +75,7 @@ func (p *pipeline) start(t *testing.T, target string, setup func(ex *actors.Exch
 }
 
 // wait waits for Serve to return, and fails the test after 5 s.
-func (c *call) wait(t *testing.T) actors.Outcome {
+func (c *call) wait(t *testing.T) pipeline.Outcome {
 	t.Helper()
 	select {
 	case <-c.done:
@@ -87,7 +87,7 @@ func (c *call) wait(t *testing.T) actors.Outcome {
 }
 
 // run serves a request on the test's goroutine and returns its exchange.
-func (p *pipeline) run(t *testing.T, target string, setup func(ex *actors.Exchange)) *actors.Exchange {
+func (p *testPipeline) run(t *testing.T, target string, setup func(ex *pipeline.Exchange)) *pipeline.Exchange {
 	t.Helper()
 	c := p.start(t, target, setup)
 	c.wait(t)
@@ -95,36 +95,36 @@ func (p *pipeline) run(t *testing.T, target string, setup func(ex *actors.Exchan
 }
 
 // trace records what stages did, in order, for one exchange.
-var traceKey = actors.NewKey[*[]string]("trace")
+var traceKey = pipeline.NewKey[*[]string]("trace")
 
-func traced(ex *actors.Exchange) {
+func traced(ex *pipeline.Exchange) {
 	traceKey.Set(ex, new([]string))
 }
 
-func note(ex *actors.Exchange, s string) {
+func note(ex *pipeline.Exchange, s string) {
 	if tr, ok := traceKey.Get(ex); ok {
 		*tr = append(*tr, s)
 	}
 }
 
-func traceOf(ex *actors.Exchange) []string {
+func traceOf(ex *pipeline.Exchange) []string {
 	tr, _ := traceKey.Get(ex)
 	return *tr
 }
 
 // recorder is a pure stage that notes its name on the way in and, with
 // after set, on the way out.
-func recorder(name string, p actors.Priority, after bool) *actors.Spec {
-	before := func(ex *actors.Exchange) error { note(ex, name+">"); return nil }
-	var a func(ex *actors.Exchange)
+func recorder(name string, p pipeline.Priority, after bool) *pipeline.Spec {
+	before := func(ex *pipeline.Exchange) error { note(ex, name+">"); return nil }
+	var a func(ex *pipeline.Exchange)
 	if after {
-		a = func(ex *actors.Exchange) { note(ex, name+"<") }
+		a = func(ex *pipeline.Exchange) { note(ex, name+"<") }
 	}
-	return &actors.Spec{Name: name, Priority: p, Stage: actors.Around(before, a)}
+	return &pipeline.Spec{Name: name, Priority: p, Stage: pipeline.Around(before, a)}
 }
 
-func handler(name string, kind actors.Kind) *actors.Spec {
-	return &actors.Spec{Name: name, Kind: kind, Priority: actors.Terminating, Stage: actors.StageFunc(func(ex *actors.Exchange) error {
+func handler(name string, kind pipeline.Kind) *pipeline.Spec {
+	return &pipeline.Spec{Name: name, Kind: kind, Priority: pipeline.Terminating, Stage: pipeline.StageFunc(func(ex *pipeline.Exchange) error {
 		note(ex, name)
 		ex.Respond(200, "text/plain", []byte("ok"))
 		return nil

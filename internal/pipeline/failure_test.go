@@ -1,4 +1,4 @@
-package actors_test
+package pipeline_test
 
 import (
 	"net/http"
@@ -7,18 +7,18 @@ import (
 	"testing"
 	"time"
 
-	"github.com/troupe-go/troupe/actors"
 	"github.com/troupe-go/troupe/internal/fakeclock"
+	"github.com/troupe-go/troupe/internal/pipeline"
 	"github.com/troupe-go/troupe/supervisor"
 )
 
 // panicky is a stateful stage that counts the exchanges its instance has
 // seen and panics on paths containing "boom".
-func panicky(instances *counter) *actors.Spec {
-	return &actors.Spec{Name: "panicky", Kind: actors.Stateful, New: func() actors.Stage {
+func panicky(instances *counter) *pipeline.Spec {
+	return &pipeline.Spec{Name: "panicky", Kind: pipeline.Stateful, New: func() pipeline.Stage {
 		instances.add("new")
 		seen := 0
-		return actors.StageFunc(func(ex *actors.Exchange) error {
+		return pipeline.StageFunc(func(ex *pipeline.Exchange) error {
 			seen++
 			note(ex, "seen="+string(rune('0'+seen)))
 			if strings.Contains(ex.Request.URL.Path, "boom") {
@@ -32,7 +32,7 @@ func panicky(instances *counter) *actors.Spec {
 func TestPanicFailsOneExchangeAndRestartsTheActor(t *testing.T) {
 	var instances counter
 	p := newPipeline(t, supervisor.Policy{}, nil,
-		[]*actors.Spec{recorder("outer", actors.Global, true)}, []*actors.Spec{panicky(&instances)}, []*actors.Spec{handler("h", actors.Stateless)})
+		[]*pipeline.Spec{recorder("outer", pipeline.Global, true)}, []*pipeline.Spec{panicky(&instances)}, []*pipeline.Spec{handler("h", pipeline.Stateless)})
 
 	first := p.run(t, "/ok", traced)
 	boom := p.run(t, "/boom", traced)
@@ -66,7 +66,7 @@ func TestCrashLoopClosesGateUntilBackoff(t *testing.T) {
 	clock := fakeclock.New()
 	policy := supervisor.Policy{MaxRestarts: 2, Window: time.Second, Backoff: 3 * time.Second}
 	var instances counter
-	p := newPipeline(t, policy, clock, []*actors.Spec{panicky(&instances)}, []*actors.Spec{handler("h", actors.Stateless)})
+	p := newPipeline(t, policy, clock, []*pipeline.Spec{panicky(&instances)}, []*pipeline.Spec{handler("h", pipeline.Stateless)})
 	health := healthOf(t, p.tree, "panicky")
 
 	for i := range 3 { // the third failure within the window is one too many
@@ -104,7 +104,7 @@ func TestBackoffDoublesOnRepeatedCrashLoops(t *testing.T) {
 	clock := fakeclock.New()
 	policy := supervisor.Policy{MaxRestarts: 1, Window: time.Second, Backoff: time.Second, MaxBackoff: 4 * time.Second}
 	var instances counter
-	p := newPipeline(t, policy, clock, []*actors.Spec{panicky(&instances)}, []*actors.Spec{handler("h", actors.Stateless)})
+	p := newPipeline(t, policy, clock, []*pipeline.Spec{panicky(&instances)}, []*pipeline.Spec{handler("h", pipeline.Stateless)})
 	health := healthOf(t, p.tree, "panicky")
 	for _, want := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 4 * time.Second} {
 		p.run(t, "/boom", nil)
@@ -124,12 +124,12 @@ func TestBackoffDoublesOnRepeatedCrashLoops(t *testing.T) {
 
 func TestServeRefusesWhenAStageIsDown(t *testing.T) {
 	var reached counter
-	spec := &actors.Spec{Name: "s", Stage: actors.StageFunc(func(*actors.Exchange) error { reached.add("s"); return nil })}
-	p := newPipeline(t, supervisor.Policy{}, nil, []*actors.Spec{spec, handler("h", actors.Stateless)})
+	spec := &pipeline.Spec{Name: "s", Stage: pipeline.StageFunc(func(*pipeline.Exchange) error { reached.add("s"); return nil })}
+	p := newPipeline(t, supervisor.Policy{}, nil, []*pipeline.Spec{spec, handler("h", pipeline.Stateless)})
 	healthOf(t, p.tree, "s").Gate().Close(time.Now().Add(10 * time.Second))
 
 	c := p.start(t, "/x", nil)
-	if got := c.wait(t); got != actors.Refused {
+	if got := c.wait(t); got != pipeline.Refused {
 		t.Errorf("outcome = %v, want Refused", got)
 	}
 	ex := c.ex

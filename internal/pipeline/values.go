@@ -1,4 +1,4 @@
-package actors
+package pipeline
 
 // Key names one typed per-request value. Declare keys as package-level
 // variables and share them between the stage that sets a value and the

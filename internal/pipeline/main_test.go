@@ -1,4 +1,4 @@
-package actors_test
+package pipeline_test
 
 import (
 	"testing"

@@ -1,4 +1,4 @@
-package actors
+package pipeline
 
 // Itinerary is a route's plan: the hops an exchange visits, in order, the
 // last one hosting the handler. Hops may be shared by many itineraries. An

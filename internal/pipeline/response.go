@@ -1,4 +1,4 @@
-package actors
+package pipeline
 
 import (
 	"io"
@@ -37,9 +37,11 @@ type Response struct {
 // deadline's 504 was, or the client had gone).
 func (r *Response) OnWritten(f func(n int64, err error)) { r.written = append(r.written, f) }
 
-// Wrote tells the OnWritten callbacks how the write of Body went. The
-// ingress calls it once.
-func (r *Response) Wrote(n int64, err error) {
+// Wrote tells r's OnWritten callbacks how the write of its Body went. The
+// ingress calls it once. It is a function of this internal package rather
+// than a method so that a stage, which sees Response through the public
+// actors package, cannot call it.
+func Wrote(r *Response, n int64, err error) {
 	for _, f := range r.written {
 		f(n, err)
 	}

@@ -1,4 +1,4 @@
-package actors_test
+package pipeline_test
 
 import (
 	"net/http"
@@ -9,7 +9,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/troupe-go/troupe/actors"
+	"github.com/troupe-go/troupe/internal/pipeline"
 	"github.com/troupe-go/troupe/supervisor"
 )
 
@@ -17,12 +17,12 @@ func TestPartitionedStageKeepsAKeyInOneActor(t *testing.T) {
 	// Each instance counts, per key, the exchanges it has seen. If a key's
 	// exchanges always reach the same instance, the count for a key grows
 	// by exactly one each time.
-	spec := &actors.Spec{
-		Name: "per-key", Kind: actors.Stateful, Partitions: 4,
-		PartitionKey: func(ex *actors.Exchange) string { return ex.Request.URL.Query().Get("key") },
-		New: func() actors.Stage {
+	spec := &pipeline.Spec{
+		Name: "per-key", Kind: pipeline.Stateful, Partitions: 4,
+		PartitionKey: func(ex *pipeline.Exchange) string { return ex.Request.URL.Query().Get("key") },
+		New: func() pipeline.Stage {
 			seen := map[string]int{}
-			return actors.StageFunc(func(ex *actors.Exchange) error {
+			return pipeline.StageFunc(func(ex *pipeline.Exchange) error {
 				k := ex.Request.URL.Query().Get("key")
 				seen[k]++
 				ex.Response.Header().Set("X-Seen", strconv.Itoa(seen[k]))
@@ -30,7 +30,7 @@ func TestPartitionedStageKeepsAKeyInOneActor(t *testing.T) {
 			})
 		},
 	}
-	p := newPipeline(t, supervisor.Policy{}, nil, []*actors.Spec{spec}, []*actors.Spec{handler("h", actors.Stateless)})
+	p := newPipeline(t, supervisor.Policy{}, nil, []*pipeline.Spec{spec}, []*pipeline.Spec{handler("h", pipeline.Stateless)})
 	for round := 1; round <= 3; round++ {
 		for _, key := range []string{"a", "b", "c", "d", "e", "f", "g", "h"} {
 			ex := p.run(t, "/x?key="+key, nil)
@@ -46,7 +46,7 @@ func TestConcurrencyCapsAStatelessStage(t *testing.T) {
 	var running, peak atomic.Int32
 	release := make(chan struct{})
 	entered := make(chan struct{}, total) // buffered: one slot per exchange, never blocks
-	spec := &actors.Spec{Name: "slow", Kind: actors.Stateless, Concurrency: limit, Stage: actors.StageFunc(func(ex *actors.Exchange) error {
+	spec := &pipeline.Spec{Name: "slow", Kind: pipeline.Stateless, Concurrency: limit, Stage: pipeline.StageFunc(func(ex *pipeline.Exchange) error {
 		n := running.Add(1)
 		for {
 			p := peak.Load()
@@ -60,7 +60,7 @@ func TestConcurrencyCapsAStatelessStage(t *testing.T) {
 		ex.Respond(http.StatusOK, "", nil)
 		return nil
 	})}
-	p := newPipeline(t, supervisor.Policy{}, nil, []*actors.Spec{spec})
+	p := newPipeline(t, supervisor.Policy{}, nil, []*pipeline.Spec{spec})
 	calls := make([]*call, total)
 	for i := range calls {
 		calls[i] = p.start(t, "/x", nil)
@@ -86,7 +86,7 @@ func TestClientGoneWhileQueuedNeverRunsTheStage(t *testing.T) {
 	gate := make(chan struct{})
 	var mu sync.Mutex
 	var reached []string
-	spec := &actors.Spec{Name: "one-at-a-time", Kind: actors.Stateless, Concurrency: 1, Stage: actors.StageFunc(func(ex *actors.Exchange) error {
+	spec := &pipeline.Spec{Name: "one-at-a-time", Kind: pipeline.Stateless, Concurrency: 1, Stage: pipeline.StageFunc(func(ex *pipeline.Exchange) error {
 		mu.Lock()
 		reached = append(reached, ex.RequestID)
 		mu.Unlock()
@@ -96,7 +96,7 @@ func TestClientGoneWhileQueuedNeverRunsTheStage(t *testing.T) {
 		ex.Respond(http.StatusOK, "", nil)
 		return nil
 	})}
-	p := newPipeline(t, supervisor.Policy{}, nil, []*actors.Spec{spec})
+	p := newPipeline(t, supervisor.Policy{}, nil, []*pipeline.Spec{spec})
 	first := p.start(t, "/first", nil)
 	for n, _, _ := spec.Load(); n != 1; n, _, _ = spec.Load() {
 		runtime.Gosched() // until first holds the only slot
@@ -106,11 +106,11 @@ func TestClientGoneWhileQueuedNeverRunsTheStage(t *testing.T) {
 		runtime.Gosched() // until queued waits for it
 	}
 	queued.cancel()
-	if got := queued.wait(t); got != actors.Gone {
+	if got := queued.wait(t); got != pipeline.Gone {
 		t.Errorf("queued: outcome %v, want Gone", got)
 	}
 	close(gate)
-	if got := first.wait(t); got != actors.Answered || first.ex.Response.Status != http.StatusOK {
+	if got := first.wait(t); got != pipeline.Answered || first.ex.Response.Status != http.StatusOK {
 		t.Fatalf("first: outcome %v, status %d", got, first.ex.Response.Status)
 	}
 	mu.Lock()
@@ -121,18 +121,18 @@ func TestClientGoneWhileQueuedNeverRunsTheStage(t *testing.T) {
 }
 
 func TestSpecValidate(t *testing.T) {
-	stage := actors.StageFunc(func(*actors.Exchange) error { return nil })
+	stage := pipeline.StageFunc(func(*pipeline.Exchange) error { return nil })
 	tests := []struct {
 		name string
-		give actors.Spec
+		give pipeline.Spec
 		ok   bool
 	}{
-		{"pure", actors.Spec{Name: "p", Stage: stage}, true},
-		{"no name", actors.Spec{Stage: stage}, false},
-		{"pure without stage", actors.Spec{Name: "p"}, false},
-		{"stateful without New", actors.Spec{Name: "s", Kind: actors.Stateful}, false},
-		{"partitioned without key", actors.Spec{Name: "s", Kind: actors.Stateful, Partitions: 2, New: func() actors.Stage { return stage }}, false},
-		{"negative concurrency", actors.Spec{Name: "b", Kind: actors.Stateless, Stage: stage, Concurrency: -1}, false},
+		{"pure", pipeline.Spec{Name: "p", Stage: stage}, true},
+		{"no name", pipeline.Spec{Stage: stage}, false},
+		{"pure without stage", pipeline.Spec{Name: "p"}, false},
+		{"stateful without New", pipeline.Spec{Name: "s", Kind: pipeline.Stateful}, false},
+		{"partitioned without key", pipeline.Spec{Name: "s", Kind: pipeline.Stateful, Partitions: 2, New: func() pipeline.Stage { return stage }}, false},
+		{"negative concurrency", pipeline.Spec{Name: "b", Kind: pipeline.Stateless, Stage: stage, Concurrency: -1}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,4 +1,4 @@
-package actors_test
+package pipeline_test
 
 import (
 	"errors"
@@ -7,37 +7,37 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/troupe-go/troupe/actors"
+	"github.com/troupe-go/troupe/internal/pipeline"
 	"github.com/troupe-go/troupe/supervisor"
 )
 
 func TestItineraryOrder(t *testing.T) {
 	tests := []struct {
 		name string
-		hops func() [][]*actors.Spec
+		hops func() [][]*pipeline.Spec
 		want []string
 	}{
 		{
 			name: "fused pure hop, stateful hop, blocking handler",
-			hops: func() [][]*actors.Spec {
-				state := &actors.Spec{Name: "c", Kind: actors.Stateful, New: func() actors.Stage {
-					return actors.Around(func(ex *actors.Exchange) error { note(ex, "c>"); return nil }, func(ex *actors.Exchange) { note(ex, "c<") })
+			hops: func() [][]*pipeline.Spec {
+				state := &pipeline.Spec{Name: "c", Kind: pipeline.Stateful, New: func() pipeline.Stage {
+					return pipeline.Around(func(ex *pipeline.Exchange) error { note(ex, "c>"); return nil }, func(ex *pipeline.Exchange) { note(ex, "c<") })
 				}}
-				return [][]*actors.Spec{{recorder("a", actors.Global, true), recorder("b", actors.Auth, false)}, {state}, {handler("h", actors.Stateless)}}
+				return [][]*pipeline.Spec{{recorder("a", pipeline.Global, true), recorder("b", pipeline.Auth, false)}, {state}, {handler("h", pipeline.Stateless)}}
 			},
 			want: []string{"a>", "b>", "c>", "h", "c<", "a<"},
 		},
 		{
 			name: "after-phases only, innermost first, across hops",
-			hops: func() [][]*actors.Spec {
-				return [][]*actors.Spec{{recorder("a", actors.Global, true)}, {recorder("b", actors.Global, true)}, {recorder("c", actors.Global, false)}, {handler("h", actors.Stateless)}}
+			hops: func() [][]*pipeline.Spec {
+				return [][]*pipeline.Spec{{recorder("a", pipeline.Global, true)}, {recorder("b", pipeline.Global, true)}, {recorder("c", pipeline.Global, false)}, {handler("h", pipeline.Stateless)}}
 			},
 			want: []string{"a>", "b>", "c>", "h", "b<", "a<"},
 		},
 		{
 			name: "single pure hop with the handler fused",
-			hops: func() [][]*actors.Spec {
-				return [][]*actors.Spec{{recorder("a", actors.Global, true), recorder("b", actors.Global, true), handler("h", actors.Stateless)}}
+			hops: func() [][]*pipeline.Spec {
+				return [][]*pipeline.Spec{{recorder("a", pipeline.Global, true), recorder("b", pipeline.Global, true), handler("h", pipeline.Stateless)}}
 			},
 			want: []string{"a>", "b>", "h", "b<", "a<"},
 		},
@@ -59,22 +59,22 @@ func TestItineraryOrder(t *testing.T) {
 func TestStageEndsExchangeEarly(t *testing.T) {
 	tests := []struct {
 		name       string
-		stop       *actors.Spec
+		stop       *pipeline.Spec
 		wantStatus int
 		wantTrace  []string
 	}{
 		{
 			name: "error maps to its status",
-			stop: &actors.Spec{Name: "stop", Stage: actors.Around(func(ex *actors.Exchange) error {
+			stop: &pipeline.Spec{Name: "stop", Stage: pipeline.Around(func(ex *pipeline.Exchange) error {
 				note(ex, "stop>")
-				return actors.NewError(http.StatusForbidden, "no")
-			}, func(ex *actors.Exchange) { note(ex, "stop<") })},
+				return pipeline.NewError(http.StatusForbidden, "no")
+			}, func(ex *pipeline.Exchange) { note(ex, "stop<") })},
 			wantStatus: http.StatusForbidden,
 			wantTrace:  []string{"a>", "stop>", "a<"},
 		},
 		{
 			name: "plain error is a 500",
-			stop: &actors.Spec{Name: "stop", Stage: actors.StageFunc(func(ex *actors.Exchange) error {
+			stop: &pipeline.Spec{Name: "stop", Stage: pipeline.StageFunc(func(ex *pipeline.Exchange) error {
 				note(ex, "stop>")
 				return errors.New("database on fire")
 			})},
@@ -83,11 +83,11 @@ func TestStageEndsExchangeEarly(t *testing.T) {
 		},
 		{
 			name: "respond short-circuits the handler",
-			stop: &actors.Spec{Name: "stop", Stage: actors.Around(func(ex *actors.Exchange) error {
+			stop: &pipeline.Spec{Name: "stop", Stage: pipeline.Around(func(ex *pipeline.Exchange) error {
 				note(ex, "stop>")
 				ex.Respond(http.StatusNotModified, "", nil)
 				return nil
-			}, func(ex *actors.Exchange) { note(ex, "stop<") })},
+			}, func(ex *pipeline.Exchange) { note(ex, "stop<") })},
 			wantStatus: http.StatusNotModified,
 			wantTrace:  []string{"a>", "stop>", "a<"},
 		},
@@ -95,7 +95,7 @@ func TestStageEndsExchangeEarly(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := newPipeline(t, supervisor.Policy{}, nil,
-				[]*actors.Spec{recorder("a", actors.Global, true)}, []*actors.Spec{tt.stop}, []*actors.Spec{handler("h", actors.Stateless)})
+				[]*pipeline.Spec{recorder("a", pipeline.Global, true)}, []*pipeline.Spec{tt.stop}, []*pipeline.Spec{handler("h", pipeline.Stateless)})
 			ex := p.run(t, "/x", traced)
 			if ex.Response.Status != tt.wantStatus {
 				t.Errorf("status = %d, want %d", ex.Response.Status, tt.wantStatus)
@@ -108,9 +108,9 @@ func TestStageEndsExchangeEarly(t *testing.T) {
 }
 
 func TestErrorBodyIsProblemWithRequestID(t *testing.T) {
-	p := newPipeline(t, supervisor.Policy{}, nil, []*actors.Spec{{Name: "deny", Stage: actors.StageFunc(func(*actors.Exchange) error {
-		return &actors.Error{Status: http.StatusTooManyRequests, Detail: "slow down", RetryAfter: 1500 * 1e6}
-	})}}, []*actors.Spec{handler("h", actors.Stateless)})
+	p := newPipeline(t, supervisor.Policy{}, nil, []*pipeline.Spec{{Name: "deny", Stage: pipeline.StageFunc(func(*pipeline.Exchange) error {
+		return &pipeline.Error{Status: http.StatusTooManyRequests, Detail: "slow down", RetryAfter: 1500 * 1e6}
+	})}}, []*pipeline.Spec{handler("h", pipeline.Stateless)})
 	ex := p.run(t, "/items/1", nil)
 	body := string(ex.Response.Body)
 	for _, want := range []string{`"status":429`, `"detail":"slow down"`, `"request_id":"req-/items/1"`, `"instance":"/items/1"`} {
@@ -119,8 +119,8 @@ func TestErrorBodyIsProblemWithRequestID(t *testing.T) {
 		}
 	}
 	h := ex.Response.HeaderIfAny()
-	if got := h.Get("Content-Type"); got != actors.ProblemContentType {
-		t.Errorf("Content-Type = %q, want %q", got, actors.ProblemContentType)
+	if got := h.Get("Content-Type"); got != pipeline.ProblemContentType {
+		t.Errorf("Content-Type = %q, want %q", got, pipeline.ProblemContentType)
 	}
 	if got := h.Get("Retry-After"); got != "2" {
 		t.Errorf("Retry-After = %q, want 2 (1.5s rounded up)", got)
