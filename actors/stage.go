@@ -23,3 +23,10 @@ type AfterStage = pipeline.AfterStage
 func Around(before func(ex *Exchange) error, after func(ex *Exchange)) Stage {
 	return pipeline.Around(before, after)
 }
+
+// FixedHeaderStage is a Stage that sets the same response headers on every
+// response of its routes (a fixed API version, security headers). The
+// deadline's 504, which the ingress writes while a stage may still hold the
+// exchange, carries them too. FixedHeaders is called once, when the route
+// is planned; only Stateless stages are asked.
+type FixedHeaderStage = pipeline.FixedHeaderStage

@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -179,7 +180,9 @@ func (in *Ingress) serve(w http.ResponseWriter, r *http.Request, id string, m ro
 	// stateless stages run right here, and only stateful ones hand it to
 	// an actor and back. At the deadline, a timer answers 504 while a
 	// stage may still be running; Serve returns once it has.
-	switch rt.Itinerary.Serve(ex, func(ex *actors.Exchange) { in.expired(w, r, id, rt.Pattern, timeout, start) }) {
+	switch rt.Itinerary.Serve(ex, func(ex *actors.Exchange) {
+		in.expired(w, r, id, rt.Pattern, timeout, start, rt.Itinerary.FixedHeaders())
+	}) {
 	case pipeline.Refused: // a stage it needs is down: 503, answered as the ingress's other refusals
 		err := rt.Itinerary.Down()
 		if err == nil { // it came back meanwhile; the refusal stands
@@ -218,12 +221,18 @@ func (in *Ingress) serve(w http.ResponseWriter, r *http.Request, id string, m ro
 // request's goroutine. It runs on the deadline timer's goroutine, the one
 // writer of the response from then on. The answer carries its length, so
 // the client has all of it now, and closes the connection, which the
-// request's goroutine holds until the stage returns.
-func (in *Ingress) expired(w http.ResponseWriter, r *http.Request, id, route string, timeout time.Duration, start time.Time) {
+// request's goroutine holds until the stage returns. It carries the fixed
+// headers of the route's stages (pipeline.FixedHeaderStage), since the
+// headers its stages set on the exchange belong to whichever stage holds it
+// now.
+func (in *Ingress) expired(w http.ResponseWriter, r *http.Request, id, route string, timeout time.Duration, start time.Time, fixed http.Header) {
 	in.obs.Rejected(RejectDeadline)
 	ex := actors.Exchange{Request: r, RequestID: id}
-	ex.Fail(actors.Errorf(http.StatusGatewayTimeout, "the request did not complete within %s", timeout))
 	h := ex.Response.Header()
+	for k, v := range fixed {
+		h[k] = slices.Clone(v) // the itinerary's own slices stay untouched
+	}
+	ex.Fail(actors.Errorf(http.StatusGatewayTimeout, "the request did not complete within %s", timeout))
 	h.Set("Content-Length", strconv.Itoa(len(ex.Response.Body)))
 	h.Set("Connection", "close")
 	status, _ := writeResponse(w, r, id, &ex.Response, 0)
@@ -311,7 +320,9 @@ func (in *Ingress) rejectWith(w http.ResponseWriter, r *http.Request, id, route 
 	// may have taken longer than a request's whole deadline.
 	ex.RequestID, ex.Route, ex.Path, ex.Start, ex.Deadline = id, route, r.URL.Path, start, time.Now().Add(in.cfg.RequestTimeout)
 	rejectionKey.Set(ex, err)
-	if in.rejections.Serve(ex, func(*actors.Exchange) { in.expired(w, r, id, route, in.cfg.RequestTimeout, start) }) == pipeline.Expired {
+	if in.rejections.Serve(ex, func(*actors.Exchange) {
+		in.expired(w, r, id, route, in.cfg.RequestTimeout, start, in.rejections.FixedHeaders())
+	}) == pipeline.Expired {
 		ex.Response.DropStream()
 		return
 	}

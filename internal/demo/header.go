@@ -51,7 +51,11 @@ func headerKind() config.Kind {
 // header sets a response header.
 type header struct{ key, value string }
 
-var _ actors.Stage = header{}
+var _ actors.FixedHeaderStage = header{}
+
+// FixedHeaders returns the header, which is the same on every response: the
+// deadline's 504 carries it too.
+func (h header) FixedHeaders() http.Header { return http.Header{h.key: {h.value}} }
 
 // Process sets the header and lets the exchange go on.
 func (h header) Process(ex *actors.Exchange) error {

@@ -1,5 +1,7 @@
 package pipeline
 
+import "net/http"
+
 // Stage is one step of a request pipeline: middleware or a handler.
 //
 // Process runs on the way in. It returns nil to let the exchange go on to
@@ -51,3 +53,16 @@ func (s aroundStage) Process(ex *Exchange) error { return s.before(ex) }
 func (s aroundStage) After(ex *Exchange)         { s.after(ex) }
 
 var _ AfterStage = aroundStage{}
+
+// FixedHeaderStage is a Stage that sets the same response headers on every
+// response of its routes, whatever the request: a fixed API version,
+// security headers. Implementing it lets the one answer that no stage sees
+// carry them too: the deadline's 504, which the ingress writes while a
+// stage may still hold the exchange, so that the response being built
+// cannot be read. FixedHeaders is called once, when the route is planned;
+// the header it returns must not change afterwards. Only Stateless stages
+// are asked.
+type FixedHeaderStage interface {
+	Stage
+	FixedHeaders() http.Header
+}
