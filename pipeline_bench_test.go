@@ -17,8 +17,9 @@ import (
 // The pipeline benchmarks serve one request at a time through an app's
 // http.Handler, without the network, so that what they measure is troupe's
 // own cost per request: the ingress (admission, routing, request id,
-// deadline, metrics), the exchange and its hop through the fused actor of
-// pure stages, and writing the response. Each is paired with a baseline of
+// deadline, metrics), the exchange and its trip through the stages (run on
+// the request's goroutine; a Stateful one in its actor and back), and
+// writing the response. Each is paired with a baseline of
 // plain net/http middleware doing identical work. The work is the same as
 // bench/'s HTTP benchmark: five kinds of trivial middleware, cycled when a
 // pipeline has more stages, then a handler that answers a small JSON body.
@@ -80,21 +81,38 @@ func pipelineStage(w pipelineWork, hits *atomic.Int64) actors.Stage {
 	}
 }
 
-// troupePipeline builds an app whose one route runs n pure stages and a
-// pure handler, all fused into one hop, and returns its handler. The app is
-// closed when b ends.
+// troupePipeline builds an app whose one route runs n stateless stages and
+// a handler, and returns its handler. The app is closed when b ends.
 func troupePipeline(b *testing.B, n int) http.Handler {
+	return troupePipelineOf(b, n, false)
+}
+
+// troupePipelineOf is troupePipeline; with taught, the counting stage is
+// Stateful (one partition) and the handler comes from app.GET, as the
+// README teaches.
+func troupePipelineOf(b *testing.B, n int, taught bool) http.Handler {
 	b.Helper()
 	var hits atomic.Int64
 	app := troupe.New(troupe.Config{Admin: troupe.AdminConfig{Addr: "off"}}, troupe.WithLogger(zap.NewNop()))
 	for i := range n {
 		w := pipelineWork(i % int(pipelineWorks))
-		app.Use(troupe.Stage(fmt.Sprintf("work-%d", i), actors.Global, pipelineStage(w, &hits)))
+		name := fmt.Sprintf("work-%d", i)
+		if taught && w == workCount {
+			app.Use(&actors.Spec{Name: name, Kind: actors.Stateful, Priority: actors.Global,
+				New: func() actors.Stage { return pipelineStage(w, &hits) }})
+			continue
+		}
+		app.Use(troupe.Stage(name, actors.Global, pipelineStage(w, &hits)))
 	}
-	app.Handle(http.MethodGet, pipelinePath, troupe.Handler("hello", func(ex *actors.Exchange) error {
+	handler := func(ex *actors.Exchange) error {
 		tenant, _ := pipelineTenant.Get(ex)
 		return ex.JSON(http.StatusOK, pipelineReply{Message: "hello", Tenant: tenant})
-	}))
+	}
+	if taught {
+		app.GET(pipelinePath, handler)
+	} else {
+		app.Handle(http.MethodGet, pipelinePath, troupe.Handler("hello", handler))
+	}
 	h, err := app.Handler()
 	if err != nil {
 		b.Fatal(err)
@@ -251,15 +269,16 @@ func BenchmarkPipeline(b *testing.B) {
 	for _, n := range []int{1, 5, 10} {
 		b.Run(fmt.Sprintf("nethttp/stages=%d", n), func(b *testing.B) { benchSerial(b, netHTTPPipeline(n)) })
 	}
+	b.Run("taught/stages=5", func(b *testing.B) { benchSerial(b, troupePipelineOf(b, 5, true)) })
 }
 
 // BenchmarkPipelineParallel measures the 5-stage pipelines of
 // BenchmarkPipeline with requests from every P at once: the contention
-// between requests — the pure hop's shared pool of actors, whose
-// mailboxes run on the sender's goroutine when idle, and the ingress's
-// shared counters and metrics — against net/http, which shares nothing but
-// the hit counter.
+// between requests — the Stateful stage's one actor in the taught
+// pipeline, and the ingress's shared counters and metrics — against
+// net/http, which shares nothing but the hit counter.
 func BenchmarkPipelineParallel(b *testing.B) {
 	b.Run("stages=5", func(b *testing.B) { benchParallel(b, troupePipeline(b, 5)) })
+	b.Run("taught/stages=5", func(b *testing.B) { benchParallel(b, troupePipelineOf(b, 5, true)) })
 	b.Run("nethttp/stages=5", func(b *testing.B) { benchParallel(b, netHTTPPipeline(5)) })
 }

@@ -35,6 +35,9 @@ type Ingress struct {
 	// and a handler that fails with the rejection, so that those answers
 	// get the same headers and the same access-log line as any other.
 	rejections *pipeline.Itinerary
+	// expire is expired as a func value, made once rather than for each
+	// request.
+	expire func(*pipeline.Expiry)
 }
 
 // IngressOption configures an Ingress.
@@ -68,6 +71,7 @@ func NewIngress(cfg Config, routes *routing.Table[*Route], log *zap.Logger, obs 
 		obs = nopObserver{}
 	}
 	in := &Ingress{cfg: cfg.WithDefaults(), routes: routes, log: log, obs: obs, ids: newRequestIDs()}
+	in.expire = in.expired
 	for _, o := range opts {
 		o(in)
 	}
@@ -180,9 +184,8 @@ func (in *Ingress) serve(w http.ResponseWriter, r *http.Request, id string, m ro
 	// stateless stages run right here, and only stateful ones hand it to
 	// an actor and back. At the deadline, a timer answers 504 while a
 	// stage may still be running; Serve returns once it has.
-	switch rt.Itinerary.Serve(ex, func(ex *actors.Exchange) {
-		in.expired(w, r, id, rt.Pattern, timeout, start, rt.Itinerary.FixedHeaders())
-	}) {
+	pipeline.Attach(ex, w)
+	switch rt.Itinerary.Serve(ex, in.expire) {
 	case pipeline.Refused: // a stage it needs is down: 503, answered as the ingress's other refusals
 		err := rt.Itinerary.Down()
 		if err == nil { // it came back meanwhile; the refusal stands
@@ -218,26 +221,28 @@ func (in *Ingress) serve(w http.ResponseWriter, r *http.Request, id string, m ro
 
 // expired answers a request whose deadline passed before its pipeline
 // answered: 504, at once, while a stage may still be running on the
-// request's goroutine. It runs on the deadline timer's goroutine, the one
-// writer of the response from then on. The answer carries its length, so
-// the client has all of it now, and closes the connection, which the
+// request's goroutine. It runs on the deadline watch's goroutine, the one
+// writer of the response from then on, and reads only the watch's copy of
+// the exchange (the exchange belongs to whichever stage holds it), with the
+// ResponseWriter the ingress attached to it. The answer carries its length,
+// so the client has all of it now, and closes the connection, which the
 // request's goroutine holds until the stage returns. It carries the fixed
-// headers of the route's stages (pipeline.FixedHeaderStage), since the
-// headers its stages set on the exchange belong to whichever stage holds it
-// now.
-func (in *Ingress) expired(w http.ResponseWriter, r *http.Request, id, route string, timeout time.Duration, start time.Time, fixed http.Header) {
+// headers of the route's stages (pipeline.FixedHeaderStage): the headers
+// its stages set on the exchange are out of reach.
+func (in *Ingress) expired(e *pipeline.Expiry) {
+	w, r := e.Attached.(http.ResponseWriter), e.Request
 	in.obs.Rejected(RejectDeadline)
-	ex := actors.Exchange{Request: r, RequestID: id}
+	ex := actors.Exchange{Request: r, RequestID: e.RequestID}
 	h := ex.Response.Header()
-	for k, v := range fixed {
+	for k, v := range e.Fixed {
 		h[k] = slices.Clone(v) // the itinerary's own slices stay untouched
 	}
-	ex.Fail(actors.Errorf(http.StatusGatewayTimeout, "the request did not complete within %s", timeout))
+	ex.Fail(actors.Errorf(http.StatusGatewayTimeout, "the request did not complete within %s", e.Deadline.Sub(e.Start).Round(time.Millisecond)))
 	h.Set("Content-Length", strconv.Itoa(len(ex.Response.Body)))
 	h.Set("Connection", "close")
-	status, _ := writeResponse(w, r, id, &ex.Response, 0)
+	status, _ := writeResponse(w, r, e.RequestID, &ex.Response, 0)
 	_ = http.NewResponseController(w).Flush()
-	in.obs.Observe(route, status, time.Since(start))
+	in.obs.Observe(e.Route, status, time.Since(e.Start))
 }
 
 // readBody reads the request body in full, up to the route's limit; on a
@@ -320,9 +325,8 @@ func (in *Ingress) rejectWith(w http.ResponseWriter, r *http.Request, id, route 
 	// may have taken longer than a request's whole deadline.
 	ex.RequestID, ex.Route, ex.Path, ex.Start, ex.Deadline = id, route, r.URL.Path, start, time.Now().Add(in.cfg.RequestTimeout)
 	rejectionKey.Set(ex, err)
-	if in.rejections.Serve(ex, func(*actors.Exchange) {
-		in.expired(w, r, id, route, in.cfg.RequestTimeout, start, in.rejections.FixedHeaders())
-	}) == pipeline.Expired {
+	pipeline.Attach(ex, w)
+	if in.rejections.Serve(ex, in.expire) == pipeline.Expired {
 		ex.Response.DropStream()
 		return
 	}

@@ -67,17 +67,18 @@ type Exchange struct {
 	completed int           // stages of that hop whose Process completed without ending the exchange
 	running   int           // 1 + the index in that hop of the stage whose Process runs; 0 outside Process
 	returning bool          // at a Stateful hop for its after-phase
-	wake      chan struct{} // a Stateful actor hands the exchange back on it; made on the first such visit
+	wake      chan struct{} // a Stateful actor hands the exchange back on it; taken from wakes on the first such visit
+	wakeLost  bool          // an actor may still send on wake: it must not be reused
+	attached  any           // the ingress's own data for the exchange (Attach)
 	timing    bool          // record stage durations into timings
 	timings   []StageTiming // per stage, in the order they first ran
 	preflight string        // for a CORS preflight: the Allow list; "" otherwise
 	cause     error         // what made the response a 5xx, to log once; nil if logged or nothing to say
 
 	state      atomic.Uint32
-	done       chan struct{}   // closed when the exchange is settled
-	timer      *time.Timer     // the deadline watch, armed by Serve
-	onExpire   func(*Exchange) // called once, from the timer's goroutine, if the deadline wins
-	expireDone chan struct{}   // closed once onExpire has returned; set before the state turns expired
+	watch      *watch        // the deadline watch, armed by Serve
+	onExpire   func(*Expiry) // called once, from the timer's goroutine, if the deadline wins
+	expireDone chan struct{} // closed once onExpire has returned; set before the state turns expired
 }
 
 // StageTiming is how long one stage took on one exchange: its Process and
@@ -123,7 +124,6 @@ func NewExchange(ctx context.Context, r *http.Request, it *Itinerary) *Exchange 
 		Request:   r,
 		parent:    ctx,
 		itinerary: it,
-		done:      make(chan struct{}),
 	}
 	if d, ok := ctx.Deadline(); ok {
 		ex.Deadline = d
@@ -281,24 +281,23 @@ func (ex *Exchange) Shorten(d time.Time) {
 		ex.cancel() // releases the old context's timer; holders of it see it end
 	}
 	ex.ctx, ex.cancel = nil, nil
-	if ex.timer != nil && ex.timer.Stop() { // false: the deadline has fired already
-		ex.timer.Reset(time.Until(d))
+	if ex.watch != nil {
+		ex.watch.move(d)
 	}
 }
 
 // expire is the deadline watch: it settles the exchange as expired, unless
 // it was settled first, and lets the ingress answer 504. It runs on the
 // timer's own goroutine, while the exchange's owner may still be inside a
-// stage: onExpire must read only what nothing writes after Serve started.
-func (ex *Exchange) expire() {
+// stage: onExpire gets the watch's copy of what it may read.
+func (ex *Exchange) expire(info *Expiry) {
 	ex.expireDone = make(chan struct{})
 	if !ex.state.CompareAndSwap(statePending, stateExpired) {
 		return
 	}
-	close(ex.done)
 	defer close(ex.expireDone)
 	if ex.onExpire != nil {
-		ex.onExpire(ex)
+		ex.onExpire(info)
 	}
 }
 
@@ -306,7 +305,6 @@ func (ex *Exchange) expire() {
 // it was settled first.
 func (ex *Exchange) abandon() bool {
 	if ex.state.CompareAndSwap(statePending, stateAbandoned) {
-		close(ex.done)
 		return true
 	}
 	return false
@@ -316,9 +314,16 @@ func (ex *Exchange) abandon() bool {
 // response nobody will write is dropped, with its stream.
 func (ex *Exchange) reply() bool {
 	if ex.state.CompareAndSwap(statePending, stateReplied) {
-		close(ex.done)
 		return true
 	}
 	ex.Response.DropStream()
 	return false
 }
+
+// Attach keeps v with ex for whoever drives it: the ingress keeps the
+// request's ResponseWriter there, so that its deadline callback, made once
+// per route, needs no closure per request. Stages cannot reach it.
+func Attach(ex *Exchange, v any) { ex.attached = v }
+
+// Attached returns what Attach kept with ex, or nil.
+func Attached(ex *Exchange) any { return ex.attached }

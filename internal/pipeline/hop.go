@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"strings"
+	"sync"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"go.uber.org/zap"
@@ -134,7 +135,7 @@ func (h *Hop) visit(ex *Exchange) {
 		return
 	}
 	if ex.wake == nil {
-		ex.wake = make(chan struct{}, 1) // one hand-back at a time, sent by the actor that holds the exchange
+		ex.wake = wakes.Get().(chan struct{})
 	}
 	h.root.Send(pid, ex)
 	select {
@@ -142,8 +143,14 @@ func (h *Hop) visit(ex *Exchange) {
 	case <-h.stopped:
 		ex.completed = 0
 		ex.abandon()
+		ex.wakeLost = true // the actor may still hand it back
 	}
 }
+
+// wakes are the channels on which Stateful actors hand exchanges back, one
+// hand-back at a time each, reused once the exchange they served is done
+// with them (an empty channel no actor will send on).
+var wakes = sync.Pool{New: func() any { return make(chan struct{}, 1) }}
 
 // pick returns the actor ex goes to. A partition key function that panics
 // fails the exchange (500), on the request's goroutine.

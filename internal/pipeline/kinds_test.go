@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/troupe-go/troupe/internal/pipeline"
 	"github.com/troupe-go/troupe/supervisor"
@@ -117,6 +118,45 @@ func TestClientGoneWhileQueuedNeverRunsTheStage(t *testing.T) {
 	defer mu.Unlock()
 	if slices.Contains(reached, "req-/queued") {
 		t.Errorf("the abandoned exchange reached the stage; reached = %v", reached)
+	}
+}
+
+// A request whose deadline passes while it waits for a slot never runs the
+// stage, and is answered 504 (by its deadline's watch, or by the wait
+// itself, whichever settles it first), while the request that holds the
+// slot goes on.
+func TestDeadlineWhileQueuedNeverRunsTheStage(t *testing.T) {
+	gate := make(chan struct{})
+	var reached atomic.Int32
+	spec := &pipeline.Spec{Name: "one-at-a-time", Kind: pipeline.Stateless, Concurrency: 1, Stage: pipeline.StageFunc(func(ex *pipeline.Exchange) error {
+		reached.Add(1)
+		if ex.RequestID == "req-/first" {
+			<-gate
+		}
+		ex.Respond(http.StatusOK, "", nil)
+		return nil
+	})}
+	p := newPipeline(t, supervisor.Policy{}, nil, []*pipeline.Spec{spec})
+	first := p.start(t, "/first", nil)
+	for n, _, _ := spec.Load(); n != 1; n, _, _ = spec.Load() {
+		runtime.Gosched() // until first holds the only slot
+	}
+	queued := p.start(t, "/queued", func(ex *pipeline.Exchange) { ex.Deadline = time.Now().Add(20 * time.Millisecond) })
+	switch got := queued.wait(t); {
+	case got == pipeline.Expired:
+	case got == pipeline.Answered && queued.ex.Response.Status == http.StatusGatewayTimeout:
+	default:
+		t.Errorf("queued: outcome %v, status %d; want Expired, or Answered 504", got, queued.ex.Response.Status)
+	}
+	if _, w, _ := spec.Load(); w != 0 {
+		t.Errorf("%d still waiting for a slot, want 0", w)
+	}
+	close(gate)
+	if got := first.wait(t); got != pipeline.Answered || first.ex.Response.Status != http.StatusOK {
+		t.Fatalf("first: outcome %v, status %d", got, first.ex.Response.Status)
+	}
+	if n := reached.Load(); n != 1 {
+		t.Errorf("the stage ran %d times, want 1: the queued exchange must not reach it", n)
 	}
 }
 

@@ -3,7 +3,6 @@ package pipeline
 import (
 	"net/http"
 	"strconv"
-	"time"
 
 	"go.uber.org/zap"
 )
@@ -50,18 +49,20 @@ func (o Outcome) String() string {
 //
 // At the deadline, expire is called once, on a timer's goroutine, to answer
 // the client 504 while the pipeline may still be running; Serve returns
-// only after expire has returned. expire must read only what nothing
-// writes once Serve has started (the Request, RequestID, Route), never the
-// Response. A stage still running then keeps the goroutine until it
+// only after expire has returned. expire gets a copy of the exchange's
+// fields taken when Serve started (Expiry), never the exchange, which
+// belongs to the stage that holds it. expire should be made once, not per
+// request: what it needs of the request is in the Expiry, with what the
+// caller attached to the exchange (Attach). A stage still running then keeps the goroutine until it
 // returns: Go cannot stop it, and it should watch Exchange.Context.
-func (it *Itinerary) Serve(ex *Exchange, expire func(ex *Exchange)) Outcome {
+func (it *Itinerary) Serve(ex *Exchange, expire func(*Expiry)) Outcome {
 	if err := it.Down(); err != nil {
 		ex.Fail(err)
 		return Refused
 	}
 	ex.itinerary, ex.onExpire = it, expire
 	if !ex.Deadline.IsZero() {
-		ex.timer = time.AfterFunc(time.Until(ex.Deadline), ex.expire)
+		ex.watch = startWatch(ex)
 	}
 	last := it.forward(ex)
 	ex.clientGone()
@@ -160,8 +161,13 @@ func (ex *Exchange) clientGone() bool {
 // finish stops the deadline watch and says how the exchange ended. If the
 // watch fired and won, it waits for expire to have answered the client.
 func (ex *Exchange) finish() Outcome {
-	if ex.timer != nil {
-		ex.timer.Stop()
+	if ex.watch != nil {
+		ex.watch.stop()
+		ex.watch = nil
+	}
+	if ex.wake != nil && !ex.wakeLost {
+		wakes.Put(ex.wake)
+		ex.wake = nil
 	}
 	switch ex.state.Load() {
 	case stateExpired:

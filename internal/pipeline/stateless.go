@@ -34,8 +34,13 @@ func (h *Hop) process(ex *Exchange) (i int) {
 			ex.Fail(g.Err())
 			return i
 		}
-		if l := h.limits[i]; l != nil && !l.acquire(ex) {
-			return i // settled while it waited: nothing to answer
+		if l := h.limits[i]; l != nil {
+			if err := l.acquire(ex, h.specs[i].Name); err != nil {
+				if err != errGone {
+					ex.Fail(err)
+				}
+				return i
+			}
 		}
 		ex.running = i + 1
 		err := h.run(ex, i)
