@@ -1,0 +1,216 @@
+package overload
+
+import (
+	"math"
+	"math/rand/v2"
+	"time"
+)
+
+// Measurement windows: the limit is recomputed when a window closes, after
+// at least windowMin and minSamples completions, or after windowMax with
+// any.
+const (
+	windowMin  = 100 * time.Millisecond
+	windowMax  = time.Second
+	minSamples = 10
+	// probeSamples is how many requests admitted at MinLimit's
+	// concurrency a probe of the unloaded service time waits for.
+	probeSamples = 8
+	// probeMax ends a probe that has not collected its samples.
+	probeMax = 2 * time.Second
+	// staleWindows is how many windows in a row the service time may stay
+	// above twice the allowed one (so that the limit falls as fast as it
+	// can) before the limiter re-measures the unloaded service time: a
+	// limit that high above the backend's capacity has been cut by half
+	// by then; a backend that became slower keeps it up.
+	staleWindows = 3
+	// dropBackoff is the factor a window with a Drop applies to the limit.
+	dropBackoff = 0.9
+)
+
+// window is what the permits that ended in one measurement window said.
+type window struct {
+	start       int64
+	count       int   // Release samples
+	sum         int64 // their total duration, ns
+	drops       int
+	maxInflight int
+	probeCount  int // samples of permits admitted during the current probe
+	probeSum    int64
+}
+
+// record adds an ended permit's outcome to the window, and closes the
+// window when it is due.
+func (l *Limiter) record(now, d int64, o outcome, p *Permit) {
+	l.winMu.Lock()
+	w := &l.win
+	if o == outcomeDrop {
+		w.drops++
+	} else {
+		w.count++
+		w.sum += d
+		if p.probe != 0 && l.probing.Load() && p.probe == l.probeGen.Load() {
+			w.probeCount++
+			w.probeSum += d
+		}
+	}
+	w.maxInflight = max(w.maxInflight, int(p.inflight))
+	age := time.Duration(now - w.start)
+	due := age >= max(windowMin, time.Duration(l.minRTT.Load())) && (w.count >= minSamples || w.drops > 0 || age >= windowMax)
+	var snap window
+	if due {
+		snap = *w
+		*w = window{start: now}
+	}
+	l.winMu.Unlock()
+	if due {
+		l.mu.Lock()
+		l.controlLocked(now, snap)
+		l.dispatchLocked(now)
+		l.mu.Unlock()
+	}
+}
+
+// algorithm computes the next limit from the current one and a window.
+type algorithm interface {
+	next(cur float64, s sample) float64
+}
+
+// sample is a closed window as an algorithm sees it.
+type sample struct {
+	rtt         float64 // mean service time in the window, ns
+	minRTT      float64 // the unloaded service time estimate, ns
+	drops       int
+	maxInflight int
+}
+
+// gradient is the limit algorithm: the gradient of Envoy's adaptive
+// concurrency filter. The limit scales by (1+tolerance)·minRTT/rtt,
+// clamped to [0.5, 2], plus a headroom of √limit; it does not grow past
+// twice what the traffic used (an idle server keeps its limit).
+type gradient struct{ tolerance float64 }
+
+func (g gradient) next(cur float64, s sample) float64 {
+	grad := min(max((1+g.tolerance)*s.minRTT/s.rtt, 0.5), 2)
+	n := grad*cur + math.Sqrt(grad*cur)
+	if n > cur && float64(s.maxInflight) < cur/2 {
+		n = cur
+	}
+	if s.drops > 0 {
+		n = min(n, cur*dropBackoff)
+	}
+	return n
+}
+
+// controller is the limit's state between windows. Guarded by Limiter.mu.
+type controller struct {
+	limit      float64
+	minRTT     float64 // ns; 0 until measured
+	rtt        float64 // smoothed, ns
+	nextProbe  int64
+	probeStart int64
+	probeCount int
+	probeSum   int64
+	saved      float64 // the limit before the probe
+	stale      int
+	attempts   uint64 // admitted + refused at the last window
+	arrivals   float64
+	served     float64 // per second, smoothed
+}
+
+func (c *controller) init(cfg Config) {
+	c.limit = float64(cfg.InitialLimit)
+	// nextProbe 0: the first window measures the unloaded service time.
+}
+
+// jitter returns d ± 10%, in ns.
+func jitter(d time.Duration) int64 {
+	return int64(d) + rand.Int64N(int64(d)/5+1) - int64(d)/10
+}
+
+// attempts returns every Acquire answered so far.
+func (l *Limiter) attempts() uint64 {
+	var n uint64
+	for c := range NumClasses {
+		n += l.admitted[c].Load()
+		for r := range NumReasons {
+			n += l.rejected[r][c].Load()
+		}
+	}
+	return n
+}
+
+// controlLocked recomputes the limit and the estimates from a closed
+// window.
+func (l *Limiter) controlLocked(now int64, w window) {
+	c := &l.ctl
+	secs := float64(now-w.start) / 1e9
+	att := l.attempts()
+	arr, srv := float64(att-c.attempts)/secs, float64(w.count+w.drops)/secs
+	c.attempts = att
+	if c.served == 0 {
+		c.arrivals, c.served = arr, srv
+	} else {
+		c.arrivals, c.served = (c.arrivals+arr)/2, (c.served+srv)/2
+	}
+	ra := time.Second
+	if c.served > 0 {
+		ra = time.Duration(math.Ceil(c.arrivals/c.served)) * time.Second
+	}
+	l.retryAfter.Store(int64(min(max(ra, time.Second), l.cfg.MaxRetryAfter)))
+
+	var rtt float64
+	if w.count > 0 {
+		rtt = float64(w.sum) / float64(w.count)
+		if c.rtt == 0 {
+			c.rtt = rtt
+		} else {
+			c.rtt = (c.rtt + rtt) / 2
+		}
+		l.rttEst.Store(int64(c.rtt))
+	}
+
+	if l.probing.Load() {
+		c.probeCount += w.probeCount
+		c.probeSum += w.probeSum
+		if c.probeCount >= probeSamples || now-c.probeStart >= int64(probeMax) {
+			if c.probeCount > 0 {
+				c.minRTT = float64(c.probeSum) / float64(c.probeCount)
+				l.minRTT.Store(int64(c.minRTT))
+			}
+			l.probing.Store(false)
+			c.limit = c.saved
+			l.limit.Store(int64(c.limit))
+			c.nextProbe = now + jitter(l.cfg.ProbeInterval)
+		}
+		return
+	}
+	if w.count == 0 && w.drops == 0 {
+		return
+	}
+	if w.count > 0 && (c.minRTT == 0 || rtt < c.minRTT) {
+		c.minRTT = rtt
+		l.minRTT.Store(int64(rtt))
+	}
+	if w.count == 0 {
+		rtt = c.rtt // a window of drops only: the gradient is neutral
+	}
+	next := l.algo.next(c.limit, sample{rtt: rtt, minRTT: c.minRTT, drops: w.drops, maxInflight: w.maxInflight})
+	minL, maxL := float64(l.cfg.MinLimit), float64(l.cfg.MaxLimit)
+	c.limit = min(max(c.limit+l.cfg.Smoothing*(next-c.limit), minL), maxL)
+	l.limit.Store(int64(c.limit))
+
+	if rtt > 2*(1+l.cfg.Tolerance)*c.minRTT {
+		c.stale++
+	} else {
+		c.stale = 0
+	}
+	if c.stale >= staleWindows || now >= c.nextProbe {
+		c.stale = 0
+		c.saved = c.limit
+		c.probeStart, c.probeCount, c.probeSum = now, 0, 0
+		l.probeGen.Add(1)
+		l.probing.Store(true)
+		l.limit.Store(int64(l.cfg.MinLimit))
+	}
+}
