@@ -33,6 +33,7 @@ type Limiter struct {
 	queued     [NumClasses]atomic.Int64
 	oldestEnq  atomic.Int64 // enqueue time of the oldest waiter, ns; -1 when none
 	standing   atomic.Bool
+	lastRefuse atomic.Int64 // mirror of queueState.lastRefusal
 	retryAfter atomic.Int64
 
 	// winMu guards the current measurement window.

@@ -94,6 +94,12 @@ func (l *Limiter) standingLocked(now int64) bool {
 	return s.standing
 }
 
+// refusedForLoad notes a refusal for load at now.
+func (l *Limiter) refusedForLoad(now int64) {
+	l.qs.lastRefusal = now
+	l.lastRefuse.Store(now)
+}
+
 // oldestLocked returns when the oldest waiter was queued, or -1.
 func (l *Limiter) oldestLocked() int64 {
 	oldest := int64(-1)
@@ -178,7 +184,7 @@ func (l *Limiter) acquireSlow(ctx context.Context, c Class, now, deadline int64)
 	standing := l.standingLocked(now)
 	if r, refuse := l.admitToQueueLocked(c, standing, now, deadline); refuse {
 		if r == ReasonLimit {
-			l.qs.lastRefusal = now
+			l.refusedForLoad(now)
 		}
 		l.mu.Unlock()
 		return Permit{}, l.reject(r, c, 0)
@@ -240,7 +246,7 @@ func (l *Limiter) admitToQueueLocked(c Class, standing bool, now, deadline int64
 // refuseLocked takes w out of the queue and answers it with a refusal.
 func (l *Limiter) refuseLocked(w *waiter, r Reason, now int64) {
 	if r != ReasonDeadline {
-		l.qs.lastRefusal = now
+		l.refusedForLoad(now)
 	}
 	l.unqueueLocked(w)
 	w.ch <- grant{reason: r, at: now}
@@ -361,7 +367,7 @@ func (l *Limiter) wait(ctx context.Context, w *waiter) (Permit, error) {
 						r = ReasonDeadline
 					}
 					if r == ReasonQueueDelay {
-						l.qs.lastRefusal = now
+						l.refusedForLoad(now)
 					}
 					l.unqueueLocked(w)
 					l.dispatchLocked(now)

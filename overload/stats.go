@@ -44,7 +44,7 @@ func (l *Limiter) Stats() Stats {
 		InFlight:   int(l.inflight.Load()),
 		MinRTT:     time.Duration(l.minRTT.Load()),
 		RTT:        time.Duration(l.rttEst.Load()),
-		Standing:   l.standing.Load(),
+		Standing:   l.standingNow(),
 		Probing:    l.probing.Load(),
 		RetryAfter: time.Duration(l.retryAfter.Load()),
 	}
@@ -76,4 +76,11 @@ func (s Stats) RejectedTotal() uint64 {
 		}
 	}
 	return n
+}
+
+// standingNow is the standing flag as Stats reports it: the queue stops
+// standing when it is empty and nobody was refused for load for
+// QueueInterval, even if no request has come since to notice it.
+func (l *Limiter) standingNow() bool {
+	return l.standing.Load() && !(l.waiting.Load() == 0 && l.nanos()-l.lastRefuse.Load() > int64(l.cfg.QueueInterval))
 }
