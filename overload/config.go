@@ -53,17 +53,28 @@ type Config struct {
 	ProbeInterval time.Duration
 }
 
-// Defaults of Config, documented on its fields.
+// The defaults of Config's fields.
 const (
-	DefaultMinLimit      = 4
-	DefaultMaxLimit      = 1024
-	DefaultInitialLimit  = 20
-	DefaultSmoothing     = 0.5
-	DefaultTolerance     = 0.25
-	DefaultQueueTarget   = 5 * time.Millisecond
+	// DefaultMinLimit is Config.MinLimit's default.
+	DefaultMinLimit = 4
+	// DefaultMaxLimit is Config.MaxLimit's default, the ingress's
+	// max_in_flight default.
+	DefaultMaxLimit = 1024
+	// DefaultInitialLimit is Config.InitialLimit's default.
+	DefaultInitialLimit = 20
+	// DefaultSmoothing is Config.Smoothing's default.
+	DefaultSmoothing = 0.5
+	// DefaultTolerance is Config.Tolerance's default.
+	DefaultTolerance = 0.25
+	// DefaultQueueTarget is Config.QueueTarget's default, CoDel's.
+	DefaultQueueTarget = 5 * time.Millisecond
+	// DefaultQueueInterval is Config.QueueInterval's default, CoDel's.
 	DefaultQueueInterval = 100 * time.Millisecond
-	DefaultMaxQueue      = 1024
+	// DefaultMaxQueue is Config.MaxQueue's default.
+	DefaultMaxQueue = 1024
+	// DefaultMaxRetryAfter is Config.MaxRetryAfter's default.
 	DefaultMaxRetryAfter = 30 * time.Second
+	// DefaultProbeInterval is Config.ProbeInterval's default.
 	DefaultProbeInterval = 10 * time.Second
 )
 

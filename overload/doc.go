@@ -39,24 +39,30 @@
 // backend that became slower for good looks like.
 //
 // Chosen by measurement (sim_compare_test.go: a backend of 16 slots at
-// 20 ms ±10%, 800 req/s, open loop, fake time; the same queue for all):
+// 20 ms ±10%, 800 req/s, fed open loop in fake time; every algorithm
+// behind the same queue and minimum-RTT probes, with its library's
+// default smoothing):
 //
-//	algorithm              p99 served, 2×/5×/10×   limit   slow-down 20→200 ms: halved  goodput (of 80/s)  p99
-//	gradient + probe       38 / 38 / 38 ms         24-26   0.8 s                        80/s               376 ms
-//	Gradient2 (Netflix)    56 / 57 / 57 ms         26-41   0.8 s                        44/s               360 ms
-//	Vegas (Netflix)        35 / 36 / 36 ms         23      0.8 s                        80/s               443 ms
-//	AIMD (Netflix)         99 / 99 / 100 ms        28-78   0.8 s                        62/s               631 ms
+//	                     p99 of the served      limit     slow-down (400 req/s, 20→200→20 ms)
+//	algorithm            2×     5×     10×      at 10×    limit ≤32 after  goodput(/80)  p99
+//	gradient + probe     38ms   38ms   38ms     24-25     0.6 s            80/s          376ms
+//	Gradient2 (Netflix)  56ms   58ms   58ms     4-42      (was 32)         44/s          359ms
+//	Vegas (Netflix)      36ms   36ms   36ms     23        2.8 s            80/s          444ms
+//	AIMD (Netflix)       86ms   88ms   87ms     4-67      (was 34)         62/s          630ms
 //
 // Gradient2's baseline is a long average of the measured service time, so
 // under sustained overload it drifts up with the queueing it should
-// prevent, and after a slow-down it takes tens of seconds to trust the new
-// service time; AIMD does not see latency below its timeout and lets the
-// backend's own queue grow. Vegas (given the same probe) holds a slightly
-// shorter backend queue, but moves by log10(L) per window, too slowly for
-// a limit in the hundreds; the gradient moves multiplicatively and tracks
-// the slow-down best. Tolerance 0.25 settles about 25% above the backend's
-// true concurrency (L ≈ 25 for 16 slots), which keeps it busy.
-//
+// prevent (the limit climbs until the service time is 2.5× its minimum and
+// a probe pins it), and after a slow-down it serves half of what it
+// could. AIMD does not see latency below its timeout and lets the
+// backend's own queue grow, 88% goodput at overload. Vegas holds a
+// slightly shorter backend queue, but moves by log10(L) per window: it
+// took 2.8 s to come down from 41 where the gradient took 0.6 s from 50,
+// and a limit in the hundreds would take minutes. The gradient moves
+// multiplicatively and tracks the slow-down best. Tolerance 0.25 settles
+// about 50% above the backend's true concurrency (L ≈ 25 for 16 slots,
+// including the √L headroom), which keeps it busy.
+
 // # The queue: CoDel's standing-queue test, sized to what it can serve
 //
 // A request over the limit waits, if the queue has room for it. The queue
@@ -69,12 +75,14 @@
 // law: L/rtt): what is served within the allowance, and only half of
 // QueueTarget's worth in a standing queue, so that under overload almost
 // every refusal is made at admission, without waiting (97-99.7% at 2×-10×
-// in the simulation, the rest after at most QueueTarget).
+// in the simulation, the rest after at most QueueTarget; p99 of the
+// served 38 ms, goodput 100% of capacity).
 //
 // Adaptive LIFO (Facebook's "Fail at Scale": newest first while the queue
 // stands) is left out: in the simulation it did not change the p99 of the
-// served (37.9 ms against 37.8 ms at 10×) and tripled the refusals made
-// after a wait (328 against 110), because a standing queue here holds only
+// served (38.0/37.9/37.9 ms against 37.7/37.9/37.8 ms at 2×/5×/10×, with
+// or without 100 ms client timeouts) and tripled the refusals made after
+// a wait (242/313/328 against 72/112/110), because a standing queue here holds only
 // a few milliseconds of work, so LIFO has no old waiters to rescue
 // anybody from, only young ones to let rot to the target. It pays with a
 // long queue, which this one never is.
@@ -87,7 +95,8 @@
 // standing queue; Sheddable is not queued at all while the queue stands and
 // gets half of Default's room otherwise. With 10% of the traffic Critical
 // at 5× overload, every Critical request was served within 5× the service
-// time in the simulation; Sheddable was refused 96%, Default 85%.
+// time in the simulation (p99 38 ms, none refused); Sheddable was refused
+// 96.5%, Default 85.3%.
 //
 // A request whose context's deadline leaves less than the smoothed service
 // time (or, to queue, less than that plus its expected wait) is refused
