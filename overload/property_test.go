@@ -23,7 +23,7 @@ type op struct {
 	deadline time.Duration // the context's timeout, if > 0
 }
 
-func drawOp(t *rapid.T, i, j int) op {
+func drawOp(t *rapid.T) op {
 	ms := func(name string, lo, hi int) time.Duration {
 		return time.Duration(rapid.IntRange(lo, hi).Draw(t, name)) * time.Millisecond
 	}
@@ -44,7 +44,9 @@ func drawOp(t *rapid.T, i, j int) op {
 // [MinLimit, MaxLimit]; the counters add up (admitted + refused =
 // attempts, by class and reason as the callers saw them); a refusal is
 // canceled only for a canceled context and for its deadline only with
-// one; and at the end nothing is in flight or queued.
+// one; Stats, read all along, never shows more in flight than MaxLimit
+// nor more queued than MaxQueue; and at the end nothing is in flight or
+// queued.
 func TestPropertyEveryAcquireEnds(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
 		minL := rapid.IntRange(1, 3).Draw(rt, "min")
@@ -63,8 +65,8 @@ func TestPropertyEveryAcquireEnds(t *testing.T) {
 		plans := make([][]op, g)
 		for i := range plans {
 			n := rapid.IntRange(1, 8).Draw(rt, "ops")
-			for j := range n {
-				plans[i] = append(plans[i], drawOp(rt, i, j))
+			for range n {
+				plans[i] = append(plans[i], drawOp(rt))
 			}
 		}
 
@@ -99,6 +101,24 @@ func runPlans(cfg Config, plans [][]op) string {
 		problems []string
 		wg       sync.WaitGroup
 	)
+	// Stats is read all along, as a metrics scrape would.
+	stop := make(chan struct{})
+	var monitor sync.WaitGroup
+	monitor.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(time.Millisecond):
+			}
+			s := l.Stats()
+			if s.InFlight > cfg.MaxLimit || s.QueuedTotal() > cfg.MaxQueue || s.InFlight < 0 {
+				mu.Lock()
+				problems = append(problems, fmt.Sprintf("Stats: %d in flight (max limit %d), %d queued (max %d)", s.InFlight, cfg.MaxLimit, s.QueuedTotal(), cfg.MaxQueue))
+				mu.Unlock()
+			}
+		}
+	})
 	for _, plan := range plans {
 		wg.Go(func() {
 			for _, o := range plan {
@@ -165,6 +185,8 @@ func runPlans(cfg Config, plans [][]op) string {
 		})
 	}
 	wg.Wait()
+	close(stop)
+	monitor.Wait()
 	if v := over.Load(); v != nil {
 		return fmt.Sprintf("admission at in-flight %d with limit %d", v.([2]int64)[0], v.([2]int64)[1])
 	}
