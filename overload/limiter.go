@@ -183,7 +183,7 @@ func (p *Permit) end(o outcome) {
 	l.inflight.Add(-1)
 	if l.waiting.Load() > 0 {
 		l.mu.Lock()
-		l.dispatchLocked(now)
+		l.dispatchLocked(max(now, l.nanos()))
 		l.mu.Unlock()
 	}
 	if o != outcomeIgnore {
@@ -192,11 +192,11 @@ func (p *Permit) end(o outcome) {
 }
 
 // giveBack frees a slot granted to a waiter that no longer wants it.
-func (l *Limiter) giveBack(now int64) {
+func (l *Limiter) giveBack() {
 	l.inflight.Add(-1)
 	if l.waiting.Load() > 0 {
 		l.mu.Lock()
-		l.dispatchLocked(now)
+		l.dispatchLocked(l.nanos())
 		l.mu.Unlock()
 	}
 }

@@ -170,6 +170,7 @@ func (l *Limiter) ahead(c Class) int {
 // acquireSlow is Acquire when no slot was free at once, or others wait.
 func (l *Limiter) acquireSlow(ctx context.Context, c Class, now, deadline int64) (Permit, error) {
 	l.mu.Lock()
+	now = max(now, l.nanos()) // the lock may have been long in coming
 	if l.total() == 0 {
 		if n, ok := l.tryTake(); ok {
 			l.mu.Unlock()
@@ -351,7 +352,7 @@ func (l *Limiter) wait(ctx context.Context, w *waiter) (Permit, error) {
 			l.mu.Unlock()
 			g := <-w.ch
 			if g.ok {
-				l.giveBack(l.nanos())
+				l.giveBack()
 				waited := g.at - w.enq
 				l.pool.Put(w)
 				return Permit{}, l.reject(ReasonCanceled, c, waited)
