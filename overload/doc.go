@@ -17,7 +17,19 @@
 // Acquire returns at once when a slot is free (a compare-and-swap, no lock,
 // no allocation: Permit is a value) or when it refuses; otherwise the
 // request waits in the queue. Stats is lock-free, for /metrics and a live
-// page.
+// page. An uncontended Acquire and Release cost about 230 ns on a 2-core
+// VM, half of it the two clock reads (58 ns each on kvm-clock), and no
+// allocation; a waiter costs none either (waiters and their timers are
+// pooled).
+//
+// For an HTTP server: answer a *Rejection with Status() (503, or 504 for
+// ReasonDeadline) and a Retry-After of RetryAfter's whole seconds, at
+// once; end a permit with Drop when the work timed out or something it
+// called refused it for load (a 503 or 504 from an upstream), with Ignore
+// when the client went away before the work said anything, and with
+// Release otherwise (a 4xx or 5xx that took ordinary time is a service
+// time like any other). Classes come from configuration through
+// ParseClass or Class's UnmarshalText.
 //
 // # The limit: a gradient, with the unloaded service time re-measured
 //
@@ -94,9 +106,10 @@
 // lower class. Critical keeps the QueueInterval allowance and room in a
 // standing queue; Sheddable is not queued at all while the queue stands and
 // gets half of Default's room otherwise. With 10% of the traffic Critical
-// at 5× overload, every Critical request was served within 5× the service
-// time in the simulation (p99 38 ms, none refused); Sheddable was refused
-// 96.5%, Default 85.3%.
+// and 30% Sheddable at 5× overload for 32 s, 99.7% of the Critical
+// requests were served within 5× the service time in the simulation (p99
+// 39 ms; the 0.3% refused fell in the three probes, when the limit is
+// pinned to MinLimit); Sheddable was refused 96.6%, Default 85.2%.
 //
 // A request whose context's deadline leaves less than the smoothed service
 // time (or, to queue, less than that plus its expected wait) is refused

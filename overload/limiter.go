@@ -83,8 +83,10 @@ func (l *Limiter) nanos() int64 { return int64(l.now().Sub(l.epoch)) }
 // be met) or ctx ends. A refusal is a *Rejection. An admitted request must
 // end its Permit with Release, Drop or Ignore.
 //
-// A deadline on ctx is compared with the limiter's clock: with WithClock,
-// build it from that clock's times.
+// A request admitted at once is not checked for a context that has already
+// ended (that would cost a lock on every request); the work it starts sees
+// the context. A deadline on ctx is compared with the limiter's clock: with
+// WithClock, build it from that clock's times.
 func (l *Limiter) Acquire(ctx context.Context, c Class) (Permit, error) {
 	c = c.norm()
 	now := l.nanos()
