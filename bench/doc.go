@@ -19,6 +19,11 @@
 // troupe's reverse proxy (package upstream, proxy_troupe.go) and
 // httputil.ReverseProxy (proxy_nethttp.go) in front of the same upstream.
 //
+// The overload scenario (overload.go) serves a workload of fixed capacity
+// — 20 ms of work, at most 16 at once — as troupe declares it by default
+// and with its static limit written out (overload_troupe.go), and behind a
+// plain net/http semaphore, for an open-loop load beyond that capacity.
+//
 // The program that loads the peers with wrk and prints the comparison is
 // cmd/httpbench; README.md says how to run and read it.
 package bench

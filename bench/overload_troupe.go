@@ -1,0 +1,97 @@
+package bench
+
+import (
+	"context"
+	"net"
+	"net/http"
+
+	"github.com/troupe-go/troupe"
+	"github.com/troupe-go/troupe/actors"
+	"go.uber.org/zap"
+)
+
+// OverloadTroupe is the overload scenario's troupe peer: the workload
+// declared as a user would, one handler Spec with Concurrency
+// OverloadSlots serving both GET OverloadPath and GET
+// OverloadCriticalPath (so they share its slots), the latter marked
+// critical (markCritical). Its admin listener is on a free loopback port,
+// for /metrics. Start and Shutdown are each called once.
+type OverloadTroupe struct {
+	st  *ServiceTime
+	log *zap.Logger
+	cfg troupe.Config
+	app *troupe.App // made by Start
+}
+
+// NewOverloadTroupe returns the troupe peer of the workload st with
+// troupe's default configuration, logging to log.
+func NewOverloadTroupe(st *ServiceTime, log *zap.Logger) *OverloadTroupe {
+	return newOverloadTroupe(st, log, troupe.Config{})
+}
+
+// NewOverloadTroupeStatic returns the troupe peer of the workload st with
+// today's static admission limit written out (staticOverloadConfig),
+// logging to log.
+func NewOverloadTroupeStatic(st *ServiceTime, log *zap.Logger) *OverloadTroupe {
+	var cfg troupe.Config
+	staticOverloadConfig(&cfg)
+	return newOverloadTroupe(st, log, cfg)
+}
+
+// staticOverloadConfig sets cfg's overload control to today's static
+// limit: at most max_in_flight (1024) requests admitted at once, 503 with
+// Retry-After past it. It is the one place the troupe-static peer differs
+// from the troupe peer: when troupe gains an adaptive concurrency limit
+// (and queue-delay shedding), turn them off here, so that this peer keeps
+// measuring the static limit alone.
+func staticOverloadConfig(cfg *troupe.Config) {
+	cfg.HTTP.MaxInFlight = 1024
+}
+
+// markCritical marks the requests of app's route r as critical, so that
+// overload control sheds other requests before them. troupe has no
+// criticality classes yet, so today it does nothing: once it has, declare
+// r critical here (on the route, or in app's configuration), and the
+// priorities run measures it without other change. r shares its handler
+// Spec, and so its slots, with the route of OverloadPath.
+func markCritical(app *troupe.App, r *troupe.Route) {
+	_, _ = app, r
+}
+
+func newOverloadTroupe(st *ServiceTime, log *zap.Logger, cfg troupe.Config) *OverloadTroupe {
+	return &OverloadTroupe{st: st, log: log, cfg: cfg}
+}
+
+// Start declares the app, builds it and serves on addr ("" means
+// 127.0.0.1 on a free port) until Shutdown; its admin listener takes a
+// free loopback port.
+func (p *OverloadTroupe) Start(addr string) error {
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	cfg := p.cfg
+	cfg.HTTP.Addr = addr
+	cfg.Admin.Addr = "127.0.0.1:0"
+	app := troupe.New(cfg, troupe.WithLogger(p.log))
+	st := p.st
+	work := troupe.Handler("work", func(ex *actors.Exchange) error {
+		st.work()
+		ex.Respond(http.StatusOK, "text/plain; charset=utf-8", []byte(OverloadBody))
+		return nil
+	})
+	work.Concurrency = OverloadSlots
+	app.Handle(http.MethodGet, OverloadPath, work)
+	markCritical(app, app.Handle(http.MethodGet, OverloadCriticalPath, work))
+	p.app = app
+	return app.Start()
+}
+
+// Addr returns the address the peer serves on, once started.
+func (p *OverloadTroupe) Addr() net.Addr { return p.app.Addr() }
+
+// AdminAddr returns the address of the peer's admin listener, once
+// started.
+func (p *OverloadTroupe) AdminAddr() net.Addr { return p.app.AdminAddr() }
+
+// Shutdown stops the app gracefully.
+func (p *OverloadTroupe) Shutdown(ctx context.Context) error { return p.app.Shutdown(ctx) }
