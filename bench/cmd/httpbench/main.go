@@ -9,8 +9,9 @@
 // jsonschema middleware; "batch", a simulated model behind POST /score,
 // called once per request, through a hand-written channel batcher and
 // through troupe's batcher, beside troupe's trivial peer as a reference;
-// or "proxy", troupe's reverse proxy against httputil.ReverseProxy in
-// front of the same loopback upstream.
+// "proxy", troupe's reverse proxy against httputil.ReverseProxy in
+// front of the same loopback upstream; or "overload", open-loop load past
+// a workload's capacity with vegeta instead of wrk (overload.go).
 // For each round it records wrk's throughput and latency percentiles and
 // the server's CPU time per request: this process's user+sys time during
 // the round, divided by the requests wrk completed.
@@ -18,6 +19,7 @@
 // Usage, from bench/:
 //
 //	go run ./cmd/httpbench [-scenario trivial|api|batch|proxy] [-conns 64,256] [-rounds 5] [-duration 5s] [-json FILE] [-cpuprofile FILE]
+//	go run ./cmd/httpbench -scenario overload [-duration 30s] [-rates 0.5,2,5,10] [-out DIR]
 //
 // It needs wrk (Debian: apt-get install -y wrk), targets only 127.0.0.1,
 // and stops by itself: every wrk run is bounded, and so is the whole run.
@@ -46,6 +48,9 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == servePeerFlag {
+		os.Exit(servePeerMain(os.Args[2:], os.Stdin, os.Stdout, os.Stderr))
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdout)
 	stop()
@@ -67,6 +72,7 @@ type config struct {
 	wrk        string
 	cpuprofile string
 	jsonOut    string
+	overload   *overloadFlags // scenario overload's own flags
 }
 
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
@@ -74,19 +80,23 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs := flag.NewFlagSet("httpbench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.scenario, "scenario", scenarioTrivial, "what to load: "+scenarioTrivial+" (-stages trivial middleware, GET), "+scenarioTaught+" (the same as the README teaches it), "+
-		scenarioAPI+" (the api stack, POST /items), "+scenarioBatch+" (a simulated model, batched, POST /score) or "+
-		scenarioProxy+" (a reverse proxy, GET /proxy/data)")
+		scenarioAPI+" (the api stack, POST /items), "+scenarioBatch+" (a simulated model, batched, POST /score), "+
+		scenarioProxy+" (a reverse proxy, GET /proxy/data) or "+scenarioOverload+" (open-loop load past capacity, with vegeta)")
 	conns := fs.String("conns", "", "comma-separated wrk connection counts, each measured in turn (default 64,256; 4,64,256 for -scenario batch)")
 	fs.IntVar(&c.rounds, "rounds", 5, "measured rounds per peer and connection count")
-	fs.DurationVar(&c.duration, "duration", 5*time.Second, "length of each round (whole seconds)")
+	fs.DurationVar(&c.duration, "duration", 5*time.Second, "length of each round (whole seconds; scenario overload: of each run, default 30s)")
 	fs.DurationVar(&c.warmup, "warmup", 2*time.Second, "unrecorded warm-up per peer and connection count (whole seconds; 0 for none)")
 	fs.IntVar(&c.threads, "threads", 2, "wrk threads (-t)")
 	fs.IntVar(&c.stages, "stages", 5, "middleware in each peer's pipeline (scenario trivial), or in the reference peer's (scenario batch)")
 	fs.StringVar(&c.wrk, "wrk", "/usr/bin/wrk", "path of the wrk binary")
 	fs.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of troupe's measured rounds (only) to `file`")
 	fs.StringVar(&c.jsonOut, "json", "", "write every measured round, raw, as JSON to `file`")
+	c.overload = registerOverloadFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
+	}
+	if c.scenario == scenarioOverload && !flagSet(fs, "duration") {
+		c.duration = overloadDefaultDuration
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
@@ -113,6 +123,12 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	}
 	switch c.scenario {
 	case scenarioTrivial, scenarioTaught, scenarioAPI, scenarioBatch, scenarioProxy:
+	case scenarioOverload:
+		if err := c.overload.validate(); err != nil {
+			errs = append(errs, err)
+		} else if err := c.overload.validateDuration(c.duration); err != nil {
+			errs = append(errs, err)
+		}
 	default:
 		errs = append(errs, fmt.Errorf("-scenario %q: want %s", c.scenario, scenarioNames))
 	}
@@ -125,6 +141,13 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		}
 	}
 	return c, errors.Join(errs...)
+}
+
+// flagSet reports whether the command line set the flag called name.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 // flags returns the effective configuration as a command line.
@@ -172,6 +195,9 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	c, err := parseFlags(args, os.Stderr)
 	if err != nil {
 		return err
+	}
+	if c.scenario == scenarioOverload {
+		return runOverload(ctx, c, stdout)
 	}
 	if _, err := exec.LookPath(c.wrk); err != nil {
 		return fmt.Errorf("wrk not found at %s (%w): install it with `apt-get install -y wrk` (Debian), or pass -wrk PATH", c.wrk, err)

@@ -20,10 +20,13 @@ const (
 	scenarioAPI     = "api"     // the catalogue's api stack, POST /items
 	scenarioBatch   = "batch"   // a simulated model, per request, hand-batched and troupe-batched, POST /score
 	scenarioProxy   = "proxy"   // troupe's reverse proxy vs httputil.ReverseProxy, GET /proxy/data
+	// scenarioOverload is open-loop load past a workload's capacity, run by
+	// runOverload rather than as rounds of wrk.
+	scenarioOverload = "overload"
 )
 
 // scenarioNames lists the scenarios, as -h and the errors name them.
-const scenarioNames = scenarioTrivial + ", " + scenarioTaught + ", " + scenarioAPI + ", " + scenarioBatch + " or " + scenarioProxy
+const scenarioNames = scenarioTrivial + ", " + scenarioTaught + ", " + scenarioAPI + ", " + scenarioBatch + ", " + scenarioProxy + " or " + scenarioOverload
 
 // defaultConns returns the scenario's -conns when the flag is not given.
 func defaultConns(scenario string) string {
