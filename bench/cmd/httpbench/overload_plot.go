@@ -159,7 +159,7 @@ func p99Plot(rep *overloadReport) (*plot.Plot, error) {
 	p.X.Label.Text = "offered load (× capacity)"
 	p.Y.Label.Text = "p99 of 200s (ms, log scale)"
 	p.Y.Scale = plot.LogScale{}
-	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	p.Y.Tick.Marker = logTicks125{}
 	p.Legend.Top, p.Legend.Left = true, true
 	p.Add(plotter.NewGrid())
 	maxX := 0.0
@@ -204,7 +204,7 @@ func writeSlowdownPlot(rep *overloadReport, path string) error {
 		thousands(first.OfferedRPS), first.Multiple, from, to)
 	p99.Y.Label.Text = "p99 of 200s (ms, log)"
 	p99.Y.Scale = plot.LogScale{}
-	p99.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	p99.Y.Tick.Marker = logTicks125{}
 	good := plot.New()
 	good.Y.Label.Text = "goodput (200s/s)"
 	panels := []*plot.Plot{p99, good}
@@ -219,6 +219,7 @@ func writeSlowdownPlot(rep *overloadReport, path string) error {
 	for _, pl := range panels {
 		pl.Add(plotter.NewGrid())
 		pl.Legend.Top = true
+		pl.Legend.XOffs = -3 * vg.Millimeter
 		pl.X.Min = 0
 	}
 	panels[len(panels)-1].X.Label.Text = "time since the load began (s)"
@@ -247,8 +248,19 @@ func writeSlowdownPlot(rep *overloadReport, path string) error {
 			}
 		}
 	}
-	good.Y.Min = 0
+	// Room above the data for the legend, top right; the x axis spans the
+	// whole run.
+	good.Y.Min, good.Y.Max = 0, 1.3*good.Y.Max
 	good.Y.Tick.Marker = wholeTicks{}
+	if p99.Y.Max > 0 && !math.IsInf(p99.Y.Max, 0) {
+		p99.Y.Max *= 4
+	}
+	if limit != nil {
+		limit.Y.Min, limit.Y.Max = 0, 1.3*limit.Y.Max
+	}
+	for _, pl := range panels {
+		pl.X.Max = max(pl.X.Max, float64(len(first.Seconds)))
+	}
 	for _, pl := range panels {
 		if err := markSpan(pl, from, to); err != nil {
 			return err
@@ -284,6 +296,36 @@ func (wholeTicks) Ticks(lo, hi float64) []plot.Tick {
 	for i := range ts {
 		if ts[i].Label != "" {
 			ts[i].Label = strconv.FormatFloat(ts[i].Value, 'f', 0, 64)
+		}
+	}
+	return ts
+}
+
+// logTicks125 are ticks for a log scale at 1, 2 and 5 times each power
+// of ten, labelled, and the other multiples unlabelled: a range of less
+// than a decade still has labels.
+type logTicks125 struct{}
+
+// Ticks returns the ticks of [lo, hi].
+func (logTicks125) Ticks(lo, hi float64) []plot.Tick {
+	if hi <= 0 {
+		return nil
+	}
+	if lo <= 0 {
+		lo = hi / 1000
+	}
+	var ts []plot.Tick
+	for e := math.Floor(math.Log10(lo)); math.Pow(10, e) <= hi; e++ {
+		for m := 1.0; m <= 9; m++ {
+			v := m * math.Pow(10, e)
+			if v < lo || v > hi {
+				continue
+			}
+			t := plot.Tick{Value: v}
+			if m == 1 || m == 2 || m == 5 {
+				t.Label = strconv.FormatFloat(v, 'f', -1, 64)
+			}
+			ts = append(ts, t)
 		}
 	}
 	return ts

@@ -186,3 +186,29 @@ func TestWritePlots(t *testing.T) {
 		t.Errorf("empty report: %v, %v", paths, err)
 	}
 }
+
+// TestLogTicks125 checks the log scale's ticks: labels at 1, 2 and 5
+// times the powers of ten within the range, other multiples unlabelled,
+// and none outside it.
+func TestLogTicks125(t *testing.T) {
+	var labels []string
+	n := 0
+	for _, tk := range (logTicks125{}).Ticks(15, 600) {
+		if tk.Value < 15 || tk.Value > 600 {
+			t.Errorf("tick %v outside [15, 600]", tk.Value)
+		}
+		if tk.Label != "" {
+			labels = append(labels, tk.Label)
+		}
+		n++
+	}
+	if got := strings.Join(labels, " "); got != "20 50 100 200 500" {
+		t.Errorf("labels %q, want 20 50 100 200 500", got)
+	}
+	if n != 14 { // 20…90, 100…600
+		t.Errorf("%d ticks, want 14", n)
+	}
+	if ts := (logTicks125{}).Ticks(0, 0); len(ts) != 0 {
+		t.Errorf("empty range: %v", ts)
+	}
+}
