@@ -151,7 +151,7 @@ func (o *overloadFlags) slowdownPeers() []string {
 	return out
 }
 
-// command returns the effective configuration as a command line.
+// overloadCommand returns the effective configuration as a command line.
 func (c *config) overloadCommand() string {
 	o := c.overload
 	rates := make([]string, len(o.rates))
