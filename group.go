@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/troupe-go/troupe/actors"
+	"github.com/troupe-go/troupe/overload"
 )
 
 // Group is a set of routes under a common path prefix that share stages.
@@ -18,6 +19,15 @@ type Group struct {
 	parent *Group
 	prefix string
 	stages []*actors.Spec
+	class  *overload.Class // nil: the parent's
+}
+
+// Criticality sets the class under overload of the group's routes,
+// including those of nested groups, unless they set their own (see
+// Route.Criticality).
+func (g *Group) Criticality(c overload.Class) *Group {
+	g.class = &c
+	return g
 }
 
 // Use adds stages to the group.

@@ -40,6 +40,7 @@ func (a *App) plan() (*routing.Table[*httpin.Route], *pipeline.Itinerary, []*pip
 		if err == nil {
 			err = table.Add(r.method, r.pattern, &httpin.Route{
 				Pattern: r.pattern, Itinerary: it, Timeout: r.timeout, MaxBodyBytes: r.bodyLimit, StreamBody: r.stream,
+				Class: r.criticality(),
 			})
 		}
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/troupe-go/troupe/actors"
+	"github.com/troupe-go/troupe/overload"
 )
 
 // Route is one method and pattern with its handler, its own stages and
@@ -17,6 +18,7 @@ type Route struct {
 	timeout   time.Duration
 	bodyLimit int64
 	stream    bool
+	class     *overload.Class // nil: the group's
 }
 
 // With adds stages that apply to this route only.
@@ -48,8 +50,30 @@ func (r *Route) StreamBody() *Route {
 	return r
 }
 
+// Criticality sets the route's class under overload, replacing its
+// group's: when the server is past what it can serve, Sheddable requests
+// are refused first and Critical ones last (see package overload). The
+// default is overload.Default.
+func (r *Route) Criticality(c overload.Class) *Route {
+	r.class = &c
+	return r
+}
+
 // Pattern returns the route's full pattern, group prefixes included.
 func (r *Route) Pattern() string { return r.pattern }
 
 // Method returns the route's method.
 func (r *Route) Method() string { return r.method }
+
+// criticality returns the route's class: its own, or its nearest group's.
+func (r *Route) criticality() overload.Class {
+	if r.class != nil {
+		return *r.class
+	}
+	for g := r.group; g != nil; g = g.parent {
+		if g.class != nil {
+			return *g.class
+		}
+	}
+	return overload.Default
+}

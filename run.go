@@ -97,6 +97,9 @@ func (a *App) build() error {
 	}
 	a.ingress = httpin.NewIngress(a.cfg.HTTP, table, a.log.Named("ingress"), a.metrics, httpin.WithRejections(rejections))
 	a.metrics.WatchInFlight(a.ingress.InFlight)
+	if l := a.ingress.Limiter(); l != nil {
+		a.metrics.Registry().MustRegister(metrics.NewOverloadCollector("ingress", l))
+	}
 	return nil
 }
 

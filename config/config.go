@@ -43,7 +43,19 @@
 //	  lenient_framing: false    # true: keep connections after Transfer-Encoding and HTTP/1.0
 //	  max_connections: 0        # 0: from the open-file limit, with a reserve
 //	  max_connections_per_ip: 0 # 0: no cap
-//	  max_in_flight: 1024       # admission limit; beyond it → 503
+//	  max_in_flight: 1024       # hard admission limit; beyond it → 503
+//	  overload:                 # the adaptive concurrency limit in front of every route (package overload)
+//	    adaptive: true          # false: max_in_flight alone bounds admission
+//	    min_limit: 4            # the limit moves between these…
+//	    max_limit: 1024         # …(capped by max_in_flight)
+//	    initial_limit: 20
+//	    smoothing: 0.5          # weight of each new measurement, (0, 1]
+//	    tolerance: 0.25         # how much slower than unloaded the service may run before the limit falls
+//	    queue_target: 5ms       # under sustained overload, the longest a request waits for a slot
+//	    queue_interval: 100ms   # the longest it waits otherwise; a queue standing this long is overload
+//	    max_queue: 1024
+//	    max_retry_after: 30s    # cap of the Retry-After computed from the load
+//	    probe_interval: 10s     # how often the unloaded service time is re-measured
 //	  request_timeout: 10s      # default request deadline; past it → 504
 //	  shutdown_timeout: 30s     # bound on a graceful shutdown
 //	admin:
@@ -80,6 +92,8 @@
 //	    timeout: 2s             # overrides server.request_timeout
 //	    max_body_bytes: 1024    # overrides server.max_body_bytes
 //	    stream_body: true       # the handler reads the body as it arrives (a proxy); default false
+//	    criticality: default    # critical | default | sheddable: who is refused first under overload
+//	                            # (groups take it too; a route's own wins)
 //	    supervision: {…}        # overrides keys of the default policy for the handler
 //
 // A route's stages are the global ones, then its groups' from the
@@ -125,6 +139,7 @@ import (
 
 	"github.com/troupe-go/troupe"
 	"github.com/troupe-go/troupe/actors"
+	"github.com/troupe-go/troupe/overload"
 	"go.uber.org/zap/zapcore"
 )
 
@@ -169,6 +184,9 @@ type Group struct {
 	Groups []*Group
 	// Routes are the group's own routes.
 	Routes []*Route
+	// Criticality is the class of the group's routes under overload (see
+	// troupe.Group.Criticality); nil: the parent's.
+	Criticality *overload.Class
 	// Line is the group's line in the file.
 	Line int
 }
@@ -192,6 +210,9 @@ type Route struct {
 	// StreamBody hands the request body to the handler unread (see
 	// troupe.Route.StreamBody): for a proxy, or large uploads.
 	StreamBody bool
+	// Criticality is the route's class under overload (see
+	// troupe.Route.Criticality); nil: its group's.
+	Criticality *overload.Class
 	// Line is the route's line in the file.
 	Line int
 }
@@ -278,8 +299,15 @@ func declare(d declarer, groups []*Group, routes []*Route) {
 		if r.StreamBody {
 			rt.StreamBody()
 		}
+		if r.Criticality != nil {
+			rt.Criticality(*r.Criticality)
+		}
 	}
 	for _, g := range groups {
-		declare(d.Group(g.Prefix, g.Stages...), g.Groups, g.Routes)
+		sub := d.Group(g.Prefix, g.Stages...)
+		if g.Criticality != nil {
+			sub.Criticality(*g.Criticality)
+		}
+		declare(sub, g.Groups, g.Routes)
 	}
 }

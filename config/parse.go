@@ -14,6 +14,8 @@ import (
 
 	"github.com/troupe-go/troupe"
 	"github.com/troupe-go/troupe/actors"
+	"github.com/troupe-go/troupe/httpin"
+	"github.com/troupe-go/troupe/overload"
 	"github.com/troupe-go/troupe/routing"
 	"github.com/troupe-go/troupe/supervisor"
 	"go.uber.org/zap"
@@ -348,7 +350,7 @@ func (p *parser) server(n *yaml.Node) {
 	f := p.fields(n, "server", "addr", "read_header_timeout", "read_timeout", "write_timeout", "idle_timeout",
 		"max_header_bytes", "max_body_bytes", "max_in_flight", "request_timeout", "shutdown_timeout", "drain_delay", "stream_idle_timeout",
 		"min_body_rate", "body_rate_grace", "min_write_rate", "write_rate_grace", "lenient_framing",
-		"max_connections", "max_connections_per_ip")
+		"max_connections", "max_connections_per_ip", "overload")
 	h.Addr = p.addr(f.get("addr"), "server.addr", false)
 	for _, d := range durations {
 		*d.dst = p.duration(f.get(d.key), "server."+d.key)
@@ -361,6 +363,64 @@ func (p *parser) server(n *yaml.Node) {
 	h.LenientFraming = p.flag(f.get("lenient_framing"), "server.lenient_framing")
 	h.MaxConnections = int(p.count(f.get("max_connections"), "server.max_connections"))
 	h.MaxConnectionsPerIP = int(p.count(f.get("max_connections_per_ip"), "server.max_connections_per_ip"))
+	if v := f.get("overload"); !isNull(v) {
+		p.overload(v)
+	}
+}
+
+// overload reads server.overload: the adaptive concurrency limit.
+func (p *parser) overload(n *yaml.Node) {
+	h := &p.cfg.App.HTTP
+	o := &h.Overload
+	f := p.fields(n, "server.overload", "adaptive", "min_limit", "max_limit", "initial_limit", "smoothing", "tolerance",
+		"queue_target", "queue_interval", "max_queue", "max_retry_after", "probe_interval")
+	if v := f.get("adaptive"); !isNull(v) {
+		h.StaticLimit = !p.flag(v, "server.overload.adaptive")
+	}
+	o.MinLimit = int(p.count(f.get("min_limit"), "server.overload.min_limit"))
+	o.MaxLimit = int(p.count(f.get("max_limit"), "server.overload.max_limit"))
+	o.InitialLimit = int(p.count(f.get("initial_limit"), "server.overload.initial_limit"))
+	o.MaxQueue = int(p.count(f.get("max_queue"), "server.overload.max_queue"))
+	o.Smoothing = p.fraction(f.get("smoothing"), "server.overload.smoothing", 1)
+	o.Tolerance = p.fraction(f.get("tolerance"), "server.overload.tolerance", 10)
+	o.QueueTarget = p.duration(f.get("queue_target"), "server.overload.queue_target")
+	o.QueueInterval = p.duration(f.get("queue_interval"), "server.overload.queue_interval")
+	o.MaxRetryAfter = p.duration(f.get("max_retry_after"), "server.overload.max_retry_after")
+	o.ProbeInterval = p.duration(f.get("probe_interval"), "server.overload.probe_interval")
+	if !h.StaticLimit {
+		if err := (httpinConfigOverload{o: *o, maxInFlight: h.MaxInFlight}).validate(); err != nil {
+			p.errorf(n, "server.overload: %s", strings.TrimPrefix(err.Error(), "overload: "))
+		}
+	}
+}
+
+// fraction returns the number n holds, which must be in (0, most].
+func (p *parser) fraction(n *yaml.Node, what string, most float64) float64 {
+	s, ok := p.str(n, what)
+	if !ok || s == "" {
+		return 0
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || !(v > 0 && v <= most) {
+		p.errorf(n, "%s must be a number above 0 and at most %g, got %q", what, most, s)
+		return 0
+	}
+	return v
+}
+
+// criticality returns the class n names, if given: critical, default or
+// sheddable.
+func (p *parser) criticality(n *yaml.Node, what string) (overload.Class, bool) {
+	s, ok := p.str(n, what)
+	if !ok || s == "" {
+		return overload.Default, false
+	}
+	c, err := overload.ParseClass(s)
+	if err != nil {
+		p.errorf(n, "%s: unknown class %q (want critical, default or sheddable)", what, s)
+		return overload.Default, false
+	}
+	return c, true
 }
 
 func (p *parser) admin(n *yaml.Node) {
@@ -678,7 +738,7 @@ func (p *parser) group(n *yaml.Node, in scope) *Group {
 		p.errorf(n, "a group must be a mapping with a prefix, got %s", describe(r))
 		return nil
 	}
-	f := p.fields(n, "a group", "prefix", "stages", "groups", "routes")
+	f := p.fields(n, "a group", "prefix", "stages", "groups", "routes", "criticality")
 	g := &Group{Line: n.Line}
 	prefix, ok := p.str(f.get("prefix"), "group prefix")
 	switch {
@@ -695,6 +755,9 @@ func (p *parser) group(n *yaml.Node, in scope) *Group {
 	}
 	what := "group " + prefix
 	g.Stages = p.refs(f.get("stages"), what+" stages")
+	if c, ok := p.criticality(f.get("criticality"), what+" criticality"); ok {
+		g.Criticality = &c
+	}
 	sub := scope{d: in.d.Group(prefix), prefix: full}
 	g.Routes = p.routeList(f.get("routes"), sub, what+" routes")
 	g.Groups = p.groupList(f.get("groups"), sub, what+" groups")
@@ -717,7 +780,7 @@ func (p *parser) route(n *yaml.Node, in scope) *Route {
 		p.errorf(n, "a route must be a mapping with method, path and handler, got %s", describe(r))
 		return nil
 	}
-	f := p.fields(n, "a route", "method", "path", "handler", "options", "stages", "timeout", "max_body_bytes", "stream_body", "supervision", "concurrency")
+	f := p.fields(n, "a route", "method", "path", "handler", "options", "stages", "timeout", "max_body_bytes", "stream_body", "supervision", "concurrency", "criticality")
 	r := &Route{Line: n.Line}
 	method, mok := p.str(f.get("method"), "route method")
 	switch {
@@ -767,6 +830,9 @@ func (p *parser) route(n *yaml.Node, in scope) *Route {
 	}
 	if v := f.get("stream_body"); v != nil {
 		r.StreamBody = p.flag(v, what+" stream_body")
+	}
+	if c, ok := p.criticality(f.get("criticality"), what+" criticality"); ok {
+		r.Criticality = &c
 	}
 	if sv := f.get("supervision"); !isNull(sv) {
 		p.cfg.App.Policies[name] = p.policy(sv, what+" supervision", p.base)
@@ -870,4 +936,16 @@ func names(list []string) string {
 		return "none"
 	}
 	return strings.Join(list, ", ")
+}
+
+// httpinConfigOverload checks an overload config as the ingress will use
+// it: with its MaxLimit capped by max_in_flight.
+type httpinConfigOverload struct {
+	o           overload.Config
+	maxInFlight int
+}
+
+func (c httpinConfigOverload) validate() error {
+	cfg := httpin.Config{MaxInFlight: c.maxInFlight, Overload: c.o}.WithDefaults()
+	return cfg.Overload.Validate()
 }

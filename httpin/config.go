@@ -3,6 +3,7 @@ package httpin
 import (
 	"errors"
 	"fmt"
+	"github.com/troupe-go/troupe/overload"
 	"time"
 )
 
@@ -34,6 +35,19 @@ type Config struct {
 	// the body arrives, and is answered 503 if there is none once the body
 	// is in. Defaults to 1024.
 	MaxInFlight int
+	// Overload configures the adaptive concurrency limit in front of every
+	// route (package overload): it admits as many requests at once as keep
+	// the service time near its unloaded figure, queues a few more for a
+	// short while, and refuses the rest at once with 503 and a Retry-After
+	// computed from the load, sheddable requests first and critical ones
+	// last. Its zero value is the defaults, but for two: MaxLimit is
+	// capped by MaxInFlight, which stays the hard bound, and InitialLimit
+	// defaults to MaxLimit, so the limit starts open and closes in only
+	// once the measured service time rises.
+	Overload overload.Config
+	// StaticLimit turns the adaptive limit off: MaxInFlight alone bounds
+	// admission, and every request within it runs at once.
+	StaticLimit bool
 	// RequestTimeout is the default deadline of a request, from admission
 	// to reply; past it the client gets 504. Defaults to 10s.
 	RequestTimeout time.Duration
@@ -123,6 +137,16 @@ func (c Config) WithDefaults() Config {
 	if c.MaxInFlight == 0 {
 		c.MaxInFlight = 1024
 	}
+	if c.Overload.MaxLimit == 0 || c.Overload.MaxLimit > c.MaxInFlight {
+		c.Overload.MaxLimit = c.MaxInFlight
+	}
+	if c.Overload.InitialLimit == 0 {
+		// Open at first: everything within MaxInFlight runs at once until
+		// the service time says the server is past what it can do, so a
+		// burst of slow but healthy requests (a 100 ms query, 64 at once)
+		// is never held back by a limit that has not measured anything.
+		c.Overload.InitialLimit = c.Overload.MaxLimit
+	}
 	def(&c.BodyRateGrace, 5*time.Second)
 	def(&c.WriteRateGrace, 5*time.Second)
 	if c.MinBodyRate == 0 {
@@ -161,6 +185,11 @@ func (c Config) Validate() error {
 	}
 	if c.MaxHeaderBytes < 0 || c.MaxBodyBytes < 0 || c.MaxInFlight < 0 {
 		errs = append(errs, errors.New("max_header_bytes, max_body_bytes and max_in_flight must not be negative"))
+	}
+	if !c.StaticLimit {
+		if err := c.WithDefaults().Overload.Validate(); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if c.MinBodyRate < 0 || c.MinWriteRate < 0 || c.MaxConnections < 0 || c.MaxConnectionsPerIP < 0 {
 		errs = append(errs, errors.New("min_body_rate, min_write_rate, max_connections and max_connections_per_ip must not be negative"))

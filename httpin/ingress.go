@@ -3,6 +3,7 @@ package httpin
 import (
 	"context"
 	"errors"
+	"github.com/troupe-go/troupe/overload"
 	"io"
 	"math"
 	"net/http"
@@ -38,6 +39,9 @@ type Ingress struct {
 	// expire is expired as a func value, made once rather than for each
 	// request.
 	expire func(*pipeline.Expiry)
+	// limiter is the adaptive concurrency limit every routed request
+	// passes once its body is in; nil with Config.StaticLimit.
+	limiter *overload.Limiter
 }
 
 // IngressOption configures an Ingress.
@@ -72,11 +76,24 @@ func NewIngress(cfg Config, routes *routing.Table[*Route], log *zap.Logger, obs 
 	}
 	in := &Ingress{cfg: cfg.WithDefaults(), routes: routes, log: log, obs: obs, ids: newRequestIDs()}
 	in.expire = in.expired
+	if !in.cfg.StaticLimit {
+		// Validate has refused a bad Overload config; with a config it
+		// did not see, fall back to the static limit rather than none.
+		if l, err := overload.New(in.cfg.Overload); err == nil {
+			in.limiter = l
+		} else if log != nil {
+			log.Error("the adaptive limit is off: its configuration is invalid", zap.Error(err))
+		}
+	}
 	for _, o := range opts {
 		o(in)
 	}
 	return in
 }
+
+// Limiter returns the ingress's adaptive concurrency limit, for metrics; nil
+// if it is off (Config.StaticLimit).
+func (in *Ingress) Limiter() *overload.Limiter { return in.limiter }
 
 // InFlight returns the number of requests admitted and not yet answered.
 func (in *Ingress) InFlight() int64 { return in.inFlight.Load() }
@@ -184,8 +201,28 @@ func (in *Ingress) serve(w http.ResponseWriter, r *http.Request, id string, m ro
 	// stateless stages run right here, and only stateful ones hand it to
 	// an actor and back. At the deadline, a timer answers 504 while a
 	// stage may still be running; Serve returns once it has.
+	// The adaptive limit: admitted now, queued for a short while, or
+	// refused at once. The permit ends when the pipeline has answered, so
+	// its duration is the service time, not the client's download.
+	var permit overload.Permit
+	if in.limiter != nil {
+		permit, err = in.limiter.AcquireUntil(r.Context(), rt.Class, ex.Deadline)
+		if err != nil {
+			in.refuse(w, r, id, rt.Pattern, err, start)
+			return
+		}
+	}
 	pipeline.Attach(ex, w)
-	switch rt.Itinerary.Serve(ex, in.expire) {
+	outcome := rt.Itinerary.Serve(ex, in.expire)
+	switch outcome {
+	case pipeline.Answered:
+		permit.Release()
+	case pipeline.Expired: // the deadline passed: a sign of load
+		permit.Drop()
+	default: // refused before any work, or the client left: says nothing of the load
+		permit.Ignore()
+	}
+	switch outcome {
 	case pipeline.Refused: // a stage it needs is down: 503, answered as the ingress's other refusals
 		err := rt.Itinerary.Down()
 		if err == nil { // it came back meanwhile; the refusal stands
@@ -295,6 +332,29 @@ func (in *Ingress) readBody(r *http.Request, rt *Route) ([]byte, io.Reader, erro
 	default:
 		return nil, nil, &actors.Error{Status: http.StatusBadRequest, Detail: "the request body could not be read", Err: err}
 	}
+}
+
+// refuse answers a request the adaptive limit refused: 503 at once, with
+// the Retry-After the limiter computed and the reason in the problem's
+// detail. It does not pass through the rejections itinerary: under
+// overload a refusal must cost next to nothing.
+func (in *Ingress) refuse(w http.ResponseWriter, r *http.Request, id, route string, err error, start time.Time) {
+	var rej *overload.Rejection
+	if !errors.As(err, &rej) {
+		in.reject(w, r, id, route, RejectOverload, &actors.Error{Status: http.StatusServiceUnavailable, Detail: "the server is overloaded", Err: err, RetryAfter: time.Second}, start)
+		return
+	}
+	if rej.Reason == overload.ReasonCanceled { // the client left while it waited
+		in.obs.Rejected(RejectClientGone)
+		in.obs.Observe(route, 499, time.Since(start))
+		return
+	}
+	in.reject(w, r, id, route, RejectOverload, &actors.Error{
+		Status:     http.StatusServiceUnavailable,
+		Detail:     "the server is overloaded (" + rej.Reason.String() + "): try again later",
+		RetryAfter: rej.RetryAfter,
+		Err:        err,
+	}, start)
 }
 
 // reject answers a request that did not get through, with a problem body.

@@ -1,6 +1,7 @@
 package httpin
 
 import (
+	"github.com/troupe-go/troupe/overload"
 	"time"
 
 	"github.com/troupe-go/troupe/internal/pipeline"
@@ -19,4 +20,7 @@ type Route struct {
 	// StreamBody hands the request body to the pipeline unread, as
 	// Exchange.BodyReader, instead of reading it into Exchange.Body.
 	StreamBody bool
+	// Class is the route's criticality under overload: Sheddable requests
+	// are refused first, Critical ones last. The zero value is Default.
+	Class overload.Class
 }

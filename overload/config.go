@@ -163,3 +163,10 @@ type options struct {
 func WithClock(now func() time.Time) Option {
 	return func(o *options) { o.now = now }
 }
+
+// Validate reports what is wrong with c, if anything, judged with the
+// defaults in for its zero fields: what New would refuse.
+func (c Config) Validate() error {
+	_, err := c.withDefaults()
+	return err
+}

@@ -195,6 +195,7 @@ func (l *Limiter) controlLocked(now int64, w window) {
 	if w.count == 0 {
 		rtt = c.rtt // a window of drops only: the gradient is neutral
 	}
+	binding := w.maxInflight >= int(c.limit) || l.waiting.Load() > 0 // before the limit moves
 	next := l.algo.next(c.limit, sample{rtt: rtt, minRTT: c.minRTT, drops: w.drops, maxInflight: w.maxInflight})
 	minL, maxL := float64(l.cfg.MinLimit), float64(l.cfg.MaxLimit)
 	c.limit = min(max(c.limit+l.cfg.Smoothing*(next-c.limit), minL), maxL)
@@ -205,7 +206,10 @@ func (l *Limiter) controlLocked(now int64, w window) {
 	} else {
 		c.stale = 0
 	}
-	if c.stale >= staleWindows || now >= c.nextProbe {
+	// A periodic probe only when the limit binds (requests reached it, or
+	// wait): otherwise the service time is measured without one, and
+	// pinning the limit low would only hold up requests for nothing.
+	if c.stale >= staleWindows || (now >= c.nextProbe && binding) {
 		c.stale = 0
 		c.saved = c.limit
 		c.probeStart, c.probeCount, c.probeSum = now, 0, 0

@@ -319,3 +319,18 @@ func TestDeadlineRefusedAtAdmission(t *testing.T) {
 	}
 	p.Release()
 }
+
+// TestNoProbeWhileTheLimitDoesNotBind: traffic that never reaches the
+// limit is never held to MinLimit for a probe, however long it runs; its
+// service time is measured as it goes.
+func TestNoProbeWhileTheLimitDoesNotBind(t *testing.T) {
+	d := newDriver(t, Config{InitialLimit: 64, MaxLimit: 64, ProbeInterval: time.Second})
+	d.run(30*time.Second, func() int { return 8 }, constant(10*time.Millisecond), func() {
+		if s := d.l.Stats(); s.Probing || s.Limit < 64 {
+			t.Fatalf("limit %d, probing %v, with 8 of 64 in use: want neither a probe nor a lower limit", s.Limit, s.Probing)
+		}
+	})
+	if got := d.l.Stats().MinRTT; got != 10*time.Millisecond {
+		t.Errorf("MinRTT = %v, want the 10ms measured without a probe", got)
+	}
+}

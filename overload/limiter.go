@@ -88,10 +88,19 @@ func (l *Limiter) nanos() int64 { return int64(l.now().Sub(l.epoch)) }
 // the context. A deadline on ctx is compared with the limiter's clock: with
 // WithClock, build it from that clock's times.
 func (l *Limiter) Acquire(ctx context.Context, c Class) (Permit, error) {
+	d, _ := ctx.Deadline()
+	return l.AcquireUntil(ctx, c, d)
+}
+
+// AcquireUntil is Acquire for a request whose deadline is d rather than
+// ctx's (the zero time: none), for callers that keep a request's deadline
+// apart from its context and would rather not make a context per request
+// to carry it. ctx still ends the wait.
+func (l *Limiter) AcquireUntil(ctx context.Context, c Class, d time.Time) (Permit, error) {
 	c = c.norm()
 	now := l.nanos()
 	var deadline int64
-	if d, ok := ctx.Deadline(); ok {
+	if !d.IsZero() {
 		deadline = int64(d.Sub(l.epoch))
 		if left := deadline - now; left <= 0 || left < l.rttEst.Load() {
 			return Permit{}, l.reject(ReasonDeadline, c, 0)

@@ -1,0 +1,72 @@
+package metrics
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/troupe-go/troupe/overload"
+)
+
+// OverloadCollector reports, at scrape time, an adaptive concurrency limit
+// (package overload): its current limit, what runs and waits under it, how
+// long the oldest waiter has waited, its service-time estimates, and its
+// admissions and refusals by class and reason.
+type OverloadCollector struct {
+	name    string
+	limiter *overload.Limiter
+
+	limit, inFlight, queued, queueDelay, rtt, standing *prometheus.Desc
+	admitted, rejected                                 *prometheus.Desc
+}
+
+// NewOverloadCollector returns a collector over l, whose metrics carry the
+// label limiter=name ("ingress" for the ingress's).
+func NewOverloadCollector(name string, l *overload.Limiter) *OverloadCollector {
+	lbl := prometheus.Labels{"limiter": name}
+	classes := "class: critical, default or sheddable"
+	return &OverloadCollector{
+		name:       name,
+		limiter:    l,
+		limit:      prometheus.NewDesc("troupe_overload_limit", "The adaptive concurrency limit now: how many requests may run at once.", nil, lbl),
+		inFlight:   prometheus.NewDesc("troupe_overload_in_flight", "Requests admitted by the adaptive limit and not yet finished.", nil, lbl),
+		queued:     prometheus.NewDesc("troupe_overload_queued", "Requests waiting for the adaptive limit to admit them, by "+classes+".", []string{"class"}, lbl),
+		queueDelay: prometheus.NewDesc("troupe_overload_queue_delay_seconds", "How long the oldest request waiting for the adaptive limit has waited; 0 when none waits.", nil, lbl),
+		rtt:        prometheus.NewDesc("troupe_overload_service_time_seconds", "The adaptive limit's service-time estimates: estimate is min (unloaded) or smoothed (recent).", []string{"estimate"}, lbl),
+		standing:   prometheus.NewDesc("troupe_overload_standing_queue", "1 while the queue has stood past its target (sustained overload): waits are cut to the target, sheddable requests are not queued.", nil, lbl),
+		admitted:   prometheus.NewDesc("troupe_overload_admitted_total", "Requests the adaptive limit admitted, by "+classes+".", []string{"class"}, lbl),
+		rejected: prometheus.NewDesc("troupe_overload_rejected_total", "Requests the adaptive limit refused (503), by reason (limit: no room; queue_delay: waited past the target; "+
+			"deadline: its deadline could not be met; canceled: the client left while it waited) and "+classes+".", []string{"reason", "class"}, lbl),
+	}
+}
+
+// Describe implements prometheus.Collector.
+func (c *OverloadCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{c.limit, c.inFlight, c.queued, c.queueDelay, c.rtt, c.standing, c.admitted, c.rejected} {
+		ch <- d
+	}
+}
+
+// Collect implements prometheus.Collector.
+func (c *OverloadCollector) Collect(ch chan<- prometheus.Metric) {
+	s := c.limiter.Stats()
+	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+	}
+	gauge(c.limit, float64(s.Limit))
+	gauge(c.inFlight, float64(s.InFlight))
+	gauge(c.queueDelay, s.QueueDelay.Seconds())
+	gauge(c.rtt, s.MinRTT.Seconds(), "min")
+	gauge(c.rtt, s.RTT.Seconds(), "smoothed")
+	standing := 0.0
+	if s.Standing {
+		standing = 1
+	}
+	gauge(c.standing, standing)
+	for i := range overload.NumClasses {
+		class := overload.Class(i).String()
+		gauge(c.queued, float64(s.Queued[i]), class)
+		ch <- prometheus.MustNewConstMetric(c.admitted, prometheus.CounterValue, float64(s.Admitted[i]), class)
+		for r := range overload.NumReasons {
+			ch <- prometheus.MustNewConstMetric(c.rejected, prometheus.CounterValue, float64(s.Rejected[r][i]), overload.Reason(r).String(), class)
+		}
+	}
+}
