@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/troupe-go/troupe"
-	"github.com/troupe-go/troupe/actors"
 	"github.com/troupe-go/troupe/stages/auth"
 )
 
@@ -15,13 +14,13 @@ import (
 // without a key, and every one of them does with the key.
 func TestPathTricksAgainstAPIKeyAuth(t *testing.T) {
 	const key = "trick-test-key-0123456789"
-	apiKey, err := auth.APIKey(auth.APIKeyConfig{Keys: map[string]auth.APIKeyEntry{"tester": {Key: key}}})
+	apiKey, err := auth.APIKey("api-key", auth.APIKeyConfig{Keys: map[string]auth.APIKeyEntry{"tester": {Key: key}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := start(t, troupe.Config{}, func(app *troupe.App) {
 		app.Handle("GET", "/public/{rest...}", echoRoute("public"))
-		admin := app.Group("/admin", troupe.Stage("api-key", actors.Auth, apiKey))
+		admin := app.Group("/admin", apiKey)
 		admin.Handle("GET", "/users/{id}", echoRoute("admin-user"))
 	})
 	tricks := []string{

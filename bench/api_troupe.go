@@ -43,7 +43,11 @@ type APITroupe struct {
 // NewAPITroupe returns the peer, logging its requests to accessLog and its
 // own problems to log.
 func NewAPITroupe(log, accessLog *zap.Logger) (*APITroupe, error) {
-	apiKey, err := auth.APIKey(auth.APIKeyConfig{
+	access, err := accesslog.New("access-log", accesslog.Config{Logger: accessLog})
+	if err != nil {
+		return nil, err
+	}
+	apiKey, err := auth.APIKey("api-key", auth.APIKeyConfig{
 		Header: APIKeyHeader,
 		Keys:   map[string]auth.APIKeyEntry{APIKeyName: {Key: APIKeyValue}},
 	})
@@ -54,7 +58,7 @@ func NewAPITroupe(log, accessLog *zap.Logger) (*APITroupe, error) {
 	if err != nil {
 		return nil, err
 	}
-	schema, err := validate.New(validate.Config{MaxDepth: 8, Schema: itemSchemaDoc()})
+	schema, err := validate.New("item-schema", validate.Config{MaxDepth: 8, Schema: itemSchemaDoc()})
 	if err != nil {
 		return nil, err
 	}
@@ -63,9 +67,9 @@ func NewAPITroupe(log, accessLog *zap.Logger) (*APITroupe, error) {
 		HTTP:  serverConfig("127.0.0.1:0"),
 		Admin: troupe.AdminConfig{Addr: "off"},
 	}, troupe.WithLogger(log))
-	p.app.Use(troupe.Stage("access-log", actors.Global, accesslog.New(accessLog)))
+	p.app.Use(access)
 	p.app.Handle(http.MethodPost, APIPath, troupe.Handler("items-create", p.create)).
-		With(troupe.Stage("api-key", actors.Auth, apiKey), limit, troupe.Stage("item-schema", actors.Preprocessing, schema)).
+		With(apiKey, limit, schema).
 		MaxBodyBytes(APIMaxBodyBytes)
 	return p, nil
 }

@@ -1,33 +1,28 @@
 package config
 
 import (
-	"fmt"
+	"errors"
 	"strings"
 
 	"github.com/troupe-go/troupe/actors"
 )
 
-// PureKind returns the kind of a stateless stage whose options decode into C and
-// whose constructor is build: the usual shape of a catalogue stage.
-// Unknown options and build's errors are reported at the options' line,
-// build's prefixed with the kind's name.
+// StageKind returns the kind of a stage whose options decode into C and whose
+// constructor is build: the shape of every catalogue constructor,
+// New(name string, cfg Config) (*actors.Spec, error).
 //
-//	reg.Register("cors", config.PureKind("cors", doc, actors.Global, cors.New))
-func PureKind[C any](kind, doc string, p actors.Priority, build func(C) (actors.Stage, error)) Kind {
-	return SpecKind(kind, doc, p, func(_ string, c C) (*actors.Spec, error) {
-		s, err := build(c)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", kind, err)
-		}
-		return &actors.Spec{Kind: actors.Stateless, Stage: s}, nil
-	})
-}
-
-// SpecKind returns the kind of a stage whose options decode into C and whose
-// constructor builds the whole Spec (for stateful stages, or stateless ones with a concurrency cap),
-// given the stage's name. build's errors are reported at the options' line
-// as they are: name the stage in them.
-func SpecKind[C any](kind, doc string, p actors.Priority, build func(name string, c C) (*actors.Spec, error)) Kind {
+//	reg.Register("cors", config.StageKind("cors", doc, cors.Priority, cors.New))
+//
+// p is the kind's default priority, the one `server -kinds` prints and a
+// stage's priority key overrides: pass the constant the package's
+// constructor puts in its Spec, so that the two cannot differ. It is
+// needed apart from build because it is printed before any options exist.
+//
+// Unknown options are reported at their line. build's errors are reported
+// at the options' line as they are, on one line: name the stage or kind in
+// them. An error that has a method OptionKey() string is placed at the line
+// of that option's key instead, when the key is given.
+func StageKind[C any](kind, doc string, p actors.Priority, build func(name string, c C) (*actors.Spec, error)) Kind {
 	return Kind{
 		Doc:      doc,
 		Priority: p,
@@ -38,9 +33,20 @@ func SpecKind[C any](kind, doc string, p actors.Priority, build func(name string
 			}
 			spec, err := build(name, c)
 			if err != nil {
-				return nil, opts.Errorf("%s", strings.ReplaceAll(err.Error(), "\n", "; "))
+				msg := strings.ReplaceAll(err.Error(), "\n", "; ")
+				if ke, ok := errors.AsType[optionKeyer](err); ok {
+					return nil, opts.KeyErrorf(ke.OptionKey(), "%s", msg)
+				}
+				return nil, opts.Errorf("%s", msg)
 			}
 			return spec, nil
 		},
 	}
+}
+
+// optionKeyer is an error about one option, which StageKind places at the
+// line of that option's key.
+type optionKeyer interface {
+	error
+	OptionKey() string
 }

@@ -142,17 +142,17 @@ func testProxyResponseHeaders(t *testing.T, buffer bool) {
 func TestProxyForwardedForTrust(t *testing.T) {
 	srv := newUpstreamServer(t, echo)
 	a := startApp(t, func(a *troupe.App) {
-		trusting, err := clientip.New(clientip.Config{TrustedProxies: []string{"127.0.0.1/32"}})
+		trusting, err := clientip.New("trust", clientip.Config{TrustedProxies: []string{"127.0.0.1/32"}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		distrusting, err := clientip.New(clientip.Config{TrustedProxies: []string{"10.0.0.0/8"}})
+		distrusting, err := clientip.New("distrust", clientip.Config{TrustedProxies: []string{"10.0.0.0/8"}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		o := Options{Config: Config{Targets: []string{srv.URL}}}
-		a.Handle("GET", "/trusted", route(t, a, "trusted", o).Spec("GET /trusted")).With(troupe.Stage("trust", 0, trusting))
-		a.Handle("GET", "/untrusted", route(t, a, "untrusted", o).Spec("GET /untrusted")).With(troupe.Stage("distrust", 0, distrusting))
+		a.Handle("GET", "/trusted", route(t, a, "trusted", o).Spec("GET /trusted")).With(trusting)
+		a.Handle("GET", "/untrusted", route(t, a, "untrusted", o).Spec("GET /untrusted")).With(distrusting)
 		a.Handle("GET", "/bare", route(t, a, "bare", o).Spec("GET /bare"))
 	})
 	tests := []struct {

@@ -56,10 +56,10 @@ func load(path string) (*config.Config, error) {
 func registry() *config.Registry {
 	reg := &config.Registry{}
 	stages.Register(reg) // cors, rate_limit, security_headers, …
-	reg.Register("api_version", config.PureKind("api_version",
+	reg.Register("api_version", config.StageKind("api_version",
 		"sets the API-Version response header. Options: version (required: v and a number, like v2).",
-		actors.Global, newAPIVersion))
-	reg.RegisterHandler("text", config.PureKind("text",
+		apiVersionPriority, newAPIVersion))
+	reg.RegisterHandler("text", config.StageKind("text",
 		"answers 200 with a fixed text. Options: body.", actors.Terminating, newText))
 	return reg
 }
@@ -72,16 +72,21 @@ type versionOptions struct {
 
 var versionPattern = regexp.MustCompile(`^v[0-9]+$`)
 
-// newAPIVersion builds an api_version stage: stateless, run on the
-// request's own goroutine.
-func newAPIVersion(o versionOptions) (actors.Stage, error) {
+// apiVersionPriority is the priority of an api_version stage, unless the
+// configuration gives it another.
+const apiVersionPriority = actors.Global
+
+// newAPIVersion builds an api_version stage named name: stateless, run on
+// the request's own goroutine. It has the shape of the catalogue's
+// constructors, so Go code can call it as well as the configuration.
+func newAPIVersion(name string, o versionOptions) (*actors.Spec, error) {
 	if !versionPattern.MatchString(o.Version) {
-		return nil, fmt.Errorf("version %q: want v and a number, like v2", o.Version)
+		return nil, fmt.Errorf("api_version: version %q: want v and a number, like v2", o.Version)
 	}
-	return actors.StageFunc(func(ex *actors.Exchange) error {
+	return &actors.Spec{Name: name, Kind: actors.Stateless, Priority: apiVersionPriority, Stage: actors.StageFunc(func(ex *actors.Exchange) error {
 		ex.Response.Header().Set("API-Version", o.Version)
 		return nil
-	}), nil
+	})}, nil
 }
 
 // textOptions are text's options.
@@ -89,11 +94,11 @@ type textOptions struct {
 	Body string `yaml:"body"`
 }
 
-// newText builds a text handler.
-func newText(o textOptions) (actors.Stage, error) {
+// newText builds a text handler named name.
+func newText(name string, o textOptions) (*actors.Spec, error) {
 	body := []byte(o.Body)
-	return actors.StageFunc(func(ex *actors.Exchange) error {
+	return &actors.Spec{Name: name, Kind: actors.Stateless, Priority: actors.Terminating, Stage: actors.StageFunc(func(ex *actors.Exchange) error {
 		ex.Respond(http.StatusOK, "text/plain; charset=utf-8", body)
 		return nil
-	}), nil
+	})}, nil
 }

@@ -4,9 +4,11 @@
 //	{"level":"info","ts":…,"msg":"request","request_id":"…","method":"GET","route":"/items/{id}",
 //	 "path":"/items/7","status":200,"bytes":512,"duration":0.0012,"client_ip":"203.0.113.9","user_agent":"curl/8.5.0"}
 //
-//	app.Use(troupe.Stage("access-log", actors.Global, accesslog.New(logger)))
+//	spec, err := accesslog.New("access-log", accesslog.Config{Logger: logger})
+//	if err != nil { … }
+//	app.Use(spec)
 //
-// Put it first (Global): its after-phase runs last on the way out, so it
+// It is first (Priority, Global): its after-phase runs last on the way out, so it
 // sees the status and the body (bytes, after compression) the client
 // gets, and the duration from the ingress's admission (Exchange.Start). A
 // request whose later stage fails or panics is logged like any other
@@ -39,11 +41,13 @@ package accesslog
 
 import (
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/troupe-go/troupe/actors"
 	"github.com/troupe-go/troupe/stages/clientip"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 )
 
 // stage logs in its after-phase. It is safe for concurrent use.
@@ -53,13 +57,34 @@ type stage struct {
 
 var _ actors.AfterStage = stage{}
 
-// New returns the access-log stage, writing to log at Info level with the
-// message "request". A nil log discards.
-func New(log *zap.Logger) actors.Stage {
+// Priority is the priority of an access-log stage: actors.Global, so that
+// it sees the response the client gets.
+const Priority = actors.Global
+
+// Config configures an access-log stage. It has no YAML options: the
+// configuration gives the stage the app's logger.
+type Config struct {
+	// Logger receives the lines, at Info level with the message "request".
+	// Nil: JSON lines on the process's standard error, unsampled, named
+	// "access" (a logger that leaves Info out logs nothing).
+	Logger *zap.Logger `yaml:"-"`
+}
+
+// New returns the Spec of an access-log stage named name: stateless, of
+// priority Priority. It never fails; the error is there for the shape
+// every stage package's New shares.
+func New(name string, cfg Config) (*actors.Spec, error) {
+	log := cfg.Logger
 	if log == nil {
-		log = zap.NewNop()
+		log = stderrLogger(zapcore.Lock(os.Stderr))
 	}
-	return stage{log: log}
+	return &actors.Spec{Name: name, Kind: actors.Stateless, Priority: Priority, Stage: stage{log: log}}, nil
+}
+
+// stderrLogger returns the logger of a stage given none: JSON lines on w,
+// at Info, unsampled (an access log must not drop lines), named "access".
+func stderrLogger(w zapcore.WriteSyncer) *zap.Logger {
+	return zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), w, zap.InfoLevel)).Named("access")
 }
 
 // Process does nothing: the stage logs on the way out.

@@ -15,6 +15,16 @@ import (
 	"go.uber.org/zap"
 )
 
+// newSpec returns an access-log stage writing to log.
+func newSpec(t *testing.T, log *zap.Logger) *actors.Spec {
+	t.Helper()
+	spec, err := accesslog.New("access-log", accesslog.Config{Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return spec
+}
+
 // One line per request, with its fields, whatever the response.
 func TestLine(t *testing.T) {
 	tests := []struct {
@@ -42,7 +52,7 @@ func TestLine(t *testing.T) {
 			r := httptest.NewRequest(tt.method, tt.target, nil)
 			r.RemoteAddr = "192.0.2.1:5555"
 			r.Header.Set("User-Agent", "test-agent/1.0")
-			res := stagetest.Run(t, accesslog.New(out.logger()), r, stagetest.WithHandler(tt.handler), stagetest.WithRequestID("rid-7"),
+			res := stagetest.RunSpec(t, newSpec(t, out.logger()), r, stagetest.WithHandler(tt.handler), stagetest.WithRequestID("rid-7"),
 				stagetest.WithSetup(func(ex *actors.Exchange) { ex.Route = "/items/{id}" }))
 			lines := out.lines(t)
 			if len(lines) != 1 {
@@ -73,15 +83,15 @@ func TestLine(t *testing.T) {
 // The address the clientip stage worked out is the one logged.
 func TestClientIPFromStage(t *testing.T) {
 	var out sink
-	cip, err := clientip.New(clientip.Config{TrustedProxies: []string{"10.0.0.0/8"}})
+	cip, err := clientip.New("client-ip", clientip.Config{TrustedProxies: []string{"10.0.0.0/8"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	r := httptest.NewRequest("GET", "/", nil)
 	r.RemoteAddr = "10.1.2.3:4444"
 	r.Header.Set("X-Forwarded-For", "203.0.113.9")
-	stagetest.Run(t, accesslog.New(out.logger()), r, stagetest.WithSetup(func(ex *actors.Exchange) {
-		if err := cip.Process(ex); err != nil {
+	stagetest.RunSpec(t, newSpec(t, out.logger()), r, stagetest.WithSetup(func(ex *actors.Exchange) {
+		if err := cip.Stage.Process(ex); err != nil {
 			t.Fatal(err)
 		}
 		if got := clientip.From(ex); got != netip.MustParseAddr("203.0.113.9") {
@@ -103,7 +113,7 @@ func TestHostileStrings(t *testing.T) {
 		"bidi \u202e reversed", "nul \x00 esc \x1b[2J", "del \x7f",
 	}
 	var out sink
-	stage := accesslog.New(out.logger())
+	stage := newSpec(t, out.logger()).Stage
 	for _, s := range hostile {
 		r := httptest.NewRequest("GET", "/", nil)
 		r.Method = "GET\n" + s
@@ -125,12 +135,11 @@ func TestHostileStrings(t *testing.T) {
 	}
 }
 
-// A nil logger, and a logger whose level leaves Info out, log nothing and
-// do not fail.
+// A logger whose level leaves Info out logs nothing, and the stage does
+// not fail.
 func TestQuiet(t *testing.T) {
-	stagetest.Run(t, accesslog.New(nil), httptest.NewRequest("GET", "/", nil))
 	var out sink
-	stagetest.Run(t, accesslog.New(out.logger().WithOptions(zap.IncreaseLevel(zap.WarnLevel))), httptest.NewRequest("GET", "/", nil))
+	stagetest.RunSpec(t, newSpec(t, out.logger().WithOptions(zap.IncreaseLevel(zap.WarnLevel))), httptest.NewRequest("GET", "/", nil))
 	if lines := out.lines(t); len(lines) != 0 {
 		t.Errorf("%d lines at level warn, want none", len(lines))
 	}

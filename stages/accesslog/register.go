@@ -19,13 +19,14 @@ const doc = "one log line per request, at Info on the app's logger, when the res
 func Register(reg *config.Registry) {
 	reg.Register("access_log", config.Kind{
 		Doc:      doc,
-		Priority: actors.Global,
+		Priority: Priority,
 		New: func(name string, opts config.Options) (*actors.Spec, error) {
-			var none struct{}
-			if err := opts.Decode(&none); err != nil {
+			var cfg Config
+			if err := opts.Decode(&cfg); err != nil {
 				return nil, err
 			}
-			return &actors.Spec{Kind: actors.Stateless, Stage: New(opts.Logger().Named("access"))}, nil
+			cfg.Logger = opts.Logger().Named("access")
+			return New(name, cfg)
 		},
 	})
 }

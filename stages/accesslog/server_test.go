@@ -16,7 +16,6 @@ import (
 	"github.com/troupe-go/troupe"
 	"github.com/troupe-go/troupe/actors"
 	"github.com/troupe-go/troupe/httpin"
-	"github.com/troupe-go/troupe/stages/accesslog"
 	"go.uber.org/goleak"
 	"go.uber.org/zap"
 )
@@ -29,7 +28,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 func startApp(t *testing.T, out *sink, declare func(app *troupe.App)) string {
 	t.Helper()
 	app := troupe.New(troupe.Config{HTTP: httpin.Config{Addr: "127.0.0.1:0"}, Admin: troupe.AdminConfig{Addr: "off"}}, troupe.WithLogger(zap.NewNop()))
-	app.Use(troupe.Stage("access-log", actors.Global, accesslog.New(out.logger())))
+	app.Use(newSpec(t, out.logger()))
 	declare(app)
 	if err := app.Start(); err != nil {
 		t.Fatal(err)
@@ -287,7 +286,7 @@ func TestCutResponses(t *testing.T) {
 		HTTP:  httpin.Config{Addr: "127.0.0.1:0", WriteRateGrace: 200 * time.Millisecond},
 		Admin: troupe.AdminConfig{Addr: "off"},
 	}, troupe.WithLogger(zap.NewNop()))
-	app.Use(troupe.Stage("access-log", actors.Global, accesslog.New(out.logger())))
+	app.Use(newSpec(t, out.logger()))
 	const size = 64 << 20 // far more than loopback's socket buffers hold
 	body := make([]byte, size)
 	app.GET("/big", func(ex *actors.Exchange) error {

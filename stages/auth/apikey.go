@@ -64,7 +64,8 @@ type APIKeyEntry struct {
 	Permissions []string `yaml:"permissions"`
 }
 
-// APIKey returns a stage that authenticates requests by API key: it reads
+// APIKey returns the Spec of a stage named name that authenticates
+// requests by API key (stateless, of priority Priority): it reads
 // the key from the header (or the query parameter), and on a match sets the
 // principal (Subject: the key's name, Method "api_key", the entry's roles
 // and permissions). A missing or unknown key is answered 401 with
@@ -73,16 +74,22 @@ type APIKeyEntry struct {
 // within a minute is answered 429 instead, without its key being looked
 // at, until the oldest of them is a minute old (APIKeyConfig.FailureLimit).
 //
-//	stage, err := auth.APIKey(auth.APIKeyConfig{
+//	keys, err := auth.APIKey("api-key", auth.APIKeyConfig{
 //		Query: "api_key",
 //		Keys:  map[string]auth.APIKeyEntry{"ci": {Env: "CI_API_KEY", Roles: []string{"deployer"}}},
 //	})
-//	app.Use(troupe.Stage("api-key", actors.Auth, stage))
+//	if err != nil { … }
+//	app.Use(keys)
 //
 // Presented keys are hashed with SHA-256 and compared with the digest of
 // every stored key in constant time, without stopping at a match. The
-// stage is safe for concurrent use.
-func APIKey(cfg APIKeyConfig) (actors.Stage, error) {
+// stage is safe for concurrent use. Errors begin with "api_key: ".
+func APIKey(name string, cfg APIKeyConfig) (*actors.Spec, error) {
+	return spec(name, "api_key")(newAPIKey(cfg))
+}
+
+// newAPIKey returns the stage APIKey declares.
+func newAPIKey(cfg APIKeyConfig) (actors.Stage, error) {
 	s := &apiKey{header: cfg.Header, query: cfg.Query, optional: cfg.Optional}
 	if s.header == "" {
 		s.header = DefaultAPIKeyHeader

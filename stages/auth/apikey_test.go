@@ -39,7 +39,7 @@ func TestAPIKeyAccepts(t *testing.T) {
 		{name: "header wins over a wrong query", give: "/?api_key=nope", header: []string{"X-API-Key", ciKey}, wantSub: "ci", wantRoles: []string{"deployer"}},
 		{name: "empty header falls back to query", give: "/?api_key=" + ciKey, header: []string{"X-API-Key", ""}, wantSub: "ci", wantRoles: []string{"deployer"}},
 	}
-	stage := must(t)(APIKey(apiKeyConfig()))
+	stage := must(t)(newAPIKey(apiKeyConfig()))
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			out := stagetest.Run(t, stage, request(tt.give, tt.header...))
@@ -68,7 +68,7 @@ func TestAPIKeyRejects(t *testing.T) {
 		{name: "key in another header", give: "/", header: []string{"Authorization", ciKey}},
 		{name: "key in a query parameter not configured", give: "/?key=" + ciKey},
 	}
-	stage := must(t)(APIKey(apiKeyConfig()))
+	stage := must(t)(newAPIKey(apiKeyConfig()))
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			out := stagetest.Run(t, stage, request(tt.give, tt.header...))
@@ -80,14 +80,14 @@ func TestAPIKeyRejects(t *testing.T) {
 func TestAPIKeyHeaderOnlyByDefault(t *testing.T) {
 	cfg := apiKeyConfig()
 	cfg.Query, cfg.Realm = "", "ops"
-	out := stagetest.Run(t, must(t)(APIKey(cfg)), request("/?api_key="+ciKey))
+	out := stagetest.Run(t, must(t)(newAPIKey(cfg)), request("/?api_key="+ciKey))
 	checkUnauthorized(t, out, `ApiKey realm="ops"`)
 }
 
 func TestAPIKeyCustomHeader(t *testing.T) {
 	cfg := apiKeyConfig()
 	cfg.Header = "x-token"
-	stage := must(t)(APIKey(cfg))
+	stage := must(t)(newAPIKey(cfg))
 	if out := stagetest.Run(t, stage, request("/", "X-Token", ciKey)); out.Status != http.StatusOK {
 		t.Errorf("key in X-Token: status %d (%v), want 200", out.Status, out.Err)
 	}
@@ -119,7 +119,7 @@ func TestAPIKeyComparesEveryDigest(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := must(t)(APIKey(cfg)).(*apiKey)
+			s := must(t)(newAPIKey(cfg)).(*apiKey)
 			var calls int
 			compare := s.digests.compare
 			s.digests.compare = func(x, y []byte) int {
@@ -164,7 +164,7 @@ func TestAPIKeySources(t *testing.T) {
 		{name: "from file, roles from keys", give: opsKey, wantSub: "ops", wantRoles: []string{"admin"}},
 		{name: "from file only", give: "batch-0123456789abcdef:with:colons", wantSub: "batch"},
 	}
-	stage := must(t)(APIKey(cfg))
+	stage := must(t)(newAPIKey(cfg))
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			out := stagetest.Run(t, stage, request("/", "X-API-Key", tt.give))
@@ -197,9 +197,9 @@ func TestAPIKeyConfigErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := APIKey(tt.give)
+			_, err := newAPIKey(tt.give)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("APIKey(%+v) = %v, want an error containing %q", tt.give, err, tt.want)
+				t.Errorf("newAPIKey(%+v) = %v, want an error containing %q", tt.give, err, tt.want)
 			}
 		})
 	}
@@ -221,9 +221,9 @@ func TestAPIKeyFileErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			path := writeFile(t, "keys", tt.give)
-			_, err := APIKey(APIKeyConfig{File: path, Keys: tt.keys})
+			_, err := newAPIKey(APIKeyConfig{File: path, Keys: tt.keys})
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("APIKey(file %q) = %v, want an error containing %q", tt.give, err, tt.want)
+				t.Errorf("newAPIKey(file %q) = %v, want an error containing %q", tt.give, err, tt.want)
 			}
 			if err != nil && (strings.Contains(err.Error(), ciKey) || strings.Contains(err.Error(), opsKey)) {
 				t.Errorf("error %q shows a key", err)
@@ -235,7 +235,7 @@ func TestAPIKeyFileErrors(t *testing.T) {
 func TestAPIKeyOptional(t *testing.T) {
 	cfg := apiKeyConfig()
 	cfg.Optional = true
-	stage := must(t)(APIKey(cfg))
+	stage := must(t)(newAPIKey(cfg))
 	out := stagetest.Run(t, stage, request("/"))
 	if out.Status != http.StatusOK || principal.From(out.Exchange) != nil {
 		t.Errorf("no key: status %d, principal %+v; want 200 unauthenticated", out.Status, principal.From(out.Exchange))
@@ -248,14 +248,14 @@ func TestAPIKeyOptional(t *testing.T) {
 
 func TestAPIKeyLeavesAnEarlierPrincipal(t *testing.T) {
 	earlier := &principal.Principal{Subject: "alice", Method: "jwt"}
-	out := stagetest.Run(t, must(t)(APIKey(apiKeyConfig())), request("/"), withPrincipal(earlier))
+	out := stagetest.Run(t, must(t)(newAPIKey(apiKeyConfig())), request("/"), withPrincipal(earlier))
 	if out.Status != http.StatusOK || principal.From(out.Exchange) != earlier {
 		t.Errorf("status %d, principal %+v; want 200 and the earlier principal", out.Status, principal.From(out.Exchange))
 	}
 }
 
 func TestAPIKeyPrincipalsAreFresh(t *testing.T) {
-	stage := must(t)(APIKey(apiKeyConfig()))
+	stage := must(t)(newAPIKey(apiKeyConfig()))
 	first := principal.From(stagetest.Run(t, stage, request("/", "X-API-Key", ciKey)).Exchange)
 	first.Roles[0] = "admin"
 	second := principal.From(stagetest.Run(t, stage, request("/", "X-API-Key", ciKey)).Exchange)

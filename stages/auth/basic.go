@@ -42,16 +42,18 @@ type BasicUser struct {
 	Permissions []string `yaml:"permissions"`
 }
 
-// Basic returns a stage that authenticates requests by HTTP Basic
-// authentication (RFC 7617): on a match it sets the principal (Subject: the
+// Basic returns the Spec of a stage named name that authenticates requests
+// by HTTP Basic authentication (RFC 7617; stateless, of priority
+// Priority): on a match it sets the principal (Subject: the
 // user name, Method "basic", the user's roles and permissions). Missing or
 // wrong credentials are answered 401 with
 // `WWW-Authenticate: Basic realm="…", charset="UTF-8"`.
 //
-//	stage, err := auth.Basic(auth.BasicConfig{Users: map[string]auth.BasicUser{
+//	basic, err := auth.Basic("basic", auth.BasicConfig{Users: map[string]auth.BasicUser{
 //		"ops": {PasswordSHA256: "5e884898da28…", Roles: []string{"admin"}},
 //	}})
-//	admin.Use(troupe.Stage("basic", actors.Auth, stage))
+//	if err != nil { … }
+//	admin.Use(basic)
 //
 // Passwords are kept as SHA-256 digests, not bcrypt (golang.org/x/crypto is
 // not a dependency). Name and password are checked against every user in
@@ -61,7 +63,13 @@ type BasicUser struct {
 // times within a minute is answered 429 instead, without its credentials
 // being looked at, until the oldest of them is a minute old
 // (BasicConfig.FailureLimit). The stage is safe for concurrent use.
-func Basic(cfg BasicConfig) (actors.Stage, error) {
+// Errors begin with "basic_auth: ".
+func Basic(name string, cfg BasicConfig) (*actors.Spec, error) {
+	return spec(name, "basic_auth")(newBasic(cfg))
+}
+
+// newBasic returns the stage Basic declares.
+func newBasic(cfg BasicConfig) (actors.Stage, error) {
 	r, err := realm(cfg.Realm)
 	if err != nil {
 		return nil, err

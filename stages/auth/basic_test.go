@@ -41,7 +41,7 @@ func TestBasicAccepts(t *testing.T) {
 		{name: "utf-8 and colons in the password", give: basicHeader("jörg", "pässwörd:with:colons"), wantSub: "jörg"},
 		{name: "scheme case", give: "bAsIc " + base64.StdEncoding.EncodeToString([]byte("guest:guest-password")), wantSub: "guest"},
 	}
-	stage := must(t)(Basic(basicConfig()))
+	stage := must(t)(newBasic(basicConfig()))
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			out := stagetest.Run(t, stage, request("/", "Authorization", tt.give))
@@ -67,7 +67,7 @@ func TestBasicRejects(t *testing.T) {
 		{name: "no colon", give: []string{"Authorization", "Basic " + base64.StdEncoding.EncodeToString([]byte("ops"))}},
 		{name: "bearer token", give: []string{"Authorization", "Bearer abc"}},
 	}
-	stage := must(t)(Basic(basicConfig()))
+	stage := must(t)(newBasic(basicConfig()))
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			out := stagetest.Run(t, stage, request("/", tt.give...))
@@ -79,7 +79,7 @@ func TestBasicRejects(t *testing.T) {
 func TestBasicOptional(t *testing.T) {
 	cfg := basicConfig()
 	cfg.Optional, cfg.Realm = true, "ops"
-	stage := must(t)(Basic(cfg))
+	stage := must(t)(newBasic(cfg))
 	tests := []struct {
 		name       string
 		give       []string
@@ -115,9 +115,9 @@ func TestBasicConfigErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Basic(tt.give)
+			_, err := newBasic(tt.give)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("Basic(%+v) = %v, want an error containing %q", tt.give, err, tt.want)
+				t.Errorf("newBasic(%+v) = %v, want an error containing %q", tt.give, err, tt.want)
 			}
 		})
 	}

@@ -3,16 +3,19 @@
 // ownership checks (Require). The first three establish a
 // principal.Principal; Require reads it.
 //
-//	keys, err := auth.APIKey(auth.APIKeyConfig{Keys: map[string]auth.APIKeyEntry{
+//	keys, err := auth.APIKey("api-key", auth.APIKeyConfig{Keys: map[string]auth.APIKeyEntry{
 //		"ci": {Env: "CI_API_KEY", Roles: []string{"deployer"}},
 //	}})
-//	admin, err := auth.Require(auth.RequireConfig{AnyOfRoles: []string{"admin"}})
-//	app.Use(troupe.Stage("api-key", actors.Auth, keys))
-//	admins := app.Group("/admin", troupe.Stage("admin-only", actors.Auth, admin))
+//	if err != nil { … }
+//	admin, err := auth.Require("admin-only", auth.RequireConfig{AnyOfRoles: []string{"admin"}})
+//	if err != nil { … }
+//	app.Use(keys)
+//	admins := app.Group("/admin", admin)
 //
-// All the stages are stateless (shared by every request; the only state
-// they keep between requests is the failure table below, behind its own
-// locks) and have priority actors.Auth. Within one priority stages run in the order
+// Each constructor returns the stage's *actors.Spec. All the stages are
+// stateless (shared by every request; the only state they keep between
+// requests is the failure table below, behind its own locks) and have
+// priority Priority, actors.Auth. Within one priority stages run in the order
 // they are declared (global, then groups from the outermost, then the
 // route's own), so declare Require after the stage that authenticates.
 //

@@ -151,13 +151,13 @@ func newFailures(cfg FailureLimit) (*failures, error) {
 	}
 	switch {
 	case cfg.Failures < 0 || cfg.Failures > maxFailures:
-		return nil, fmt.Errorf("%w: failures must be 0 (the default) to %d, got %d", errFailureLimit, maxFailures, cfg.Failures)
+		return nil, failureLimitError{fmt.Errorf("failures must be 0 (the default) to %d, got %d", maxFailures, cfg.Failures)}
 	case cfg.Window < 0:
-		return nil, fmt.Errorf("%w: window must not be negative, got %v", errFailureLimit, cfg.Window)
+		return nil, failureLimitError{fmt.Errorf("window must not be negative, got %v", cfg.Window)}
 	case cfg.MaxClients < 0:
-		return nil, fmt.Errorf("%w: max_clients must not be negative, got %d", errFailureLimit, cfg.MaxClients)
+		return nil, failureLimitError{fmt.Errorf("max_clients must not be negative, got %d", cfg.MaxClients)}
 	case cfg.IPv6Prefix < 0 || cfg.IPv6Prefix > 128:
-		return nil, fmt.Errorf("%w: ipv6_prefix must be 0 (the default) to 128, got %d", errFailureLimit, cfg.IPv6Prefix)
+		return nil, failureLimitError{fmt.Errorf("ipv6_prefix must be 0 (the default) to 128, got %d", cfg.IPv6Prefix)}
 	}
 	f := &failures{max: cfg.Failures, window: int64(cfg.Window), v6bits: cfg.IPv6Prefix, now: cfg.Now, seed: maphash.MakeSeed()}
 	if f.max == 0 {
@@ -348,8 +348,18 @@ func (sh *failureShard) pushNewest(c *failingClient) {
 // size returns how many client addresses the table remembers.
 func (f *failures) size() int { return int(f.count.Load()) }
 
-// errFailureLimit begins the errors of a bad FailureLimit.
-var errFailureLimit = errors.New("failure_limit")
+// failureLimitError is a bad FailureLimit.
+type failureLimitError struct{ err error }
+
+// Error returns "failure_limit: " and what is wrong.
+func (e failureLimitError) Error() string { return "failure_limit: " + e.err.Error() }
+
+// Unwrap returns what is wrong.
+func (e failureLimitError) Unwrap() error { return e.err }
+
+// OptionKey names the option at fault, so that the configuration reports
+// the error at its line (see config.StageKind).
+func (failureLimitError) OptionKey() string { return "failure_limit" }
 
 // errTooManyFailures is the cause of a 429 for a client address that has
 // failed too often.

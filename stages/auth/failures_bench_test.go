@@ -25,7 +25,7 @@ func BenchmarkAPIKeyFailureLimit(b *testing.B) {
 		{name: "on/1000-failing", limit: FailureLimit{}, failures: 1000},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			st, err := APIKey(APIKeyConfig{Keys: map[string]APIKeyEntry{"ci": {Key: ciKey}}, FailureLimit: bc.limit})
+			st, err := newAPIKey(APIKeyConfig{Keys: map[string]APIKeyEntry{"ci": {Key: ciKey}}, FailureLimit: bc.limit})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -56,7 +56,7 @@ var limitedKinds = []limited{
 	{
 		name: "api_key",
 		stage: func(t *testing.T, fl FailureLimit) actors.Stage {
-			return must(t)(APIKey(APIKeyConfig{Keys: map[string]APIKeyEntry{"ci": {Key: ciKey}}, FailureLimit: fl}))
+			return must(t)(newAPIKey(APIKeyConfig{Keys: map[string]APIKeyEntry{"ci": {Key: ciKey}}, FailureLimit: fl}))
 		},
 		good: func(_ *testing.T, r *http.Request) { r.Header.Set("X-API-Key", ciKey) },
 		bad:  func(_ *testing.T, r *http.Request) { r.Header.Set("X-API-Key", "not-a-key-0123456789") },
@@ -66,7 +66,7 @@ var limitedKinds = []limited{
 		stage: func(t *testing.T, fl FailureLimit) actors.Stage {
 			cfg := basicConfig()
 			cfg.FailureLimit = fl
-			return must(t)(Basic(cfg))
+			return must(t)(newBasic(cfg))
 		},
 		good: func(_ *testing.T, r *http.Request) {
 			r.Header.Set("Authorization", basicHeader("ops", "correct horse battery staple"))
@@ -76,7 +76,7 @@ var limitedKinds = []limited{
 	{
 		name: "jwt",
 		stage: func(t *testing.T, fl FailureLimit) actors.Stage {
-			return must(t)(JWT(JWTConfig{Keys: map[string]JWTKey{"hs": {Alg: "HS256", Secret: string(hsSecret)}}, FailureLimit: fl}))
+			return must(t)(newJWT(JWTConfig{Keys: map[string]JWTKey{"hs": {Alg: "HS256", Secret: string(hsSecret)}}, FailureLimit: fl}))
 		},
 		good: func(t *testing.T, r *http.Request) {
 			r.Header.Set("Authorization", "Bearer "+sign(t, jwt.SigningMethodHS256, hsSecret, "hs", claims()))
@@ -253,7 +253,7 @@ func TestFailureLimitSignedJWTs(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			clock := newFakeClock()
-			stage := must(t)(JWT(JWTConfig{
+			stage := must(t)(newJWT(JWTConfig{
 				Keys:         map[string]JWTKey{"hs": {Alg: "HS256", Secret: string(hsSecret)}},
 				Issuer:       testIssuer,
 				FailureLimit: FailureLimit{Failures: 2, Now: clock.Now},
@@ -333,7 +333,11 @@ func TestFailureLimitForwardedFor(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			stage := k.stage(t, FailureLimit{Failures: 2, Now: newFakeClock().Now})
 			if tt.trusted != nil {
-				stage = chain(must(t)(clientip.New(clientip.Config{TrustedProxies: tt.trusted})), stage)
+				cip, err := clientip.New("client-ip", clientip.Config{TrustedProxies: tt.trusted})
+				if err != nil {
+					t.Fatal(err)
+				}
+				stage = chain(cip.Stage, stage)
 			}
 			for i, want := range tt.want {
 				r := k.attemptFrom(t, "192.0.2.1", "bad", "X-Forwarded-For", fmt.Sprintf("203.0.113.%d", i+1))
@@ -541,13 +545,13 @@ func TestFailureLimitConfigErrors(t *testing.T) {
 				var err error
 				switch k.name {
 				case "api_key":
-					_, err = APIKey(APIKeyConfig{Keys: map[string]APIKeyEntry{"ci": {Key: ciKey}}, FailureLimit: tt.give})
+					_, err = newAPIKey(APIKeyConfig{Keys: map[string]APIKeyEntry{"ci": {Key: ciKey}}, FailureLimit: tt.give})
 				case "basic_auth":
 					cfg := basicConfig()
 					cfg.FailureLimit = tt.give
-					_, err = Basic(cfg)
+					_, err = newBasic(cfg)
 				case "jwt":
-					_, err = JWT(JWTConfig{Keys: map[string]JWTKey{"hs": {Alg: "HS256", Secret: string(hsSecret)}}, FailureLimit: tt.give})
+					_, err = newJWT(JWTConfig{Keys: map[string]JWTKey{"hs": {Alg: "HS256", Secret: string(hsSecret)}}, FailureLimit: tt.give})
 				}
 				if err == nil || err.Error() != tt.want {
 					t.Errorf("err = %v, want %q", err, tt.want)

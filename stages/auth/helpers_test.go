@@ -47,7 +47,7 @@ func withPrincipal(p *principal.Principal) stagetest.Option {
 }
 
 // must returns a function that fails the test if a constructor failed and
-// otherwise returns its stage: must(t)(APIKey(cfg)).
+// otherwise returns its stage: must(t)(newAPIKey(cfg)).
 func must(t *testing.T) func(actors.Stage, error) actors.Stage {
 	return func(s actors.Stage, err error) actors.Stage {
 		t.Helper()

@@ -68,19 +68,21 @@ type JWTConfig struct {
 	FailureLimit FailureLimit `yaml:"failure_limit"`
 }
 
-// JWT returns a stage that authenticates requests by a bearer JSON Web
-// Token (RFC 6750, RFC 7519): it verifies the token's signature with the
+// JWT returns the Spec of a stage named name that authenticates requests
+// by a bearer JSON Web Token (RFC 6750, RFC 7519; stateless, of priority
+// Priority): it verifies the token's signature with the
 // key its "kid" names, using only the algorithm pinned to that key, checks
 // "exp", "nbf" and, when configured, "iss" and "aud", and sets the
 // principal (Subject: "sub", which tokens must carry; Method "jwt"; Roles
 // and Permissions from the configured claims; Claims: all of them).
 //
-//	stage, err := auth.JWT(auth.JWTConfig{
+//	tokens, err := auth.JWT("jwt", auth.JWTConfig{
 //		Keys:      map[string]auth.JWTKey{"2026-01": {Alg: "RS256", PublicKeyFile: "/etc/troupe/jwt.pem"}},
 //		Issuer:    "https://id.example.com",
 //		Audiences: []string{"api"},
 //	})
-//	api.Use(troupe.Stage("jwt", actors.Auth, stage))
+//	if err != nil { … }
+//	api.Use(tokens)
 //
 // A request without a bearer token is answered 401 with
 // `WWW-Authenticate: Bearer realm="…"`; one with a bad token (malformed,
@@ -90,8 +92,13 @@ type JWTConfig struct {
 // 10 tokens whose signature does not verify within a minute is answered
 // 429 instead, without its token being looked at, until the oldest of them
 // is a minute old (JWTConfig.FailureLimit). The stage is safe for
-// concurrent use.
-func JWT(cfg JWTConfig) (actors.Stage, error) {
+// concurrent use. Errors begin with "jwt: ".
+func JWT(name string, cfg JWTConfig) (*actors.Spec, error) {
+	return spec(name, "jwt")(newJWT(cfg))
+}
+
+// newJWT returns the stage JWT declares.
+func newJWT(cfg JWTConfig) (actors.Stage, error) {
 	r, err := realm(cfg.Realm)
 	if err != nil {
 		return nil, err

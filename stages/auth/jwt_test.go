@@ -114,7 +114,7 @@ func TestJWTAccepts(t *testing.T) {
 		{name: "second audience of a list", give: sign(t, jwt.SigningMethodHS256, k.secret, "hs", claims("aud", []string{"other", "admin-api"})),
 			wantP: principal.Principal{Subject: "alice", Method: "jwt", Roles: []string{"admin", "user"}, Permissions: []string{"items:read", "items:write"}}},
 	}
-	stage := must(t)(JWT(cfg))
+	stage := must(t)(newJWT(cfg))
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			out := stagetest.Run(t, stage, bearer(tt.give))
@@ -200,7 +200,7 @@ func TestJWTRejects(t *testing.T) {
 		{name: "empty token", give: ""},
 	}
 	cfg.FailureLimit.Disabled = true // every row is a forged token from one address: see TestFailureLimit
-	stage := must(t)(JWT(cfg))
+	stage := must(t)(newJWT(cfg))
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			out := stagetest.Run(t, stage, bearer(tt.give))
@@ -214,7 +214,7 @@ func TestJWTRejects(t *testing.T) {
 
 func TestJWTNoToken(t *testing.T) {
 	k := newTestKeys(t)
-	stage := must(t)(JWT(jwtConfig(t, k)))
+	stage := must(t)(newJWT(jwtConfig(t, k)))
 	tests := []struct {
 		name string
 		give []string // header pairs
@@ -232,7 +232,7 @@ func TestJWTNoToken(t *testing.T) {
 
 func TestJWTSchemeIsCaseInsensitive(t *testing.T) {
 	k := newTestKeys(t)
-	stage := must(t)(JWT(jwtConfig(t, k)))
+	stage := must(t)(newJWT(jwtConfig(t, k)))
 	r := request("/", "Authorization", "bearer  "+sign(t, jwt.SigningMethodHS256, k.secret, "hs", claims()))
 	if out := stagetest.Run(t, stage, r); out.Status != http.StatusOK {
 		t.Errorf("status %d (%v), want 200", out.Status, out.Err)
@@ -253,10 +253,10 @@ func TestJWTLeeway(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			token := sign(t, jwt.SigningMethodES256, k.ec, "es", tt.give)
 			strict := jwtConfig(t, k)
-			checkUnauthorized(t, stagetest.Run(t, must(t)(JWT(strict)), bearer(token)), invalidToken)
+			checkUnauthorized(t, stagetest.Run(t, must(t)(newJWT(strict)), bearer(token)), invalidToken)
 			lenient := jwtConfig(t, k)
 			lenient.Leeway = time.Minute
-			if out := stagetest.Run(t, must(t)(JWT(lenient)), bearer(token)); out.Status != http.StatusOK {
+			if out := stagetest.Run(t, must(t)(newJWT(lenient)), bearer(token)); out.Status != http.StatusOK {
 				t.Errorf("with a minute's leeway: status %d (%v), want 200", out.Status, out.Err)
 			}
 		})
@@ -265,7 +265,7 @@ func TestJWTLeeway(t *testing.T) {
 
 func TestJWTOneKeyKidOptional(t *testing.T) {
 	k := newTestKeys(t)
-	stage := must(t)(JWT(JWTConfig{Keys: map[string]JWTKey{"rs": {Alg: "RS256", PublicKey: string(k.rsaPublicPEM)}}}))
+	stage := must(t)(newJWT(JWTConfig{Keys: map[string]JWTKey{"rs": {Alg: "RS256", PublicKey: string(k.rsaPublicPEM)}}}))
 	tests := []struct {
 		name       string
 		give       string
@@ -306,7 +306,7 @@ func TestJWTOptions(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := jwtConfig(t, k)
 			tt.give(&cfg)
-			out := stagetest.Run(t, must(t)(JWT(cfg)), bearer(sign(t, jwt.SigningMethodHS256, k.secret, "hs", tt.token)))
+			out := stagetest.Run(t, must(t)(newJWT(cfg)), bearer(sign(t, jwt.SigningMethodHS256, k.secret, "hs", tt.token)))
 			var gotSub string
 			if p := principal.From(out.Exchange); p != nil {
 				gotSub = p.Subject
@@ -323,7 +323,7 @@ func TestJWTClaimNames(t *testing.T) {
 	cfg := jwtConfig(t, k)
 	cfg.RolesClaim, cfg.PermissionsClaim = "groups", "scope"
 	token := sign(t, jwt.SigningMethodHS256, k.secret, "hs", claims("groups", []string{"ops"}, "scope", "read write"))
-	p := principal.From(stagetest.Run(t, must(t)(JWT(cfg)), bearer(token)).Exchange)
+	p := principal.From(stagetest.Run(t, must(t)(newJWT(cfg)), bearer(token)).Exchange)
 	if p == nil || !slices.Equal(p.Roles, []string{"ops"}) || !slices.Equal(p.Permissions, []string{"read", "write"}) {
 		t.Errorf("principal = %+v, want roles [ops] from groups, permissions [read write] from scope", p)
 	}
@@ -333,7 +333,7 @@ func TestJWTOptional(t *testing.T) {
 	k := newTestKeys(t)
 	cfg := jwtConfig(t, k)
 	cfg.Optional = true
-	stage := must(t)(JWT(cfg))
+	stage := must(t)(newJWT(cfg))
 	out := stagetest.Run(t, stage, request("/"))
 	if out.Status != http.StatusOK || principal.From(out.Exchange) != nil {
 		t.Errorf("no token: status %d, principal %+v; want 200 unauthenticated", out.Status, principal.From(out.Exchange))
@@ -357,7 +357,7 @@ func TestJWKS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stage := must(t)(JWT(JWTConfig{JWKSFile: writeFile(t, "jwks.json", string(data))}))
+	stage := must(t)(newJWT(JWTConfig{JWKSFile: writeFile(t, "jwks.json", string(data))}))
 	tests := []struct {
 		name       string
 		give       string
@@ -431,9 +431,9 @@ func TestJWTConfigErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := JWT(tt.give)
+			_, err := newJWT(tt.give)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("JWT(%s) = %v, want an error containing %q", tt.name, err, tt.want)
+				t.Errorf("newJWT(%s) = %v, want an error containing %q", tt.name, err, tt.want)
 			}
 			if err != nil && strings.Contains(err.Error(), secret) {
 				t.Errorf("error %q shows the secret", err)
@@ -446,7 +446,7 @@ func TestJWTConfigErrors(t *testing.T) {
 // (run it with -race).
 func TestJWTConcurrent(t *testing.T) {
 	k := newTestKeys(t)
-	stage := must(t)(JWT(jwtConfig(t, k)))
+	stage := must(t)(newJWT(jwtConfig(t, k)))
 	tokens := map[string]string{
 		"hs": sign(t, jwt.SigningMethodHS256, k.secret, "hs", claims("sub", "hs")),
 		"rs": sign(t, jwt.SigningMethodRS256, k.rsa, "rs", claims("sub", "rs")),
@@ -494,14 +494,14 @@ func TestJWTPublicKeyFormats(t *testing.T) {
 	token := sign(t, jwt.SigningMethodRS256, k.rsa, "", claims())
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			stage := must(t)(JWT(JWTConfig{Keys: map[string]JWTKey{"rs": {Alg: "RS256", PublicKey: tt.give}}}))
+			stage := must(t)(newJWT(JWTConfig{Keys: map[string]JWTKey{"rs": {Alg: "RS256", PublicKey: tt.give}}}))
 			if out := stagetest.Run(t, stage, bearer(token)); out.Status != http.StatusOK {
 				t.Errorf("status %d (%v), want 200", out.Status, out.Err)
 			}
 		})
 	}
 	private := pemOf("RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(k.rsa))
-	if _, err := JWT(JWTConfig{Keys: map[string]JWTKey{"rs": {Alg: "RS256", PublicKey: private}}}); err == nil || !strings.Contains(err.Error(), `PEM block "RSA PRIVATE KEY" is not a public key`) {
+	if _, err := newJWT(JWTConfig{Keys: map[string]JWTKey{"rs": {Alg: "RS256", PublicKey: private}}}); err == nil || !strings.Contains(err.Error(), `PEM block "RSA PRIVATE KEY" is not a public key`) {
 		t.Errorf("JWT with a private key PEM = %v, want it refused", err)
 	}
 }

@@ -1,14 +1,9 @@
 package auth
 
-import (
-	"errors"
-
-	"github.com/troupe-go/troupe/actors"
-	"github.com/troupe-go/troupe/config"
-)
+import "github.com/troupe-go/troupe/config"
 
 // Register adds the kinds api_key, jwt, basic_auth and require to reg, all
-// pure stages of priority auth. Their options are the yaml keys of
+// stateless stages of priority auth. Their options are the yaml keys of
 // APIKeyConfig, JWTConfig, BasicConfig and RequireConfig:
 //
 //	stages:
@@ -23,24 +18,24 @@ import (
 //	    kind: require
 //	    options: {any_of_roles: [admin]}
 func Register(reg *config.Registry) {
-	reg.Register(kind("api_key",
+	reg.Register("api_key", config.StageKind("api_key",
 		"authenticates by API key from a header or query parameter (401 ApiKey challenge). Options: header (default X-API-Key), query, "+
 			"keys (name → {key | env, roles, permissions}), file (name:key lines), realm, optional, "+failureLimitDoc+".",
-		APIKey))
-	reg.Register(kind("jwt",
+		Priority, APIKey))
+	reg.Register("jwt", config.StageKind("jwt",
 		"authenticates by bearer JWT, HS256/RS256/ES256 pinned per key (401 Bearer challenge). Options: keys (kid → {alg, secret | secret_env | "+
 			"public_key | public_key_file}), jwks_file, issuer, audiences, leeway, allow_missing_exp, max_token_bytes (default 8192), "+
 			"roles_claim (default roles), permissions_claim (default permissions), realm, optional, "+failureLimitDoc+
 			" (counts tokens whose signature does not verify).",
-		JWT))
-	reg.Register(kind("basic_auth",
+		Priority, JWT))
+	reg.Register("basic_auth", config.StageKind("basic_auth",
 		"authenticates by HTTP Basic (401 Basic challenge). Options: users (name → {password_sha256, roles, permissions}), realm, optional, "+
 			failureLimitDoc+".",
-		Basic))
-	reg.Register(kind("require",
+		Priority, Basic))
+	reg.Register("require", config.StageKind("require",
 		"authorises the authenticated principal: 401 without one, 403 if a rule fails; declare it after the authentication stage. "+
 			"Options: any_of_roles, all_of_permissions, owner_param, owner_claim.",
-		Require))
+		Priority, Require))
 }
 
 // failureLimitDoc documents the option failure_limit of the kinds that
@@ -48,27 +43,3 @@ func Register(reg *config.Registry) {
 const failureLimitDoc = "failure_limit: {failures (default 10), window (default 1m), max_clients (default 65536), " +
 	"ipv6_prefix (default 64), disabled} — a client address that has presented refused credentials failures times within window " +
 	"gets 429 with Retry-After until the oldest of them is window old"
-
-// kind makes the config.Kind name of a constructor: options decoded
-// strictly into its config struct, its errors placed at the options' line
-// and prefixed with name.
-func kind[C any](name, doc string, build func(C) (actors.Stage, error)) (string, config.Kind) {
-	return name, config.Kind{
-		Doc:      doc,
-		Priority: actors.Auth,
-		New: func(_ string, opts config.Options) (*actors.Spec, error) {
-			var cfg C
-			if err := opts.Decode(&cfg); err != nil {
-				return nil, err
-			}
-			st, err := build(cfg)
-			if errors.Is(err, errFailureLimit) {
-				return nil, opts.KeyErrorf("failure_limit", "%s: %w", name, err)
-			}
-			if err != nil {
-				return nil, opts.Errorf("%s: %w", name, err)
-			}
-			return &actors.Spec{Kind: actors.Stateless, Priority: actors.Auth, Stage: st}, nil
-		},
-	}
-}

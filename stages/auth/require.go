@@ -29,19 +29,26 @@ type RequireConfig struct {
 	OwnerClaim string `yaml:"owner_claim"`
 }
 
-// Require returns a stage that authorises requests: one without a
-// principal is answered 401, one whose principal breaks a rule of cfg 403.
-// Declare it after the stages that authenticate (same priority,
-// actors.Auth, later in the route's stage list or on an inner group).
+// Require returns the Spec of a stage named name that authorises requests
+// (stateless, of priority Priority): one without a principal is answered
+// 401, one whose principal breaks a rule of cfg 403. Declare it after the
+// stages that authenticate (same priority, later in the route's stage list
+// or on an inner group).
 //
-//	own, err := auth.Require(auth.RequireConfig{AnyOfRoles: []string{"user"}, OwnerParam: "id"})
-//	app.GET("/users/{id}/orders", orders).With(troupe.Stage("own-orders", actors.Auth, own))
+//	own, err := auth.Require("own-orders", auth.RequireConfig{AnyOfRoles: []string{"user"}, OwnerParam: "id"})
+//	if err != nil { … }
+//	app.GET("/users/{id}/orders", orders).With(own)
 //
 // Its 401 carries the WWW-Authenticate challenges of the optional
 // authentication stages that let the request through; with none, it has no
 // challenge. The problem details name no rule; the cause, for logs, does.
-// The stage is safe for concurrent use.
-func Require(cfg RequireConfig) (actors.Stage, error) {
+// The stage is safe for concurrent use. Errors begin with "require: ".
+func Require(name string, cfg RequireConfig) (*actors.Spec, error) {
+	return spec(name, "require")(newRequire(cfg))
+}
+
+// newRequire returns the stage Require declares.
+func newRequire(cfg RequireConfig) (actors.Stage, error) {
 	if slices.Contains(cfg.AnyOfRoles, "") || slices.Contains(cfg.AllOfPermissions, "") {
 		return nil, errors.New("roles and permissions must not be empty strings")
 	}

@@ -50,9 +50,9 @@ func TestRequire(t *testing.T) {
 			if tt.who != nil {
 				opts = append(opts, withPrincipal(tt.who))
 			}
-			out := stagetest.Run(t, must(t)(Require(tt.cfg)), request("/"), opts...)
+			out := stagetest.Run(t, must(t)(newRequire(tt.cfg)), request("/"), opts...)
 			if out.Status != tt.wantStatus {
-				t.Errorf("Require(%+v) for %v = %d (%v), want %d", tt.cfg, tt.who, out.Status, out.Err, tt.wantStatus)
+				t.Errorf("newRequire(%+v) for %v = %d (%v), want %d", tt.cfg, tt.who, out.Status, out.Err, tt.wantStatus)
 			}
 			if out.HandlerRan != (tt.wantStatus == http.StatusOK) {
 				t.Errorf("handler ran = %v, want %v", out.HandlerRan, tt.wantStatus == http.StatusOK)
@@ -63,7 +63,7 @@ func TestRequire(t *testing.T) {
 
 func TestRequireProblemsTellNoRule(t *testing.T) {
 	who := &principal.Principal{Subject: "alice", Roles: []string{"user"}}
-	out := stagetest.Run(t, must(t)(Require(RequireConfig{AnyOfRoles: []string{"secret-admin-role"}})), request("/"), withPrincipal(who))
+	out := stagetest.Run(t, must(t)(newRequire(RequireConfig{AnyOfRoles: []string{"secret-admin-role"}})), request("/"), withPrincipal(who))
 	if out.Status != http.StatusForbidden || strings.Contains(string(out.Body), "secret-admin-role") {
 		t.Errorf("status %d, body %s; want 403 naming no role", out.Status, out.Body)
 	}
@@ -84,8 +84,8 @@ func TestRequireConfigErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := Require(tt.give); err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("Require(%+v) = %v, want an error containing %q", tt.give, err, tt.want)
+			if _, err := newRequire(tt.give); err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("newRequire(%+v) = %v, want an error containing %q", tt.give, err, tt.want)
 			}
 		})
 	}
@@ -99,9 +99,9 @@ func TestAuthChains(t *testing.T) {
 	jcfg.Optional = true
 	kcfg := apiKeyConfig()
 	kcfg.Optional = true
-	optJWT, optKey := must(t)(JWT(jcfg)), must(t)(APIKey(kcfg))
-	strictKey := must(t)(APIKey(apiKeyConfig()))
-	admin := must(t)(Require(RequireConfig{AnyOfRoles: []string{"admin"}}))
+	optJWT, optKey := must(t)(newJWT(jcfg)), must(t)(newAPIKey(kcfg))
+	strictKey := must(t)(newAPIKey(apiKeyConfig()))
+	admin := must(t)(newRequire(RequireConfig{AnyOfRoles: []string{"admin"}}))
 	token := sign(t, jwt.SigningMethodHS256, k.secret, "hs", claims("roles", []string{"user"}))
 	tests := []struct {
 		name          string
@@ -146,10 +146,10 @@ func TestPreflightsPass(t *testing.T) {
 		name  string
 		stage actors.Stage
 	}{
-		{name: "api_key", stage: must(t)(APIKey(apiKeyConfig()))},
-		{name: "jwt", stage: must(t)(JWT(jwtConfig(t, k)))},
-		{name: "basic_auth", stage: must(t)(Basic(basicConfig()))},
-		{name: "require", stage: must(t)(Require(RequireConfig{AnyOfRoles: []string{"admin"}}))},
+		{name: "api_key", stage: must(t)(newAPIKey(apiKeyConfig()))},
+		{name: "jwt", stage: must(t)(newJWT(jwtConfig(t, k)))},
+		{name: "basic_auth", stage: must(t)(newBasic(basicConfig()))},
+		{name: "require", stage: must(t)(newRequire(RequireConfig{AnyOfRoles: []string{"admin"}}))},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

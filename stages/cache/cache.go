@@ -158,8 +158,12 @@ func (c Config) validate() error {
 	return nil
 }
 
-// New returns the spec of a cache stage named name: Stateful, priority
-// actors.Preprocessing, with cfg.Partitions actors each owning an LRU.
+// Priority is the priority of a cache stage: actors.Preprocessing, after
+// the authentication stages and before the business ones.
+const Priority = actors.Preprocessing
+
+// New returns the Spec of a cache stage named name: Stateful, of priority
+// Priority, with cfg.Partitions actors each owning an LRU.
 func New(name string, cfg Config) (*actors.Spec, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
@@ -179,7 +183,7 @@ func New(name string, cfg Config) (*actors.Spec, error) {
 	return &actors.Spec{
 		Name:         name,
 		Kind:         actors.Stateful,
-		Priority:     actors.Preprocessing,
+		Priority:     Priority,
 		Partitions:   cfg.Partitions,
 		PartitionKey: sh.partitionKey,
 		New: func() actors.Stage {

@@ -4,7 +4,9 @@
 // trusted proxy. Headers from an untrusted peer are ignored, so a client
 // cannot choose its own address.
 //
-//	clientip.New(clientip.Config{TrustedProxies: []string{"10.0.0.0/8"}})
+//	spec, err := clientip.New("client-ip", clientip.Config{TrustedProxies: []string{"10.0.0.0/8"}})
+//	if err != nil { … }
+//	app.Use(spec)
 //
 // Later stages read the result with clientip.From(ex). Without this stage,
 // From returns the connection's peer.
@@ -47,8 +49,23 @@ func peer(ex *actors.Exchange) netip.Addr {
 	return ap.Addr().Unmap()
 }
 
-// New returns the stage, or an error for a bad CIDR.
-func New(cfg Config) (actors.Stage, error) {
+// Priority is the priority of a client_ip stage: actors.Global, so that
+// every later stage sees the client's address.
+const Priority = actors.Global
+
+// New returns the Spec of a client_ip stage named name: stateless, of
+// priority Priority. It fails for a trusted proxy that is neither a CIDR
+// nor an address.
+func New(name string, cfg Config) (*actors.Spec, error) {
+	s, err := newStage(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("client_ip: %w", err)
+	}
+	return &actors.Spec{Name: name, Kind: actors.Stateless, Priority: Priority, Stage: s}, nil
+}
+
+// newStage returns the stage cfg describes, or an error for a bad CIDR.
+func newStage(cfg Config) (actors.Stage, error) {
 	var trusted []netip.Prefix
 	for _, s := range cfg.TrustedProxies {
 		p, err := netip.ParsePrefix(s)

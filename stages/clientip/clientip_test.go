@@ -30,7 +30,7 @@ func TestClientIP(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			stage, err := clientip.New(clientip.Config{TrustedProxies: tt.trusted})
+			spec, err := clientip.New("client-ip", clientip.Config{TrustedProxies: tt.trusted})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -43,7 +43,7 @@ func TestClientIP(t *testing.T) {
 				r.Header.Set("Forwarded", tt.fwd)
 			}
 			var got string
-			stagetest.Run(t, stage, r, stagetest.WithHandler(func(ex *actors.Exchange) error {
+			stagetest.RunSpec(t, spec, r, stagetest.WithHandler(func(ex *actors.Exchange) error {
 				got = clientip.From(ex).String()
 				return nil
 			}))
@@ -55,7 +55,7 @@ func TestClientIP(t *testing.T) {
 }
 
 func TestBadTrustedProxy(t *testing.T) {
-	if _, err := clientip.New(clientip.Config{TrustedProxies: []string{"10.0.0.0/99"}}); err == nil {
+	if _, err := clientip.New("client-ip", clientip.Config{TrustedProxies: []string{"10.0.0.0/99"}}); err == nil {
 		t.Error("New accepted a bad CIDR")
 	}
 }

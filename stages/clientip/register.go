@@ -1,12 +1,9 @@
 package clientip
 
-import (
-	"github.com/troupe-go/troupe/actors"
-	"github.com/troupe-go/troupe/config"
-)
+import "github.com/troupe-go/troupe/config"
 
 // Register adds the kind client_ip to reg.
 func Register(reg *config.Registry) {
-	reg.Register("client_ip", config.PureKind("client_ip", "works out the client's address: the peer, or through trusted proxies X-Forwarded-For / Forwarded. "+
-		"Options: trusted_proxies (CIDRs or addresses; default none).", actors.Global, New))
+	reg.Register("client_ip", config.StageKind("client_ip", "works out the client's address: the peer, or through trusted proxies X-Forwarded-For / Forwarded. "+
+		"Options: trusted_proxies (CIDRs or addresses; default none).", Priority, New))
 }

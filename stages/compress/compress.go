@@ -1,8 +1,9 @@
 // Package compress is the stage that compresses response bodies with zstd
 // or gzip, as the client's Accept-Encoding allows:
 //
-//	c, err := compress.New(compress.Config{MinSize: 2048})
-//	app.Use(troupe.Stage("compress", actors.Terminating, c))
+//	c, err := compress.New("compress", compress.Config{MinSize: 2048})
+//	if err != nil { … }
+//	app.Use(c)
 //
 // It works in its after-phase, on the finished response, and compresses
 // only when it is worth it and safe:
@@ -31,8 +32,9 @@
 // that do not offer it get gzip. The zstd window is capped at 8 MiB, as
 // RFC 9659 requires of the "zstd" content coding.
 //
-// Give it priority Terminating, so that it runs right after the handler
-// and the stages outside it (an access log) see the bytes that go out.
+// Its priority is Terminating (Priority), so that it runs right after the
+// handler and the stages outside it (an access log) see the bytes that go
+// out.
 // It compresses in memory, on the request's goroutine; the stage is
 // Pure. The encoders are shared: gzip writers come from a pool, and one
 // zstd encoder serves all requests (EncodeAll, up to GOMAXPROCS at once;
@@ -78,8 +80,22 @@ type stage struct {
 
 var _ actors.AfterStage = (*stage)(nil)
 
-// New returns the stage, or an error naming every bad setting.
-func New(cfg Config) (actors.Stage, error) {
+// Priority is the priority of a compress stage: actors.Terminating.
+const Priority = actors.Terminating
+
+// New returns the Spec of a compress stage named name: stateless, of
+// priority Priority. It fails with an error naming every bad setting.
+func New(name string, cfg Config) (*actors.Spec, error) {
+	s, err := newStage(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("compress: %w", err)
+	}
+	return &actors.Spec{Name: name, Kind: actors.Stateless, Priority: Priority, Stage: s}, nil
+}
+
+// newStage returns the stage cfg describes, or an error naming every bad
+// setting.
+func newStage(cfg Config) (*stage, error) {
 	var errs []error
 	s := &stage{minSize: cfg.MinSize}
 	switch {

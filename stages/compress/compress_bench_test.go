@@ -13,11 +13,11 @@ import (
 // coding, with the compressed size as a share of the original: the cost
 // a response pays for compression, and what it buys.
 func BenchmarkAfter(b *testing.B) {
-	stage, err := compress.New(compress.Config{})
+	spec, err := compress.New("compress", compress.Config{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	after := stage.(actors.AfterStage)
+	after := spec.Stage.(actors.AfterStage)
 	body := jsonBody(16 << 10)
 	for _, ce := range []string{"zstd", "gzip"} {
 		b.Run(ce, func(b *testing.B) {

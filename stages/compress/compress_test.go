@@ -71,11 +71,11 @@ func respond(status int, ct string, body []byte, header ...string) func(ex *acto
 
 func mustNew(t *testing.T, cfg compress.Config) actors.Stage {
 	t.Helper()
-	s, err := compress.New(cfg)
+	spec, err := compress.New("compress", cfg)
 	if err != nil {
 		t.Fatalf("compress.New(%+v): %v", cfg, err)
 	}
-	return s
+	return spec.Stage
 }
 
 // Compressed bodies decode to the handler's body; the headers say what
@@ -273,7 +273,7 @@ func TestNewRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := compress.New(tt.give); err == nil || !strings.Contains(err.Error(), tt.want) {
+			if _, err := compress.New("compress", tt.give); err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("New(%+v) = %v, want an error containing %q", tt.give, err, tt.want)
 			}
 		})

@@ -3,15 +3,15 @@ package compress
 import "testing"
 
 func TestNegotiate(t *testing.T) {
-	both, err := New(Config{})
+	both, err := newStage(Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	gzipFirst, err := New(Config{Encodings: []string{"gzip", "zstd"}})
+	gzipFirst, err := newStage(Config{Encodings: []string{"gzip", "zstd"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	onlyGzip, err := New(Config{Encodings: []string{"gzip"}})
+	onlyGzip, err := newStage(Config{Encodings: []string{"gzip"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -21,33 +21,33 @@ func TestNegotiate(t *testing.T) {
 		give  []string // Accept-Encoding lines
 		want  string   // "" for identity
 	}{
-		{"absent", both.(*stage), nil, ""},
-		{"empty", both.(*stage), []string{""}, ""},
-		{"identity only", both.(*stage), []string{"identity"}, ""},
-		{"gzip", both.(*stage), []string{"gzip"}, "gzip"},
-		{"x-gzip", both.(*stage), []string{"x-gzip"}, "gzip"},
-		{"upper case", both.(*stage), []string{"GZIP"}, "gzip"},
-		{"zstd", both.(*stage), []string{"zstd"}, "zstd"},
-		{"browser", both.(*stage), []string{"gzip, deflate, br, zstd"}, "zstd"},
-		{"tie goes to the server's order", gzipFirst.(*stage), []string{"gzip, zstd"}, "gzip"},
-		{"tie goes to zstd by default", both.(*stage), []string{"gzip;q=0.8, zstd;q=0.8"}, "zstd"},
-		{"higher q wins", both.(*stage), []string{"gzip;q=1.0, zstd;q=0.5"}, "gzip"},
-		{"q=0 refuses", both.(*stage), []string{"zstd;q=0, gzip;q=0.001"}, "gzip"},
-		{"q=0 refuses all", both.(*stage), []string{"zstd;q=0, gzip;q=0.000"}, ""},
-		{"star", both.(*stage), []string{"*"}, "zstd"},
-		{"star with a refusal", both.(*stage), []string{"*, zstd;q=0"}, "gzip"},
-		{"star at zero", both.(*stage), []string{"*;q=0"}, ""},
-		{"named beats star", both.(*stage), []string{"*;q=0.1, gzip;q=0.5"}, "gzip"},
-		{"several lines", both.(*stage), []string{"br", "gzip;q=0.9"}, "gzip"},
-		{"spaces", both.(*stage), []string{"  gzip ; q = 0.5 ,  zstd ;  q=0.4 "}, "gzip"},
-		{"other parameters", both.(*stage), []string{"zstd;level=3;q=0.2, gzip;q=0.1"}, "zstd"},
-		{"malformed q ignored", both.(*stage), []string{"zstd;q=2, gzip"}, "gzip"},
-		{"q above one", both.(*stage), []string{"zstd;q=1.001"}, ""},
-		{"negative q", both.(*stage), []string{"zstd;q=-1"}, ""},
-		{"four decimals", both.(*stage), []string{"zstd;q=0.1234"}, ""},
-		{"not offered", onlyGzip.(*stage), []string{"zstd"}, ""},
-		{"unknown only", both.(*stage), []string{"br, deflate, compress"}, ""},
-		{"commas only", both.(*stage), []string{",,,"}, ""},
+		{"absent", both, nil, ""},
+		{"empty", both, []string{""}, ""},
+		{"identity only", both, []string{"identity"}, ""},
+		{"gzip", both, []string{"gzip"}, "gzip"},
+		{"x-gzip", both, []string{"x-gzip"}, "gzip"},
+		{"upper case", both, []string{"GZIP"}, "gzip"},
+		{"zstd", both, []string{"zstd"}, "zstd"},
+		{"browser", both, []string{"gzip, deflate, br, zstd"}, "zstd"},
+		{"tie goes to the server's order", gzipFirst, []string{"gzip, zstd"}, "gzip"},
+		{"tie goes to zstd by default", both, []string{"gzip;q=0.8, zstd;q=0.8"}, "zstd"},
+		{"higher q wins", both, []string{"gzip;q=1.0, zstd;q=0.5"}, "gzip"},
+		{"q=0 refuses", both, []string{"zstd;q=0, gzip;q=0.001"}, "gzip"},
+		{"q=0 refuses all", both, []string{"zstd;q=0, gzip;q=0.000"}, ""},
+		{"star", both, []string{"*"}, "zstd"},
+		{"star with a refusal", both, []string{"*, zstd;q=0"}, "gzip"},
+		{"star at zero", both, []string{"*;q=0"}, ""},
+		{"named beats star", both, []string{"*;q=0.1, gzip;q=0.5"}, "gzip"},
+		{"several lines", both, []string{"br", "gzip;q=0.9"}, "gzip"},
+		{"spaces", both, []string{"  gzip ; q = 0.5 ,  zstd ;  q=0.4 "}, "gzip"},
+		{"other parameters", both, []string{"zstd;level=3;q=0.2, gzip;q=0.1"}, "zstd"},
+		{"malformed q ignored", both, []string{"zstd;q=2, gzip"}, "gzip"},
+		{"q above one", both, []string{"zstd;q=1.001"}, ""},
+		{"negative q", both, []string{"zstd;q=-1"}, ""},
+		{"four decimals", both, []string{"zstd;q=0.1234"}, ""},
+		{"not offered", onlyGzip, []string{"zstd"}, ""},
+		{"unknown only", both, []string{"br, deflate, compress"}, ""},
+		{"commas only", both, []string{",,,"}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,9 +1,6 @@
 package compress
 
-import (
-	"github.com/troupe-go/troupe/actors"
-	"github.com/troupe-go/troupe/config"
-)
+import "github.com/troupe-go/troupe/config"
 
 // doc describes the kind compress and its options, for `server -kinds`.
 const doc = "compresses response bodies with zstd or gzip as Accept-Encoding allows (q-values; zstd on a tie), " +
@@ -22,5 +19,5 @@ const doc = "compresses response bodies with zstd or gzip as Accept-Encoding all
 //	      encodings: [zstd, gzip]
 //	      types: [application/x-custom]
 func Register(reg *config.Registry) {
-	reg.Register("compress", config.PureKind("compress", doc, actors.Terminating, New))
+	reg.Register("compress", config.StageKind("compress", doc, Priority, New))
 }

@@ -25,7 +25,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 func TestThroughTheServer(t *testing.T) {
 	body := jsonBody(100 << 10)
 	app := troupe.New(troupe.Config{HTTP: httpin.Config{Addr: "127.0.0.1:0"}, Admin: troupe.AdminConfig{Addr: "off"}}, troupe.WithLogger(zap.NewNop()))
-	app.Use(troupe.Stage("compress", actors.Terminating, mustNew(t, compress.Config{})))
+	app.Use(troupe.Stage("compress", compress.Priority, mustNew(t, compress.Config{})))
 	app.GET("/items", func(ex *actors.Exchange) error {
 		ex.Response.Header().Set("Content-Length", strconv.Itoa(len(body))) // stale once compressed
 		ex.Respond(http.StatusOK, "application/json", body)

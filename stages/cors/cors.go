@@ -3,7 +3,7 @@
 // answers preflights itself and adds Access-Control-* headers to the
 // responses of allowed origins.
 //
-//	c, err := cors.New(cors.Config{
+//	c, err := cors.New("cors", cors.Config{
 //		AllowedOrigins:   []string{"https://app.example.com", "https://*.example.com"},
 //		AllowedMethods:   []string{"GET", "PUT", "DELETE"},
 //		AllowedHeaders:   []string{"Content-Type", "X-Api-Key"},
@@ -11,9 +11,9 @@
 //		AllowCredentials: true,
 //		MaxAge:           10 * time.Minute,
 //	})
-//	api := app.Group("/api", troupe.Stage("cors", actors.Global, c))
+//	api := app.Group("/api", c)
 //
-// Put it first (Global): a preflight carries no credentials, so it must be
+// It is first (Priority, Global): a preflight carries no credentials, so it must be
 // answered before authentication stages run, and headers set on the way in
 // stay on error responses (Exchange.Fail keeps them).
 //
@@ -126,8 +126,22 @@ const (
 	varyPreflight = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
 )
 
-// New returns the CORS stage, or an error naming every bad setting.
-func New(cfg Config) (actors.Stage, error) {
+// Priority is the priority of a CORS stage: actors.Global.
+const Priority = actors.Global
+
+// New returns the Spec of a CORS stage named name: stateless, of priority
+// Priority. It fails with an error naming every bad setting.
+func New(name string, cfg Config) (*actors.Spec, error) {
+	s, err := newStage(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("cors: %w", err)
+	}
+	return &actors.Spec{Name: name, Kind: actors.Stateless, Priority: Priority, Stage: s}, nil
+}
+
+// newStage returns the stage cfg describes, or an error naming every bad
+// setting.
+func newStage(cfg Config) (*stage, error) {
 	o, err := parseOrigins(cfg.AllowedOrigins)
 	errs := []error{err}
 	if len(cfg.AllowedOrigins) == 0 {

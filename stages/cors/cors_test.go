@@ -15,11 +15,11 @@ import (
 
 func mustNew(t *testing.T, cfg cors.Config) actors.Stage {
 	t.Helper()
-	s, err := cors.New(cfg)
+	spec, err := cors.New("cors", cfg)
 	if err != nil {
 		t.Fatalf("cors.New(%+v): %v", cfg, err)
 	}
-	return s
+	return spec.Stage
 }
 
 var apiConfig = cors.Config{
@@ -225,7 +225,7 @@ func TestNewRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := cors.New(tt.give); err == nil || !strings.Contains(err.Error(), tt.want) {
+			if _, err := cors.New("cors", tt.give); err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("New(%+v) = %v, want an error containing %q", tt.give, err, tt.want)
 			}
 		})

@@ -15,12 +15,12 @@ import (
 // A CORS stage on an API group: it answers a browser's preflight itself,
 // and marks the responses its allowed origins may read.
 func ExampleNew() {
-	c, err := cors.New(cors.Config{AllowedOrigins: []string{"https://app.example.com"}, AllowedMethods: []string{"GET", "PUT"}})
+	c, err := cors.New("cors", cors.Config{AllowedOrigins: []string{"https://app.example.com"}, AllowedMethods: []string{"GET", "PUT"}})
 	if err != nil {
 		panic(err)
 	}
 	app := troupe.New(troupe.Config{}, troupe.WithLogger(zap.NewNop()))
-	api := app.Group("/api", troupe.Stage("cors", actors.Global, c))
+	api := app.Group("/api", c)
 	api.PUT("/items/{id}", func(ex *actors.Exchange) error {
 		return ex.JSON(http.StatusOK, map[string]string{"id": ex.Params.Get("id")})
 	})

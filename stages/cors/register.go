@@ -1,9 +1,6 @@
 package cors
 
-import (
-	"github.com/troupe-go/troupe/actors"
-	"github.com/troupe-go/troupe/config"
-)
+import "github.com/troupe-go/troupe/config"
 
 // doc describes the kind cors and its options, for `server -kinds`.
 const doc = "CORS: answers preflights with 204 (never reaching the handler) and lets allowed origins read responses. " +
@@ -24,5 +21,5 @@ const doc = "CORS: answers preflights with 204 (never reaching the handler) and 
 //	      allow_credentials: true
 //	      max_age: 10m
 func Register(reg *config.Registry) {
-	reg.Register("cors", config.PureKind("cors", doc, actors.Global, New))
+	reg.Register("cors", config.StageKind("cors", doc, Priority, New))
 }

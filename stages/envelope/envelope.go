@@ -10,9 +10,10 @@
 // (Content-Encoding) are left alone. A strong ETag becomes weak: the
 // envelope's bytes differ per request (its request_id), its data do not.
 //
-//	app.Group("/api", troupe.Stage("envelope", actors.Global, envelope.New()))
+//	env, _ := envelope.New("envelope", envelope.Config{}) // it never fails
+//	app.Group("/api", env)
 //
-// Declare it Global (the kind's default in configuration): its after-phase
+// It is Global (Priority): its after-phase
 // runs only on exchanges whose Process it ran, so as the first stage of the
 // route it also wraps the errors of the stages after it (auth's 401,
 // validate's 422), and it wraps what a cache stage answers rather than
@@ -34,8 +35,20 @@ import (
 // wrapped marks an exchange whose response has been wrapped.
 var wrapped = actors.NewKey[bool]("envelope.wrapped")
 
-// New returns the stage. It holds no state and is safe for concurrent use.
-func New() actors.Stage { return stage{} }
+// Priority is the priority of an envelope stage: actors.Global, so that it
+// also wraps the errors of the stages after it.
+const Priority = actors.Global
+
+// Config configures an envelope stage. It is empty: the stage has no
+// options. It is there so that New has the shape every stage package's
+// New shares, and so that options can come without changing it.
+type Config struct{}
+
+// New returns the Spec of an envelope stage named name: stateless, of
+// priority Priority. The stage holds no state. New never fails.
+func New(name string, _ Config) (*actors.Spec, error) {
+	return &actors.Spec{Name: name, Kind: actors.Stateless, Priority: Priority, Stage: stage{}}, nil
+}
 
 type stage struct{}
 

@@ -10,6 +10,16 @@ import (
 	"github.com/troupe-go/troupe/stagetest"
 )
 
+// newSpec returns an envelope stage.
+func newSpec(t *testing.T) *actors.Spec {
+	t.Helper()
+	spec, err := envelope.New("envelope", envelope.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return spec
+}
+
 // response is what the handler behind the envelope answers.
 type response struct {
 	status int
@@ -55,7 +65,7 @@ func TestEnvelope(t *testing.T) {
 			if method == "" {
 				method = "GET"
 			}
-			out := stagetest.Run(t, envelope.New(), httptest.NewRequest(method, "/x", nil), stagetest.WithHandler(func(ex *actors.Exchange) error {
+			out := stagetest.Run(t, newSpec(t).Stage, httptest.NewRequest(method, "/x", nil), stagetest.WithHandler(func(ex *actors.Exchange) error {
 				for i := 0; i+1 < len(tt.give.header); i += 2 {
 					ex.Response.Header().Set(tt.give.header[i], tt.give.header[i+1])
 				}
@@ -82,7 +92,7 @@ func TestEnvelopeHeaders(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out := stagetest.Run(t, envelope.New(), httptest.NewRequest("GET", "/x", nil), stagetest.WithHandler(func(ex *actors.Exchange) error {
+			out := stagetest.Run(t, newSpec(t).Stage, httptest.NewRequest("GET", "/x", nil), stagetest.WithHandler(func(ex *actors.Exchange) error {
 				for i := 0; i+1 < len(tt.give); i += 2 {
 					ex.Response.Header().Set(tt.give[i], tt.give[i+1])
 				}
@@ -101,7 +111,7 @@ func TestEnvelopeHeaders(t *testing.T) {
 }
 
 func TestEnvelopeOfAnError(t *testing.T) {
-	out := stagetest.Run(t, envelope.New(), httptest.NewRequest("GET", "/x", nil),
+	out := stagetest.Run(t, newSpec(t).Stage, httptest.NewRequest("GET", "/x", nil),
 		stagetest.WithRequestID(`id-"quoted"`),
 		stagetest.WithHandler(func(ex *actors.Exchange) error { return actors.NewError(http.StatusNotFound, "no such x") }))
 	want := `{"data":null,"error":{"type":"about:blank","title":"Not Found","status":404,"detail":"no such x","instance":"/x","request_id":"id-\"quoted\""},"request_id":"id-\"quoted\""}`
@@ -111,7 +121,7 @@ func TestEnvelopeOfAnError(t *testing.T) {
 }
 
 func TestEnvelopeOnce(t *testing.T) {
-	outer, inner := envelope.New().(actors.AfterStage), envelope.New().(actors.AfterStage)
+	outer, inner := newSpec(t).Stage.(actors.AfterStage), newSpec(t).Stage.(actors.AfterStage)
 	ex := stagetest.Exchange(t, httptest.NewRequest("GET", "/x", nil))
 	_ = outer.Process(ex)
 	_ = inner.Process(ex)

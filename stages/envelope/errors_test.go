@@ -98,7 +98,8 @@ func errorApp(app *troupe.App) {
 	ok := troupe.Handler("ok", func(ex *actors.Exchange) error { return ex.JSON(http.StatusOK, "never") })
 	oops := troupe.Stage("oops", actors.Business, actors.StageFunc(func(ex *actors.Exchange) error { return errSecret }))
 	fail := failing()
-	for _, g := range []*troupe.Group{app.Group("/plain"), app.Group("/env", troupe.Stage("envelope", actors.Global, envelope.New()))} {
+	env, _ := envelope.New("envelope", envelope.Config{}) // it never fails
+	for _, g := range []*troupe.Group{app.Group("/plain"), app.Group("/env", env)} {
 		g.Handle("GET", "/fail/{status}", ok).With(fail)
 		g.Handle("GET", "/oops", ok).With(oops)
 	}

@@ -23,14 +23,18 @@ func apiApp(t *testing.T, calls *atomic.Int64) func(app *troupe.App) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		v, err := validate.New(validate.Config{Schema: map[string]any{
+		v, err := validate.New("validate", validate.Config{Schema: map[string]any{
 			"type": "object", "required": []any{"name"},
 			"properties": map[string]any{"name": map[string]any{"type": "string"}},
 		}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		api := app.Group("/api", troupe.Stage("envelope", actors.Global, envelope.New()), c, troupe.Stage("validate", actors.Preprocessing, v))
+		env, err := envelope.New("envelope", envelope.Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		api := app.Group("/api", env, c, v)
 		api.GET("/items/{id}", func(ex *actors.Exchange) error {
 			calls.Add(1)
 			return ex.JSON(http.StatusOK, map[string]string{"id": ex.Params.Get("id")})

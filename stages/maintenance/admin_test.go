@@ -24,10 +24,7 @@ func serveAdmin(t *testing.T, st *maintenance.Stage, method, path, body string) 
 }
 
 func TestAdminRoutePatterns(t *testing.T) {
-	st, err := maintenance.New("site-wide", maintenance.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := mustNew(t, "site-wide", maintenance.Config{})
 	var got []string
 	for pattern := range st.AdminRoutes() {
 		got = append(got, pattern)
@@ -59,10 +56,7 @@ func TestAdminPut(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			st, err := maintenance.New("m", maintenance.Config{RetryAfter: configured.RetryAfter, Message: configured.Message})
-			if err != nil {
-				t.Fatal(err)
-			}
+			st := mustNew(t, "m", maintenance.Config{RetryAfter: configured.RetryAfter, Message: configured.Message})
 			w := serveAdmin(t, st, http.MethodPut, "/maintenance/m", tt.body)
 			if w.Code != tt.wantStatus || w.Header().Get("Content-Type") != "application/json" {
 				t.Errorf("PUT %s = %d %s, want %d application/json", tt.body, w.Code, w.Header().Get("Content-Type"), tt.wantStatus)
@@ -75,10 +69,7 @@ func TestAdminPut(t *testing.T) {
 }
 
 func TestAdminGet(t *testing.T) {
-	st, err := maintenance.New("m", maintenance.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := mustNew(t, "m", maintenance.Config{})
 	st.Switch().Set(maintenance.Mode{Enabled: true, RetryAfter: 90 * time.Second, Message: "db"})
 	w := serveAdmin(t, st, http.MethodGet, "/maintenance/m", "")
 	if want := `{"enabled":true,"retry_after":"1m30s","message":"db"}` + "\n"; w.Code != 200 || w.Body.String() != want {

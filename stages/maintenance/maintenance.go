@@ -3,20 +3,21 @@
 // with Retry-After and a problem detail saying why, except those for the
 // paths on its allow-list, such as health checks and status pages.
 //
-//	m, err := maintenance.New("maintenance", maintenance.Config{
+//	spec, err := maintenance.New("maintenance", maintenance.Config{
 //		RetryAfter: 5 * time.Minute,
 //		Message:    "back soon: we are upgrading the database",
 //		Allow:      []string{"/status", "/api/health"},
 //	})
 //	if err != nil { … }
-//	app.Use(troupe.Stage("maintenance", actors.Global, m))
+//	app.Use(spec)
+//	m, _ := maintenance.Of(spec)
 //	for pattern, h := range m.AdminRoutes() { // PUT and GET /maintenance/maintenance
 //		app.AdminHandle(pattern, h)
 //	}
 //	m.Switch().Set(maintenance.Mode{Enabled: true, RetryAfter: 5 * time.Minute})
 //
-// It is switched from Go (Stage.Switch), from the configuration (enabled:
-// true), or on the admin listener: PUT /maintenance/{stage name} with
+// It is switched from Go (Of(spec).Switch()), from the configuration
+// (enabled: true), or on the admin listener: PUT /maintenance/{stage name} with
 // {"enabled": true, "retry_after": "30s", "message": "…"}, and GET for the
 // current mode. The configuration's Build mounts those routes itself.
 package maintenance
@@ -53,8 +54,13 @@ const DefaultMessage = "the service is down for maintenance"
 // DefaultRetryAfter is the default Retry-After of the 503s.
 const DefaultRetryAfter = time.Minute
 
+// Priority is the priority of a maintenance stage: actors.Global, so that
+// a request out of service is refused before any other stage works on it.
+const Priority = actors.Global
+
 // Stage is a maintenance stage: a stateless stage, safe for concurrent use,
-// with its Switch and its admin routes.
+// with its Switch and its admin routes. It is the Stage of the Spec New
+// returns; Of finds it there.
 type Stage struct {
 	name     string
 	sw       Switch
@@ -67,10 +73,27 @@ var (
 	_ config.AdminRouter = (*Stage)(nil)
 )
 
-// New returns a maintenance stage named name; the name is the last segment
-// of its admin routes. It fails for an allow-list path that does not
-// start with "/" or a negative RetryAfter.
-func New(name string, cfg Config) (*Stage, error) {
+// New returns the Spec of a maintenance stage named name: stateless, of
+// priority Priority, its Stage a *Stage (see Of). The name is the last
+// segment of its admin routes. It fails for an allow-list path that does
+// not start with "/" or a negative RetryAfter.
+func New(name string, cfg Config) (*actors.Spec, error) {
+	s, err := newStage(name, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &actors.Spec{Name: name, Kind: actors.Stateless, Priority: Priority, Stage: s}, nil
+}
+
+// Of returns the maintenance stage of spec, a Spec that New returned, for
+// its Switch and its admin routes; false for any other Spec.
+func Of(spec *actors.Spec) (*Stage, bool) {
+	s, ok := spec.Stage.(*Stage)
+	return s, ok
+}
+
+// newStage returns the stage named name that cfg describes.
+func newStage(name string, cfg Config) (*Stage, error) {
 	if cfg.RetryAfter < 0 {
 		return nil, errors.New("maintenance: retry_after must not be negative")
 	}

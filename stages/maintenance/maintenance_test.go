@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/troupe-go/troupe/actors"
 	"github.com/troupe-go/troupe/stages/maintenance"
 	"github.com/troupe-go/troupe/stagetest"
 )
@@ -34,10 +35,7 @@ func TestProcess(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			st, err := maintenance.New("m", maintenance.Config{Allow: tt.allow})
-			if err != nil {
-				t.Fatal(err)
-			}
+			st := mustNew(t, "m", maintenance.Config{Allow: tt.allow})
 			st.Switch().Set(tt.mode)
 			out := stagetest.Run(t, st, httptest.NewRequest(http.MethodGet, tt.path, nil))
 			if out.Status != tt.wantStatus || out.Header.Get("Retry-After") != tt.wantRetry {
@@ -52,10 +50,7 @@ func TestProcess(t *testing.T) {
 
 // The switch flips from Go: on, off, on again, and requests follow it.
 func TestSwitchFromGo(t *testing.T) {
-	st, err := maintenance.New("m", maintenance.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := mustNew(t, "m", maintenance.Config{})
 	steps := []struct {
 		mode       maintenance.Mode
 		wantStatus int
@@ -77,10 +72,7 @@ func TestSwitchFromGo(t *testing.T) {
 }
 
 func TestNewDefaults(t *testing.T) {
-	st, err := maintenance.New("m", maintenance.Config{Enabled: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := mustNew(t, "m", maintenance.Config{Enabled: true})
 	want := maintenance.Mode{Enabled: true, RetryAfter: maintenance.DefaultRetryAfter, Message: maintenance.DefaultMessage}
 	if got := st.Switch().Mode(); got != want {
 		t.Errorf("Mode() = %+v, want %+v", got, want)
@@ -88,6 +80,39 @@ func TestNewDefaults(t *testing.T) {
 	var zero maintenance.Switch
 	if got := zero.Mode(); got != (maintenance.Mode{}) {
 		t.Errorf("zero Switch Mode() = %+v, want off", got)
+	}
+}
+
+// mustNew returns the maintenance stage of the Spec New returns.
+func mustNew(t *testing.T, name string, cfg maintenance.Config) *maintenance.Stage {
+	t.Helper()
+	spec, err := maintenance.New(name, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, ok := maintenance.Of(spec)
+	if !ok {
+		t.Fatalf("Of(New(%q)) found no maintenance stage in a Spec of %T", name, spec.Stage)
+	}
+	return st
+}
+
+// Of finds the stage of a Spec New made, and nothing in any other Spec.
+func TestOf(t *testing.T) {
+	if _, ok := maintenance.Of(&actors.Spec{Name: "other", Stage: actors.StageFunc(func(*actors.Exchange) error { return nil })}); ok {
+		t.Error("Of found a maintenance stage in a Spec of a StageFunc")
+	}
+	spec, err := maintenance.New("m", maintenance.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, ok := maintenance.Of(spec)
+	if !ok {
+		t.Fatal("Of found no maintenance stage in the Spec New returned")
+	}
+	st.Switch().Set(maintenance.Mode{Enabled: true})
+	if out := stagetest.RunSpec(t, spec, httptest.NewRequest(http.MethodGet, "/", nil)); out.Status != http.StatusServiceUnavailable {
+		t.Errorf("after switching on the stage Of found: status %d, want 503 from the Spec's stage", out.Status)
 	}
 }
 

@@ -84,12 +84,12 @@ func TestKey(t *testing.T) {
 // X-Forwarded-For: with the clientip stage trusting no proxy, every
 // spelling of the header leaves the key at the peer's address.
 func TestSpoofedForwardedForKeepsTheKey(t *testing.T) {
-	cip, err := clientip.New(clientip.Config{})
+	cip, err := clientip.New("client-ip", clientip.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	afterClientIP := stagetest.WithSetup(func(ex *actors.Exchange) {
-		if err := cip.Process(ex); err != nil {
+		if err := cip.Stage.Process(ex); err != nil {
 			t.Fatal(err)
 		}
 	})

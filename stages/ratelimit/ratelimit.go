@@ -88,8 +88,13 @@ const DefaultMaxKeys = 1 << 20
 // bucket arithmetic cannot overflow: about 146 years.
 const maxCapacity = 1 << 62
 
-// New returns the Spec of a rate-limit stage named name, of priority
-// actors.Auth, or an error if cfg is not a valid limit.
+// Priority is the priority of a rate-limit stage: actors.Auth, beside the
+// authentication stages (see the package doc for its order among them).
+const Priority = actors.Auth
+
+// New returns the Spec of a rate-limit stage named name: Stateful, of
+// priority Priority, partitioned by key, or an error if cfg is not a valid
+// limit.
 func New(name string, cfg Config) (*actors.Spec, error) {
 	s, partitions, err := newShared(cfg)
 	if err != nil {
@@ -98,7 +103,7 @@ func New(name string, cfg Config) (*actors.Spec, error) {
 	return &actors.Spec{
 		Name:       name,
 		Kind:       actors.Stateful,
-		Priority:   actors.Auth,
+		Priority:   Priority,
 		New:        func() actors.Stage { return &limiter{shared: s, table: table{max: s.maxKeys}} },
 		Partitions: partitions,
 		PartitionKey: func(ex *actors.Exchange) string {

@@ -1,9 +1,6 @@
 package secheaders
 
-import (
-	"github.com/troupe-go/troupe/actors"
-	"github.com/troupe-go/troupe/config"
-)
+import "github.com/troupe-go/troupe/config"
 
 // doc describes the kind security_headers and its options, for `server -kinds`.
 const doc = "security response headers on every response, errors included: X-Content-Type-Options nosniff, X-Frame-Options DENY, " +
@@ -23,5 +20,5 @@ const doc = "security response headers on every response, errors included: X-Con
 //	      hsts_max_age: 8760h
 //	      omit: [X-Frame-Options]
 func Register(reg *config.Registry) {
-	reg.Register("security_headers", config.PureKind("security_headers", doc, actors.Global, New))
+	reg.Register("security_headers", config.StageKind("security_headers", doc, Priority, New))
 }

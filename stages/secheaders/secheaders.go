@@ -15,12 +15,13 @@
 // resources other origins load (images, scripts from a CDN) sets
 // CrossOriginResourcePolicy to "cross-origin".
 //
-//	s, err := secheaders.New(secheaders.Config{
+//	s, err := secheaders.New("security-headers", secheaders.Config{
 //		ContentSecurityPolicy: "default-src 'self'",
 //		HSTSMaxAge:            365 * 24 * time.Hour,
 //		Omit:                  []string{"X-Frame-Options"},
 //	})
-//	app.Use(troupe.Stage("security-headers", actors.Global, s))
+//	if err != nil { … }
+//	app.Use(s)
 //
 // The headers are set on the way in (Process), so they are on whatever
 // response the route produces: a handler's, an error a later stage
@@ -107,8 +108,24 @@ var _ actors.Stage = (*stage)(nil)
 // header is one managed header: its configured value and its default.
 type header struct{ key, value, def string }
 
-// New returns the stage, or an error naming every bad setting.
-func New(cfg Config) (actors.Stage, error) {
+// Priority is the priority of a security_headers stage: actors.Global, so
+// that the headers are on every response, the other stages' errors
+// included.
+const Priority = actors.Global
+
+// New returns the Spec of a security_headers stage named name: stateless,
+// of priority Priority. It fails with an error naming every bad setting.
+func New(name string, cfg Config) (*actors.Spec, error) {
+	s, err := newStage(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("security_headers: %w", err)
+	}
+	return &actors.Spec{Name: name, Kind: actors.Stateless, Priority: Priority, Stage: s}, nil
+}
+
+// newStage returns the stage cfg describes, or an error naming every bad
+// setting.
+func newStage(cfg Config) (*stage, error) {
 	headers := []header{
 		{ContentTypeOptions, cfg.ContentTypeOptions, "nosniff"},
 		{FrameOptions, cfg.FrameOptions, "DENY"},

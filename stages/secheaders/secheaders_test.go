@@ -57,11 +57,11 @@ func TestHeaders(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, err := secheaders.New(tt.give)
+			s, err := secheaders.New("security", tt.give)
 			if err != nil {
 				t.Fatal(err)
 			}
-			out := stagetest.Run(t, s, httptest.NewRequest("GET", "/x", nil))
+			out := stagetest.RunSpec(t, s, httptest.NewRequest("GET", "/x", nil))
 			for k, want := range tt.want {
 				if got := out.Header.Get(k); got != want {
 					t.Errorf("%s = %q, want %q", k, got, want)
@@ -77,7 +77,7 @@ func TestHeaders(t *testing.T) {
 // The headers are on every response, errors included, and a handler may
 // override them.
 func TestHeadersOnEveryResponse(t *testing.T) {
-	s, err := secheaders.New(secheaders.Config{})
+	s, err := secheaders.New("security", secheaders.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +97,7 @@ func TestHeadersOnEveryResponse(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out := stagetest.Run(t, s, httptest.NewRequest("GET", "/x", nil), stagetest.WithHandler(tt.handler))
+			out := stagetest.RunSpec(t, s, httptest.NewRequest("GET", "/x", nil), stagetest.WithHandler(tt.handler))
 			if got := out.Header.Get("Content-Security-Policy"); got != tt.wantCSP {
 				t.Errorf("status %d: Content-Security-Policy = %q, want %q", out.Status, got, tt.wantCSP)
 			}
@@ -111,14 +111,14 @@ func TestHeadersOnEveryResponse(t *testing.T) {
 // Each response gets header values of its own: changing one response's
 // does not change the next one's.
 func TestResponsesShareNothing(t *testing.T) {
-	s, err := secheaders.New(secheaders.Config{})
+	s, err := secheaders.New("security", secheaders.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	first := stagetest.Run(t, s, httptest.NewRequest("GET", "/x", nil))
+	first := stagetest.RunSpec(t, s, httptest.NewRequest("GET", "/x", nil))
 	first.Header["X-Frame-Options"][0] = "SAMEORIGIN"
 	first.Header.Add("Referrer-Policy", "origin")
-	second := stagetest.Run(t, s, httptest.NewRequest("GET", "/x", nil))
+	second := stagetest.RunSpec(t, s, httptest.NewRequest("GET", "/x", nil))
 	if got := second.Header.Values("X-Frame-Options"); len(got) != 1 || got[0] != "DENY" {
 		t.Errorf("X-Frame-Options = %q, want [DENY]", got)
 	}
@@ -144,7 +144,7 @@ func TestNewRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := secheaders.New(tt.give); err == nil || !strings.Contains(err.Error(), tt.want) {
+			if _, err := secheaders.New("security", tt.give); err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("New(%+v) = %v, want an error containing %q", tt.give, err, tt.want)
 			}
 		})

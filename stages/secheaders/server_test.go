@@ -20,12 +20,12 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // Through a real server, the headers are on a handler's answer, on an
 // error a stage returns, and on the 500 of a stage that panicked.
 func TestHeadersThroughTheServer(t *testing.T) {
-	s, err := secheaders.New(secheaders.Config{})
+	s, err := secheaders.New("security", secheaders.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	app := troupe.New(troupe.Config{HTTP: httpin.Config{Addr: "127.0.0.1:0"}, Admin: troupe.AdminConfig{Addr: "off"}}, troupe.WithLogger(zap.NewNop()))
-	app.Use(troupe.Stage("security", actors.Global, s))
+	app.Use(s)
 	ok := troupe.Handler("ok", func(ex *actors.Exchange) error {
 		ex.Respond(http.StatusOK, "application/json", []byte(`{}`))
 		return nil

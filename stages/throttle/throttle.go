@@ -48,8 +48,12 @@ type Config struct {
 	RetryAfter time.Duration `yaml:"retry_after"`
 }
 
+// Priority is the priority of a throttle stage: actors.Global, so that a
+// request waits for its turn before the other stages do any work.
+const Priority = actors.Global
+
 // New returns the Spec of a throttle stage named name: Stateless, of
-// priority actors.Global.
+// priority Priority.
 func New(name string, cfg Config) (*actors.Spec, error) {
 	if cfg.Limit < 1 || cfg.Backlog < 0 || cfg.BacklogTimeout < 0 || cfg.RetryAfter < 0 {
 		return nil, fmt.Errorf("throttle %q: limit must be positive; backlog, backlog_timeout and retry_after must not be negative", name)
@@ -64,7 +68,7 @@ func New(name string, cfg Config) (*actors.Spec, error) {
 		full:    &actors.Error{Status: http.StatusServiceUnavailable, Detail: "the server is busy: too many requests are waiting", RetryAfter: cfg.RetryAfter},
 		waited:  &actors.Error{Status: http.StatusServiceUnavailable, Detail: "the server is busy: the request waited too long for its turn", RetryAfter: cfg.RetryAfter},
 	}
-	return &actors.Spec{Name: name, Kind: actors.Stateless, Priority: actors.Global, Stage: th}, nil
+	return &actors.Spec{Name: name, Kind: actors.Stateless, Priority: Priority, Stage: th}, nil
 }
 
 // throttle is the stage, shared by every request: its state is a

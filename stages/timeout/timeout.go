@@ -3,9 +3,9 @@
 // gets 504, wherever the request is then, and Exchange.Context carries the
 // deadline to whatever the handler calls.
 //
-//	t, err := timeout.New(timeout.Config{Timeout: 800 * time.Millisecond})
+//	t, err := timeout.New("search-timeout", timeout.Config{Timeout: 800 * time.Millisecond})
 //	if err != nil { … }
-//	app.Group("/search", troupe.Stage("search-timeout", actors.Global, t))
+//	app.Group("/search", t)
 //
 // The deadline counts from when the ingress admitted the request
 // (Exchange.Start), and only ever comes earlier: with several timeouts on a
@@ -34,7 +34,12 @@ type Config struct {
 	Timeout time.Duration `yaml:"timeout"`
 }
 
-// Stage is a timeout stage: a stateless stage, safe for concurrent use.
+// Priority is the priority of a timeout stage: actors.Global, so that the
+// deadline is lowered before the other stages run.
+const Priority = actors.Global
+
+// Stage is a timeout stage: a stateless stage, safe for concurrent use. It
+// is the Stage of the Spec New returns.
 type Stage struct {
 	d       time.Duration
 	expired *actors.Error // answered when the deadline has passed already
@@ -42,16 +47,18 @@ type Stage struct {
 
 var _ actors.Stage = (*Stage)(nil)
 
-// New returns a timeout stage, or an error if cfg.Timeout is not
+// New returns the Spec of a timeout stage named name: stateless, of
+// priority Priority, its Stage a *Stage. It fails if cfg.Timeout is not
 // positive.
-func New(cfg Config) (*Stage, error) {
+func New(name string, cfg Config) (*actors.Spec, error) {
 	if cfg.Timeout <= 0 {
 		return nil, errors.New("timeout: option timeout must be a positive duration such as 800ms")
 	}
-	return &Stage{
+	st := &Stage{
 		d:       cfg.Timeout,
 		expired: actors.Errorf(http.StatusGatewayTimeout, "the request did not complete within %s", cfg.Timeout),
-	}, nil
+	}
+	return &actors.Spec{Name: name, Kind: actors.Stateless, Priority: Priority, Stage: st}, nil
 }
 
 // Process lowers the exchange's deadline to its start plus the timeout, if

@@ -21,11 +21,14 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-func newStage(t *testing.T, d time.Duration) *timeout.Stage {
+func newStage(t *testing.T, name string, d time.Duration) *actors.Spec {
 	t.Helper()
-	st, err := timeout.New(timeout.Config{Timeout: d})
+	st, err := timeout.New(name, timeout.Config{Timeout: d})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if _, ok := st.Stage.(*timeout.Stage); !ok {
+		t.Fatalf("New: Stage is a %T, want a *timeout.Stage", st.Stage)
 	}
 	return st
 }
@@ -62,7 +65,7 @@ func TestDeadline(t *testing.T) {
 				ex.Respond(http.StatusOK, "", nil)
 				return nil
 			})
-			out := stagetest.Run(t, newStage(t, tt.timeout), httptest.NewRequest(http.MethodGet, "/", nil), setup, handler)
+			out := stagetest.RunSpec(t, newStage(t, "timeout", tt.timeout), httptest.NewRequest(http.MethodGet, "/", nil), setup, handler)
 			if out.Status != http.StatusOK {
 				t.Fatalf("status %d %s, want 200", out.Status, out.Body)
 			}
@@ -93,7 +96,7 @@ func TestAlreadyExpired(t *testing.T) {
 				ex.Start = time.Now().Add(-tt.elapsed)
 				ex.Deadline = ex.Start.Add(time.Hour)
 			})
-			out := stagetest.Run(t, newStage(t, tt.timeout), httptest.NewRequest(http.MethodGet, "/", nil), setup)
+			out := stagetest.RunSpec(t, newStage(t, "timeout", tt.timeout), httptest.NewRequest(http.MethodGet, "/", nil), setup)
 			if out.Status != http.StatusGatewayTimeout || out.HandlerRan || !strings.Contains(string(out.Body), "did not complete within 1s") {
 				t.Errorf("status %d (handler ran: %v) %s, want 504 without the handler", out.Status, out.HandlerRan, out.Body)
 			}
@@ -103,7 +106,7 @@ func TestAlreadyExpired(t *testing.T) {
 
 func TestNewRejects(t *testing.T) {
 	for _, d := range []time.Duration{0, -time.Second} {
-		if _, err := timeout.New(timeout.Config{Timeout: d}); err == nil {
+		if _, err := timeout.New("timeout", timeout.Config{Timeout: d}); err == nil {
 			t.Errorf("New(%s) = nil error, want one", d)
 		}
 	}
@@ -115,8 +118,8 @@ func TestNewRejects(t *testing.T) {
 func TestOverHTTP(t *testing.T) {
 	const short = 100 * time.Millisecond
 	app := troupe.New(troupe.Config{HTTP: httpin.Config{Addr: "127.0.0.1:0", RequestTimeout: 10 * time.Second}, Admin: troupe.AdminConfig{Addr: "off"}}, troupe.WithLogger(zap.NewNop()))
-	app.Use(troupe.Stage("global-timeout", actors.Global, newStage(t, 5*time.Second)))
-	g := app.Group("/g", troupe.Stage("group-timeout", actors.Global, newStage(t, short)))
+	app.Use(newStage(t, "global-timeout", 5*time.Second))
+	g := app.Group("/g", newStage(t, "group-timeout", short))
 	sawDeadline := make(chan time.Duration, 1) // one slow request
 	g.GET("/slow", func(ex *actors.Exchange) error {
 		d, _ := ex.Context().Deadline()

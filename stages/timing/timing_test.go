@@ -21,7 +21,11 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func TestServerTiming(t *testing.T) {
 	app := troupe.New(troupe.Config{HTTP: httpin.Config{Addr: "127.0.0.1:0"}, Admin: troupe.AdminConfig{Addr: "off"}}, troupe.WithLogger(zap.NewNop()))
-	app.Use(troupe.Stage("server-timing", actors.Global, timing.New()))
+	st, err := timing.New("server-timing", timing.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app.Use(st)
 	slow := troupe.Stage("slow.stage", actors.Business, actors.StageFunc(func(*actors.Exchange) error {
 		time.Sleep(3 * time.Millisecond) // the work being measured, not synchronisation
 		return nil

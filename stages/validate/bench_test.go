@@ -43,7 +43,7 @@ func BenchmarkProcess(b *testing.B) {
 				cfg.Schema, label = itemSchema, name+"/schema"
 			}
 			b.Run(label, func(b *testing.B) {
-				stage, err := validate.New(cfg)
+				stage, err := newStage(cfg)
 				if err != nil {
 					b.Fatal(err)
 				}

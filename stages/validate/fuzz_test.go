@@ -145,11 +145,11 @@ func FuzzJSON(f *testing.F) {
 		f.Add([]byte(seed), false)
 	}
 	f.Add([]byte(`{"a":1,"a":2}`), true)
-	strict, err := validate.New(validate.Config{MaxDepth: fuzzDepth})
+	strict, err := newStage(validate.Config{MaxDepth: fuzzDepth})
 	if err != nil {
 		f.Fatal(err)
 	}
-	lax, err := validate.New(validate.Config{MaxDepth: fuzzDepth, AllowDuplicateKeys: true})
+	lax, err := newStage(validate.Config{MaxDepth: fuzzDepth, AllowDuplicateKeys: true})
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -1,9 +1,6 @@
 package validate
 
-import (
-	"github.com/troupe-go/troupe/actors"
-	"github.com/troupe-go/troupe/config"
-)
+import "github.com/troupe-go/troupe/config"
 
 // Register adds the stage kind validate to reg.
 //
@@ -20,24 +17,11 @@ import (
 //	        properties:
 //	          name: {type: string, minLength: 1}
 func Register(reg *config.Registry) {
-	reg.Register("validate", config.Kind{
-		Doc: "checks JSON request bodies: Content-Type (415), size (413), nesting depth, syntax, UTF-8 and duplicate keys (400), " +
-			"JSON Schema (422 problem+json with errors[{pointer, detail}]); keeps the decoded body for handlers. " +
-			"Options: methods (default [POST, PUT, PATCH]), max_bytes (default: the route's limit), " +
-			"max_depth (default 32, at most 10000), schema (inline) or schema_file (JSON or YAML), " +
-			"draft (default 2020-12), assert_format (default false), allow_empty (default false), " +
-			"allow_duplicate_keys (default false: an object with a key twice is 400).",
-		Priority: actors.Preprocessing,
-		New: func(name string, opts config.Options) (*actors.Spec, error) {
-			var cfg Config
-			if err := opts.Decode(&cfg); err != nil {
-				return nil, err
-			}
-			st, err := New(cfg)
-			if err != nil {
-				return nil, opts.Errorf("%v", err)
-			}
-			return &actors.Spec{Name: name, Kind: actors.Stateless, Priority: actors.Preprocessing, Stage: st}, nil
-		},
-	})
+	reg.Register("validate", config.StageKind("validate", "checks JSON request bodies: Content-Type (415), size (413), nesting depth, syntax, UTF-8 and duplicate keys (400), "+
+		"JSON Schema (422 problem+json with errors[{pointer, detail}]); keeps the decoded body for handlers. "+
+		"Options: methods (default [POST, PUT, PATCH]), max_bytes (default: the route's limit), "+
+		"max_depth (default 32, at most 10000), schema (inline) or schema_file (JSON or YAML), "+
+		"draft (default 2020-12), assert_format (default false), allow_empty (default false), "+
+		"allow_duplicate_keys (default false: an object with a key twice is 400).",
+		Priority, New))
 }

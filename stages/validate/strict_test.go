@@ -79,7 +79,7 @@ func TestStrictRejects(t *testing.T) {
 		{name: "high surrogate then another escape", body: `["\ud834\n"]`, wantDetail: surrogate, wantOffset: 2, wantPointer: "/0", wantWhat: "unpaired surrogate escape"},
 		{name: "lone surrogate in a key", body: `{"\udbff":1}`, wantDetail: surrogate, wantOffset: 2, wantPointer: "", wantWhat: "unpaired surrogate escape"},
 	}
-	stage, err := validate.New(validate.Config{})
+	stage, err := newStage(validate.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +130,7 @@ func TestStrictPasses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			stage, err := validate.New(tt.cfg)
+			stage, err := newStage(tt.cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -148,7 +148,7 @@ func TestStrictPasses(t *testing.T) {
 // TestDuplicateKeysAllowedStillChecksUTF8: allow_duplicate_keys turns off
 // that check only.
 func TestDuplicateKeysAllowedStillChecksUTF8(t *testing.T) {
-	stage, err := validate.New(validate.Config{AllowDuplicateKeys: true})
+	stage, err := newStage(validate.Config{AllowDuplicateKeys: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +174,7 @@ func TestDeepNesting(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			stage, err := validate.New(validate.Config{MaxDepth: tt.maxDepth})
+			stage, err := newStage(validate.Config{MaxDepth: tt.maxDepth})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -186,7 +186,7 @@ func TestDeepNesting(t *testing.T) {
 			}
 		})
 	}
-	stage, err := validate.New(validate.Config{MaxDepth: validate.MaxDepthLimit})
+	stage, err := newStage(validate.Config{MaxDepth: validate.MaxDepthLimit})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +211,7 @@ func TestSyntaxErrorsInStrings(t *testing.T) {
 		{name: "a key that is not a string", body: `{1:2}`, want: "the request body is not valid JSON: invalid character '1' looking for beginning of object key string at byte 2"},
 		{name: "trailing comma", body: `{"a":1,}`, want: "the request body is not valid JSON: invalid character '}' looking for beginning of object key string at byte 8"},
 	}
-	stage, err := validate.New(validate.Config{})
+	stage, err := newStage(validate.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,11 +1,12 @@
 // Package validate is the stage that checks JSON request bodies before a
 // handler sees them, and keeps the decoded body for the handler:
 //
-//	stage, err := validate.New(validate.Config{Schema: map[string]any{
+//	item, err := validate.New("item-body", validate.Config{Schema: map[string]any{
 //		"type":     "object",
 //		"required": []any{"name"},
 //	}})
-//	app.POST("/items", create).With(troupe.Stage("validate", actors.Preprocessing, stage))
+//	if err != nil { … }
+//	app.POST("/items", create).With(item)
 //
 // For requests whose method is in Config.Methods and that have a body, in
 // this order:
@@ -125,9 +126,25 @@ type validator struct {
 
 var _ actors.Stage = (*validator)(nil)
 
-// New returns the stage, or an error for a bad option or a schema that
-// does not compile. The schema is compiled here, once.
-func New(cfg Config) (actors.Stage, error) {
+// Priority is the priority of a validate stage: actors.Preprocessing,
+// after the authentication stages, so that anonymous clients do not get
+// to make the server decode their bodies.
+const Priority = actors.Preprocessing
+
+// New returns the Spec of a validate stage named name: stateless, of
+// priority Priority. It fails for a bad option or a schema that does not
+// compile. The schema is compiled here, once.
+func New(name string, cfg Config) (*actors.Spec, error) {
+	v, err := newValidator(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &actors.Spec{Name: name, Kind: actors.Stateless, Priority: Priority, Stage: v}, nil
+}
+
+// newValidator returns the stage cfg describes, or an error for a bad
+// option or a schema that does not compile.
+func newValidator(cfg Config) (*validator, error) {
 	v := &validator{methods: cfg.Methods, maxBytes: cfg.MaxBytes, maxDepth: cfg.MaxDepth, allowEmpty: cfg.AllowEmpty,
 		dupes: !cfg.AllowDuplicateKeys, printer: message.NewPrinter(language.English)}
 	if len(v.methods) == 0 {

@@ -16,6 +16,15 @@ import (
 	"github.com/troupe-go/troupe/stagetest"
 )
 
+// newStage returns the stage of a validate Spec built from cfg.
+func newStage(cfg validate.Config) (actors.Stage, error) {
+	spec, err := validate.New("validate", cfg)
+	if err != nil {
+		return nil, err
+	}
+	return spec.Stage, nil
+}
+
 // itemSchema is the schema of most tests.
 var itemSchema = map[string]any{
 	"type":     "object",
@@ -77,7 +86,7 @@ func TestRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			stage, err := validate.New(tt.cfg)
+			stage, err := newStage(tt.cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -98,7 +107,7 @@ func TestRejects(t *testing.T) {
 }
 
 func TestUnsupportedMediaTypeSaysAccept(t *testing.T) {
-	stage, _ := validate.New(validate.Config{})
+	stage, _ := newStage(validate.Config{})
 	out := run(t, stage, "POST", "text/plain", "{}")
 	if got := out.Header.Get("Accept"); got != "application/json" {
 		t.Errorf("415 Accept = %q, want application/json", got)
@@ -132,7 +141,7 @@ func TestPasses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			stage, err := validate.New(tt.cfg)
+			stage, err := newStage(tt.cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -186,7 +195,7 @@ func TestSchemaErrors(t *testing.T) {
 			{Pointer: "", Detail: "got array, want object"},
 		}},
 	}
-	stage, err := validate.New(validate.Config{Schema: itemSchema})
+	stage, err := newStage(validate.Config{Schema: itemSchema})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +225,7 @@ func TestSchemaErrors(t *testing.T) {
 }
 
 func TestSchemaErrorsAreBounded(t *testing.T) {
-	stage, _ := validate.New(validate.Config{Schema: map[string]any{"type": "array", "items": map[string]any{"type": "string"}}})
+	stage, _ := newStage(validate.Config{Schema: map[string]any{"type": "array", "items": map[string]any{"type": "string"}}})
 	body := "[" + strings.Repeat("1,", 500) + "1]"
 	out := run(t, stage, "POST", "application/json", body)
 	var got schemaProblem
@@ -229,7 +238,7 @@ func TestSchemaErrorsAreBounded(t *testing.T) {
 }
 
 func TestPointerEscaping(t *testing.T) {
-	stage, _ := validate.New(validate.Config{Schema: map[string]any{
+	stage, _ := newStage(validate.Config{Schema: map[string]any{
 		"properties": map[string]any{"a/b~c": map[string]any{"type": "string"}},
 	}})
 	out := run(t, stage, "POST", "application/json", `{"a/b~c":1}`)
@@ -259,7 +268,7 @@ func TestSchemaFile(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			stage, err := validate.New(validate.Config{SchemaFile: tt.file})
+			stage, err := newStage(validate.Config{SchemaFile: tt.file})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -295,7 +304,7 @@ func TestConfigErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := validate.New(tt.give)
+			_, err := newStage(tt.give)
 			if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
 				t.Errorf("New(%+v) = %v, want %q…", tt.give, err, tt.want)
 			}
@@ -316,7 +325,7 @@ func TestDrafts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.draft, func(t *testing.T) {
-			stage, err := validate.New(validate.Config{Draft: tt.draft, Schema: tt.give})
+			stage, err := newStage(validate.Config{Draft: tt.draft, Schema: tt.give})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -332,8 +341,8 @@ func TestDrafts(t *testing.T) {
 
 func TestAssertFormat(t *testing.T) {
 	schema := map[string]any{"type": "string", "format": "email"}
-	lax, _ := validate.New(validate.Config{Schema: schema})
-	strict, _ := validate.New(validate.Config{Schema: schema, AssertFormat: true})
+	lax, _ := newStage(validate.Config{Schema: schema})
+	strict, _ := newStage(validate.Config{Schema: schema, AssertFormat: true})
 	if out := run(t, lax, "POST", "application/json", `"nope"`); !out.HandlerRan {
 		t.Errorf("format as annotation: %d, want through", out.Status)
 	}
@@ -345,7 +354,7 @@ func TestAssertFormat(t *testing.T) {
 // TestConcurrent runs one stage on many goroutines, as the actors of a
 // pure hop do: the race detector checks it shares nothing mutable.
 func TestConcurrent(t *testing.T) {
-	stage, _ := validate.New(validate.Config{Schema: itemSchema})
+	stage, _ := newStage(validate.Config{Schema: itemSchema})
 	var wg sync.WaitGroup
 	for i := range 8 {
 		wg.Go(func() {
@@ -367,7 +376,7 @@ func TestConcurrent(t *testing.T) {
 
 // Brackets inside strings, escaped quotes included, are not nesting.
 func TestDepthIgnoresStrings(t *testing.T) {
-	st, err := validate.New(validate.Config{MaxDepth: 2})
+	st, err := newStage(validate.Config{MaxDepth: 2})
 	if err != nil {
 		t.Fatal(err)
 	}

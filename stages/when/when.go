@@ -110,7 +110,9 @@ func Any(ps ...Predicate) Predicate {
 func Not(p Predicate) Predicate { return func(ex *actors.Exchange) bool { return !p(ex) } }
 
 // Stage returns spec made conditional on pred: the same name, kind,
-// priority and partitioning, running only where pred holds.
+// priority and partitioning, running only where pred holds. It is a
+// combinator over the Spec of any stage, such as one a catalogue package's
+// New returns, not a stage constructor of its own: spec is not changed.
 func Stage(pred Predicate, spec *actors.Spec) *actors.Spec {
 	out := *spec
 	if spec.Stage != nil {
