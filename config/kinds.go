@@ -15,8 +15,10 @@ import (
 //
 // p is the kind's default priority, the one `server -kinds` prints and a
 // stage's priority key overrides: pass the constant the package's
-// constructor puts in its Spec, so that the two cannot differ. It is
-// needed apart from build because it is printed before any options exist.
+// constructor puts in its Spec (cors.Priority), so that both come from one
+// place. It is given apart from build because it is printed before any
+// options exist. A handler kind may be made the same way; handlers always
+// come last, whatever p says.
 //
 // Unknown options are reported at their line. build's errors are reported
 // at the options' line as they are, on one line: name the stage or kind in
