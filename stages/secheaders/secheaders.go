@@ -208,3 +208,16 @@ func (s *stage) Process(ex *actors.Exchange) error {
 	}
 	return nil
 }
+
+// FixedHeaders returns the headers the stage sets: the same on every
+// response, so the deadline's 504, which no stage sees, carries them too
+// (actors.FixedHeaderStage).
+func (s *stage) FixedHeaders() http.Header {
+	h := make(http.Header, len(s.keys))
+	for i, k := range s.keys {
+		h[k] = []string{s.values[i]}
+	}
+	return h
+}
+
+var _ actors.FixedHeaderStage = (*stage)(nil)

@@ -150,3 +150,26 @@ func TestNewRejects(t *testing.T) {
 		})
 	}
 }
+
+// The stage declares its headers fixed, exactly those Process sets, so the
+// deadline's 504 carries them too.
+func TestFixedHeadersAreThoseSet(t *testing.T) {
+	spec, err := secheaders.New("security", secheaders.Config{Omit: []string{"X-Frame-Options"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fh, ok := spec.Stage.(actors.FixedHeaderStage)
+	if !ok {
+		t.Fatal("the stage does not declare fixed headers")
+	}
+	fixed := fh.FixedHeaders()
+	res := stagetest.RunSpec(t, spec, httptest.NewRequest(http.MethodGet, "/", nil))
+	for k, v := range with("X-Frame-Options", "") {
+		if got := fixed.Get(k); got != v {
+			t.Errorf("fixed %s = %q, want %q", k, got, v)
+		}
+		if got := res.Header.Get(k); got != v {
+			t.Errorf("set %s = %q, want %q", k, got, v)
+		}
+	}
+}
