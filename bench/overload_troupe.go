@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"github.com/troupe-go/troupe/overload"
 	"net"
 	"net/http"
 
@@ -38,24 +39,20 @@ func NewOverloadTroupeStatic(st *ServiceTime, log *zap.Logger) *OverloadTroupe {
 	return newOverloadTroupe(st, log, cfg)
 }
 
-// staticOverloadConfig sets cfg's overload control to today's static
-// limit: at most max_in_flight (1024) requests admitted at once, 503 with
-// Retry-After past it. It is the one place the troupe-static peer differs
-// from the troupe peer: when troupe gains an adaptive concurrency limit
-// (and queue-delay shedding), turn them off here, so that this peer keeps
-// measuring the static limit alone.
+// staticOverloadConfig sets cfg's overload control to the static limit
+// alone: the adaptive limit off, at most max_in_flight (1024) requests
+// admitted at once, 503 with Retry-After past it. It is the one place the
+// troupe-static peer differs from the troupe peer.
 func staticOverloadConfig(cfg *troupe.Config) {
 	cfg.HTTP.MaxInFlight = 1024
+	cfg.HTTP.StaticLimit = true // the adaptive limit off: max_in_flight alone
 }
 
 // markCritical marks the requests of app's route r as critical, so that
-// overload control sheds other requests before them. troupe has no
-// criticality classes yet, so today it does nothing: once it has, declare
-// r critical here (on the route, or in app's configuration), and the
-// priorities run measures it without other change. r shares its handler
+// overload control sheds other requests before them. r shares its handler
 // Spec, and so its slots, with the route of OverloadPath.
-func markCritical(app *troupe.App, r *troupe.Route) {
-	_, _ = app, r
+func markCritical(_ *troupe.App, r *troupe.Route) {
+	r.Criticality(overload.Critical)
 }
 
 func newOverloadTroupe(st *ServiceTime, log *zap.Logger, cfg troupe.Config) *OverloadTroupe {

@@ -213,6 +213,7 @@ func (in *Ingress) serve(w http.ResponseWriter, r *http.Request, id string, m ro
 		}
 	}
 	pipeline.Attach(ex, w)
+	pipeline.SetClass(ex, rt.Class)
 	outcome := rt.Itinerary.Serve(ex, in.expire)
 	switch outcome {
 	case pipeline.Answered:

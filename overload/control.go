@@ -91,6 +91,9 @@ type sample struct {
 type gradient struct{ tolerance float64 }
 
 func (g gradient) next(cur float64, s sample) float64 {
+	if s.rtt <= 0 || s.minRTT <= 0 {
+		return cur // nothing measurable (work that took no time on the clock)
+	}
 	grad := min(max((1+g.tolerance)*s.minRTT/s.rtt, 0.5), 2)
 	n := grad*cur + math.Sqrt(grad*cur)
 	if n > cur && float64(s.maxInflight) < cur/2 {
@@ -144,7 +147,7 @@ func (l *Limiter) attempts() uint64 {
 // window.
 func (l *Limiter) controlLocked(now int64, w window) {
 	c := &l.ctl
-	secs := float64(now-w.start) / 1e9
+	secs := float64(max(now-w.start, int64(time.Millisecond))) / 1e9 // a window closed early may be as short as nothing
 	att := l.attempts()
 	arr, srv := float64(att-c.attempts)/secs, float64(w.count+w.drops)/secs
 	c.attempts = att
@@ -197,6 +200,15 @@ func (l *Limiter) controlLocked(now int64, w window) {
 	}
 	binding := w.maxInflight >= int(c.limit) || l.waiting.Load() > 0 // before the limit moves
 	next := l.algo.next(c.limit, sample{rtt: rtt, minRTT: c.minRTT, drops: w.drops, maxInflight: w.maxInflight})
+	if w.count > 0 && c.minRTT > 0 && rtt > 2*(1+l.cfg.Tolerance)*c.minRTT {
+		// Far past the target: the gradient would take many windows to
+		// come down from a high limit, with requests queueing inside all
+		// the while. Little's law gives the concurrency the backend
+		// serves at the target latency now: what it completes per second
+		// times the unloaded service time, with the tolerance on top.
+		little := float64(w.count) / secs * c.minRTT / 1e9 * (1 + l.cfg.Tolerance)
+		next = min(next, max(little, float64(l.cfg.MinLimit)))
+	}
 	minL, maxL := float64(l.cfg.MinLimit), float64(l.cfg.MaxLimit)
 	c.limit = min(max(c.limit+l.cfg.Smoothing*(next-c.limit), minL), maxL)
 	l.limit.Store(int64(c.limit))

@@ -146,7 +146,7 @@ func TestLimitFallsWhenRTTRises(t *testing.T) {
 		{0.5, 25 * time.Millisecond}, // half the way
 		{0.2, 25 * time.Millisecond},
 		{1, 15 * time.Millisecond}, // gradient 0.833
-		{0.5, 40 * time.Millisecond},
+		{0.5, 24 * time.Millisecond}, // under 2.5× the unloaded time: the gradient alone
 	} {
 		d := newDriver(t, Config{MinLimit: 2, InitialLimit: 40, MaxLimit: 40, Smoothing: tc.smoothing, ProbeInterval: time.Hour})
 		d.warm(10 * time.Millisecond)
@@ -160,6 +160,23 @@ func TestLimitFallsWhenRTTRises(t *testing.T) {
 		if got := d.l.Stats().Limit; got != want {
 			t.Errorf("smoothing %v, rtt %v: limit %d after one window, want %d", tc.smoothing, tc.rtt, got, want)
 		}
+	}
+}
+
+// TestFarPastTargetCutsToLittlesLaw: a service time far past the target
+// (over 2.5× the unloaded one) cuts the limit at once to what Little's law
+// says the backend serves at the target latency — throughput × unloaded
+// time × 1.25 — rather than the gradient's half-step.
+func TestFarPastTargetCutsToLittlesLaw(t *testing.T) {
+	d := newDriver(t, Config{MinLimit: 2, InitialLimit: 40, MaxLimit: 40, Smoothing: 1, ProbeInterval: time.Hour})
+	d.warm(10 * time.Millisecond)
+	d.window(all(), 50*time.Millisecond) // 40 at once for 50 ms: 800/s
+	const little = 800 * 0.010 * 1.25    // 10
+	gradient := 0.5*40 + math.Sqrt(0.5*40)
+	// The driver's window also spans its own gaps, which lowers the
+	// measured throughput: the cut may go below 10, never above it.
+	if got := d.l.Stats().Limit; got < 2 || got > little {
+		t.Errorf("limit %d after one window far past the target, want at most %v (the gradient alone gives %.0f)", got, little, gradient)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/troupe-go/troupe/overload"
 	"github.com/troupe-go/troupe/routing"
 )
 
@@ -63,17 +64,19 @@ type Exchange struct {
 	cancel    context.CancelFunc // releases ctx's timer early; the parent's end releases it anyway
 	values    []value
 	itinerary *Itinerary
-	hop       int           // index of the hop the exchange is at
-	completed int           // stages of that hop whose Process completed without ending the exchange
-	running   int           // 1 + the index in that hop of the stage whose Process runs; 0 outside Process
-	returning bool          // at a Stateful hop for its after-phase
-	wake      chan struct{} // a Stateful actor hands the exchange back on it; taken from wakes on the first such visit
-	wakeLost  bool          // an actor may still send on wake: it must not be reused
-	attached  any           // the ingress's own data for the exchange (Attach)
-	timing    bool          // record stage durations into timings
-	timings   []StageTiming // per stage, in the order they first ran
-	preflight string        // for a CORS preflight: the Allow list; "" otherwise
-	cause     error         // what made the response a 5xx, to log once; nil if logged or nothing to say
+	hop       int             // index of the hop the exchange is at
+	completed int             // stages of that hop whose Process completed without ending the exchange
+	running   int             // 1 + the index in that hop of the stage whose Process runs; 0 outside Process
+	returning bool            // at a Stateful hop for its after-phase
+	wake      chan struct{}   // a Stateful actor hands the exchange back on it; taken from wakes on the first such visit
+	wakeLost  bool            // an actor may still send on wake: it must not be reused
+	attached  any             // the ingress's own data for the exchange (Attach)
+	class     overload.Class  // its criticality, for the stages' concurrency queues (SetClass)
+	permit    overload.Permit // the slot of the stage that runs now, if it has a concurrency cap
+	timing    bool            // record stage durations into timings
+	timings   []StageTiming   // per stage, in the order they first ran
+	preflight string          // for a CORS preflight: the Allow list; "" otherwise
+	cause     error           // what made the response a 5xx, to log once; nil if logged or nothing to say
 
 	state      atomic.Uint32
 	watch      *watch        // the deadline watch, armed by Serve
@@ -324,6 +327,11 @@ func (ex *Exchange) reply() bool {
 // request's ResponseWriter there, so that its deadline callback, made once
 // per route, needs no closure per request. Stages cannot reach it.
 func Attach(ex *Exchange, v any) { ex.attached = v }
+
+// SetClass sets ex's criticality: under overload, a stage's concurrency
+// queue serves critical exchanges first and refuses sheddable ones first.
+// The ingress sets the route's.
+func SetClass(ex *Exchange, c overload.Class) { ex.class = c }
 
 // Attached returns what Attach kept with ex, or nil.
 func Attached(ex *Exchange) any { return ex.attached }

@@ -73,10 +73,13 @@ type Spec struct {
 	// the request, or keep it in a per-request value on the first call.
 	PartitionKey func(ex *Exchange) string
 	// Concurrency caps how many requests run a Stateless stage at once:
-	// the others wait for a slot, each on its own goroutine, until their
-	// deadline. Zero, the default, means no cap. Use it to protect what the
-	// stage calls (a database pool of 20 connections); it is reported on
-	// /metrics as the stage's running and queued counts.
+	// the others wait for a slot, each on its own goroutine, critical ones
+	// first, for a short while (100 ms; 5 ms once the wait has stood that
+	// long), and are then refused 503 with Retry-After rather than served
+	// late (package overload's queue, at a fixed limit). Zero, the
+	// default, means no cap. Use it to protect what the stage calls (a
+	// database pool of 20 connections); it is reported on /metrics as the
+	// stage's running and waiting counts.
 	Concurrency int
 
 	limit *limit // the Concurrency cap, shared by every hop the stage is in; made by NewHop

@@ -3,54 +3,64 @@ package pipeline
 import (
 	"errors"
 	"net/http"
-	"sync/atomic"
+
+	"github.com/troupe-go/troupe/overload"
 )
 
 // limit caps how many exchanges one stateless stage runs at once
-// (Spec.Concurrency). An exchange that finds every slot taken waits for
-// one on its own goroutine, until its deadline passes or its client goes
-// away: waiting never holds an actor or another
+// (Spec.Concurrency). It is an overload.Limiter held at that number: an
+// exchange that finds every slot taken waits, on its own goroutine, in
+// criticality order (critical first), for at most the limiter's queue
+// allowance — 100 ms, cut to 5 ms once the queue has stood that long — and
+// is then refused 503 with a Retry-After computed from the load, rather
+// than served late; one whose deadline is nearer than the stage's service
+// time is refused at once. Waiting never holds an actor or another
 // request's goroutine.
 type limit struct {
-	slots  chan struct{} // a token per running exchange; its capacity is the limit
-	queued atomic.Int64
+	l *overload.Limiter
 }
 
-func newLimit(n int) *limit { return &limit{slots: make(chan struct{}, n)} }
+func newLimit(n int) *limit {
+	l, err := overload.New(overload.Config{MinLimit: n, MaxLimit: n, InitialLimit: n})
+	if err != nil { // n > 0 is checked by Spec.Validate; the rest are defaults
+		panic(err)
+	}
+	return &limit{l: l}
+}
 
-// acquire takes a slot for ex, waiting if need be. It fails if ex's
-// deadline passes first (a 504 to answer with), or its client goes away
+// acquire takes a slot for ex, waiting if need be, and keeps its permit in
+// ex until release. It fails if the stage's queue refuses ex (503, or 504
+// for a deadline it cannot meet), or the client goes away while it waits
 // (errGone: nothing to answer).
 func (l *limit) acquire(ex *Exchange, stage string) error {
-	select {
-	case l.slots <- struct{}{}:
+	p, err := l.l.AcquireUntil(ex.parent, ex.class, ex.Deadline)
+	if err == nil {
+		ex.permit = p
 		return nil
-	default:
 	}
-	l.queued.Add(1)
-	defer l.queued.Add(-1)
-	select {
-	case l.slots <- struct{}{}:
-		return nil
-	case <-ex.Context().Done():
-		if ex.parent.Err() != nil {
-			ex.abandon()
-			return errGone
-		}
-		// The deadline's watch answers 504 too, at about this instant:
-		// whichever settles the exchange first is the one answer.
-		return Errorf(http.StatusGatewayTimeout, "the deadline passed while the request waited for stage %s", stage)
+	var rej *overload.Rejection
+	if !errors.As(err, &rej) {
+		return err
 	}
+	switch rej.Reason {
+	case overload.ReasonCanceled:
+		ex.abandon()
+		return errGone
+	case overload.ReasonDeadline:
+		return &Error{Status: http.StatusGatewayTimeout, Detail: "the request's deadline could not be met while it waited for stage " + stage, Err: err}
+	}
+	return &Error{Status: http.StatusServiceUnavailable, Detail: "stage " + stage + " is at its concurrency limit (" + rej.Reason.String() + "): try again later",
+		RetryAfter: rej.RetryAfter, Err: err}
 }
+
+// release gives back the slot ex took with acquire.
+func (l *limit) release(ex *Exchange) { ex.permit.Release() }
+
+// running returns how many exchanges hold a slot.
+func (l *limit) running() int { return l.l.Stats().InFlight }
+
+// waiting returns how many exchanges wait for a slot.
+func (l *limit) waiting() int { return l.l.Stats().QueuedTotal() }
 
 // errGone is acquire's error when the client went away: nothing to answer.
 var errGone = errors.New("the client went away")
-
-// release gives back a slot taken by acquire.
-func (l *limit) release() { <-l.slots }
-
-// running returns how many exchanges hold a slot.
-func (l *limit) running() int { return len(l.slots) }
-
-// waiting returns how many exchanges wait for a slot.
-func (l *limit) waiting() int { return int(l.queued.Load()) }
