@@ -145,7 +145,7 @@ func TestLimitFallsWhenRTTRises(t *testing.T) {
 		{1, 25 * time.Millisecond},   // gradient 0.5 (clamped from 0.5)
 		{0.5, 25 * time.Millisecond}, // half the way
 		{0.2, 25 * time.Millisecond},
-		{1, 15 * time.Millisecond}, // gradient 0.833
+		{1, 15 * time.Millisecond},   // gradient 0.833
 		{0.5, 24 * time.Millisecond}, // under 2.5× the unloaded time: the gradient alone
 	} {
 		d := newDriver(t, Config{MinLimit: 2, InitialLimit: 40, MaxLimit: 40, Smoothing: tc.smoothing, ProbeInterval: time.Hour})
