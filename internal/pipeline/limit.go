@@ -47,10 +47,12 @@ func (l *limit) acquire(ex *Exchange, stage string) error {
 		ex.abandon()
 		return errGone
 	case overload.ReasonDeadline:
-		return &Error{Status: http.StatusGatewayTimeout, Detail: "the request's deadline could not be met while it waited for stage " + stage, Err: err}
+		return &Error{Status: http.StatusGatewayTimeout, Detail: "the request's deadline could not be met while it waited for stage " + stage}
 	}
+	// No Err: a refusal is load shedding, counted on /metrics, not a
+	// failure to log (at 10× overload that would be a line per request).
 	return &Error{Status: http.StatusServiceUnavailable, Detail: "stage " + stage + " is at its concurrency limit (" + rej.Reason.String() + "): try again later",
-		RetryAfter: rej.RetryAfter, Err: err}
+		RetryAfter: rej.RetryAfter}
 }
 
 // release gives back the slot ex took with acquire.
