@@ -41,6 +41,11 @@ type Config struct {
 	// MaxQueue caps the number of waiters, whatever the measured
 	// throughput says. Default 1024.
 	MaxQueue int
+	// NoQueue refuses a request at once when the limit is reached, instead
+	// of letting it wait: for callers that would rather fail fast (a
+	// bulkhead with no wait). QueueTarget, QueueInterval and MaxQueue are
+	// then unused.
+	NoQueue bool
 	// MaxRetryAfter caps Rejection.RetryAfter. Default 30s.
 	MaxRetryAfter time.Duration
 	// ProbeInterval is how often the limiter re-measures the unloaded

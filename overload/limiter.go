@@ -156,6 +156,7 @@ type Permit struct {
 	start    int64
 	inflight int32
 	probe    uint32
+	measured bool // Measure has recorded its sample
 }
 
 // outcome is how a permit ended.
@@ -183,11 +184,29 @@ func (p *Permit) Drop() { p.end(outcomeDrop) }
 // real work): the slot is freed and nothing is measured.
 func (p *Permit) Ignore() { p.end(outcomeIgnore) }
 
+// Measure records the service time now, from admission, while the permit
+// keeps its slot until it ends (and then records nothing more): for work
+// whose answer comes long before it lets go — a streamed response, timed to
+// its header, whose body a slow client may take minutes to read. Measure
+// at most once.
+func (p *Permit) Measure() {
+	l := p.l
+	if l == nil || p.measured {
+		return
+	}
+	p.measured = true
+	now := l.nanos()
+	l.record(now, now-p.start, outcomeSample, p)
+}
+
 // end frees the permit's slot and records its outcome.
 func (p *Permit) end(o outcome) {
 	l := p.l
 	if l == nil {
 		return
+	}
+	if p.measured {
+		o = outcomeIgnore
 	}
 	p.l = nil
 	now := l.nanos()

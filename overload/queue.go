@@ -182,6 +182,11 @@ func (l *Limiter) acquireSlow(ctx context.Context, c Class, now, deadline int64)
 		l.mu.Unlock()
 		return Permit{}, l.reject(ReasonCanceled, c, 0)
 	}
+	if l.cfg.NoQueue {
+		l.refusedForLoad(now)
+		l.mu.Unlock()
+		return Permit{}, l.reject(ReasonLimit, c, 0)
+	}
 	standing := l.standingLocked(now)
 	if r, refuse := l.admitToQueueLocked(c, standing, now, deadline); refuse {
 		if r == ReasonLimit {
