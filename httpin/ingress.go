@@ -217,7 +217,11 @@ func (in *Ingress) serve(w http.ResponseWriter, r *http.Request, id string, m ro
 	outcome := rt.Itinerary.Serve(ex, in.expire)
 	switch outcome {
 	case pipeline.Answered:
-		permit.Release()
+		if st := ex.Response.Status; st == http.StatusServiceUnavailable || st == http.StatusGatewayTimeout {
+			permit.Drop() // a stage refused for load or timed out: a sign of load, not a service time
+		} else {
+			permit.Release()
+		}
 	case pipeline.Expired: // the deadline passed: a sign of load
 		permit.Drop()
 	default: // refused before any work, or the client left: says nothing of the load
@@ -350,9 +354,13 @@ func (in *Ingress) refuse(w http.ResponseWriter, r *http.Request, id, route stri
 		in.obs.Observe(route, 499, time.Since(start))
 		return
 	}
+	detail := "the server is overloaded (" + rej.Reason.String() + "): try again later"
+	if rej.Reason == overload.ReasonDeadline {
+		detail = "the request could not be served within its deadline: the server now takes longer than the time it has left"
+	}
 	in.reject(w, r, id, route, RejectOverload, &actors.Error{
-		Status:     http.StatusServiceUnavailable,
-		Detail:     "the server is overloaded (" + rej.Reason.String() + "): try again later",
+		Status:     rej.Status(), // 503; 504 for a deadline it could not meet
+		Detail:     detail,
 		RetryAfter: rej.RetryAfter,
 		Err:        err,
 	}, start)

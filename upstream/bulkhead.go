@@ -3,8 +3,9 @@ package upstream
 import (
 	"context"
 	"errors"
-	"sync/atomic"
 	"time"
+
+	"github.com/troupe-go/troupe/overload"
 )
 
 // BulkheadConfig bounds the calls in progress to one upstream, so that a
@@ -13,16 +14,28 @@ import (
 // A request holds its place for all its attempts. Past the limit, a
 // request is refused at once (503 with Retry-After), or waits at most
 // MaxWait for a place.
+//
+// By default the limit is adaptive (package overload): it starts at
+// MaxConcurrent and comes down when the upstream's answers slow down past
+// its unloaded figure — down to what the upstream serves at that figure —
+// and back up as they speed up, so that a struggling upstream is sent
+// what it can do rather than MaxConcurrent calls that queue inside it.
 type BulkheadConfig struct {
 	// MaxConcurrent is the most requests to the upstream in progress at
-	// once. Defaults to 100.
+	// once: the limit's ceiling. Defaults to 100.
 	MaxConcurrent int `yaml:"max_concurrent"`
 	// MaxWait is how long a request may wait for a place. Zero (the
 	// default): none waits, a request past the limit is refused at once.
+	// Once waiters have stood in line that long, the wait is cut to 5 ms
+	// (or MaxWait, if shorter) until the line clears.
 	MaxWait time.Duration `yaml:"max_wait"`
 	// MaxWaiting bounds the requests waiting at once; past it, refused at
 	// once. Defaults to MaxConcurrent; only used with MaxWait.
 	MaxWaiting int `yaml:"max_waiting"`
+	// Adaptive, true unless set to false, lets the limit follow the
+	// upstream's latency between min(4, MaxConcurrent) and MaxConcurrent;
+	// false keeps it at MaxConcurrent.
+	Adaptive *bool `yaml:"adaptive"`
 }
 
 func (b BulkheadConfig) withDefaults() BulkheadConfig {
@@ -42,52 +55,63 @@ func (b BulkheadConfig) validate() error {
 	return nil
 }
 
-// bulkhead is a semaphore with a bounded, time-limited wait. It is safe for
-// concurrent use.
+// adaptive reports whether the limit follows the upstream's latency.
+func (b BulkheadConfig) adaptive() bool { return b.Adaptive == nil || *b.Adaptive }
+
+// bulkhead is the upstream's concurrency limit: an overload.Limiter. It is
+// safe for concurrent use.
 type bulkhead struct {
-	// slots holds a token per request in progress. Its capacity is
-	// MaxConcurrent, which makes it the semaphore: full, a request waits
-	// (if allowed) or is refused.
-	slots   chan struct{}
-	waiting atomic.Int64
-	cfg     BulkheadConfig
+	l   *overload.Limiter
+	cfg BulkheadConfig
 }
 
+// newBulkhead returns the bulkhead cfg (with its defaults in) describes.
 func newBulkhead(cfg BulkheadConfig) *bulkhead {
-	return &bulkhead{slots: make(chan struct{}, cfg.MaxConcurrent), cfg: cfg}
+	n := cfg.MaxConcurrent
+	oc := overload.Config{MinLimit: min(4, n), MaxLimit: n, InitialLimit: n, NoQueue: cfg.MaxWait <= 0}
+	if !cfg.adaptive() {
+		oc.MinLimit = n
+	}
+	if cfg.MaxWait > 0 {
+		oc.QueueInterval, oc.QueueTarget, oc.MaxQueue = cfg.MaxWait, min(overload.DefaultQueueTarget, cfg.MaxWait), cfg.MaxWaiting
+	}
+	l, err := overload.New(oc)
+	if err != nil { // validate has checked what could make it fail
+		panic(err)
+	}
+	return &bulkhead{l: l, cfg: cfg}
 }
 
 // acquire takes a place, or reports why it could not: ErrBulkheadFull
-// when the bulkhead is full (and waiting is not allowed, or the wait ran
-// out), or ctx's error when the request ended first.
-func (b *bulkhead) acquire(ctx context.Context) error {
-	select {
-	case b.slots <- struct{}{}:
-		return nil
-	default:
+// (with when to try again) when the bulkhead is full and waiting is not
+// allowed or ran out, or ctx's error when the request ended first or its
+// deadline could not be met.
+func (b *bulkhead) acquire(ctx context.Context) (overload.Permit, time.Duration, error) {
+	p, err := b.l.Acquire(ctx, overload.Default)
+	if err == nil {
+		return p, 0, nil
 	}
-	if b.cfg.MaxWait <= 0 {
-		return ErrBulkheadFull
+	var rej *overload.Rejection
+	if !errors.As(err, &rej) {
+		return p, 0, err
 	}
-	if b.waiting.Add(1) > int64(b.cfg.MaxWaiting) {
-		b.waiting.Add(-1)
-		return ErrBulkheadFull
+	switch rej.Reason {
+	case overload.ReasonCanceled:
+		if err := ctx.Err(); err != nil {
+			return p, 0, err
+		}
+		return p, 0, context.Canceled
+	case overload.ReasonDeadline:
+		return p, 0, context.DeadlineExceeded
 	}
-	defer b.waiting.Add(-1)
-	t := time.NewTimer(b.cfg.MaxWait)
-	defer t.Stop()
-	select {
-	case b.slots <- struct{}{}:
-		return nil
-	case <-t.C:
-		return ErrBulkheadFull
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return p, rej.RetryAfter, ErrBulkheadFull
 }
 
-// release gives a place back.
-func (b *bulkhead) release() { <-b.slots }
-
 // inUse returns the places taken.
-func (b *bulkhead) inUse() int { return len(b.slots) }
+func (b *bulkhead) inUse() int { return b.l.Stats().InFlight }
+
+// waiting returns the requests waiting for a place.
+func (b *bulkhead) waiting() int { return b.l.Stats().QueuedTotal() }
+
+// limit returns the bulkhead's current limit.
+func (b *bulkhead) limit() int { return b.l.Stats().Limit }

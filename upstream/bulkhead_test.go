@@ -92,7 +92,7 @@ func TestBulkheadWait(t *testing.T) {
 	}
 	waiter := make(chan answer, 1)
 	go func() { waiter <- get(t, p, "/x", 5*time.Second) }()
-	waitFor(t, "the waiter", func() bool { return p.up.bulkhead.waiting.Load() == 1 })
+	waitFor(t, "the waiter", func() bool { return p.up.bulkhead.waiting() == 1 })
 	close(g) // the first call ends, the waiter gets its place
 	if a := <-held; a.status != http.StatusOK {
 		t.Errorf("first: %d", a.status)
@@ -105,16 +105,17 @@ func TestBulkheadWait(t *testing.T) {
 // A waiter whose request ends stops waiting.
 func TestBulkheadWaitEndsWithRequest(t *testing.T) {
 	b := newBulkhead(BulkheadConfig{MaxConcurrent: 1, MaxWait: time.Minute, MaxWaiting: 1})
-	if err := b.acquire(t.Context()); err != nil {
+	p, _, err := b.acquire(t.Context())
+	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Millisecond)
 	defer cancel()
-	if err := b.acquire(ctx); err != context.DeadlineExceeded {
+	if _, _, err := b.acquire(ctx); err != context.DeadlineExceeded {
 		t.Errorf("acquire with the place taken = %v, want the context's error", err)
 	}
-	b.release()
-	if b.inUse() != 0 {
-		t.Errorf("inUse = %d after release", b.inUse())
+	p.Release()
+	if b.inUse() != 0 || b.waiting() != 0 {
+		t.Errorf("inUse = %d, waiting %d after release", b.inUse(), b.waiting())
 	}
 }

@@ -106,20 +106,39 @@ func (u *Upstream) call(ctx context.Context, req *Request, stream bool) (resp *R
 	if h := u.health; h != nil && h.Down() {
 		return nil, h.Gate().Err()
 	}
-	if err := u.bulkhead.acquire(ctx); err != nil {
+	permit, retryAfter, err := u.bulkhead.acquire(ctx)
+	if err != nil {
 		if errors.Is(err, ErrBulkheadFull) {
 			u.m.rejects[rejectBulkhead].Inc()
-			return nil, u.failure(ErrBulkheadFull, nil, time.Second)
+			return nil, u.failure(ErrBulkheadFull, nil, retryAfter)
+		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			return nil, u.failure(ErrTimeout, err, 0)
 		}
 		return nil, u.ended(ctx)
 	}
 	u.m.inFlight.Inc()
 	defer func() {
+		// What the call says of the upstream's load, for the bulkhead's
+		// adaptive limit: a timeout or an upstream refusing for load is
+		// congestion; an answer is a service time; the rest (the client
+		// left, a connection refused) says nothing.
+		switch {
+		case errors.Is(err, ErrTimeout) || resp != nil && (resp.Status == http.StatusServiceUnavailable || resp.Status == http.StatusTooManyRequests):
+			if resp != nil && resp.Stream != nil {
+				permit.Measure()
+			} else {
+				permit.Drop()
+			}
+		case err == nil:
+			permit.Measure() // timed to the header: a streamed body may take long to read
+		}
 		if resp != nil && resp.Stream != nil { // the slot is freed when the stream is closed
-			resp.Stream = &releasing{ReadCloser: resp.Stream, release: u.release}
+			resp.Stream = &releasing{ReadCloser: resp.Stream, release: func() { permit.Ignore(); u.m.inFlight.Dec() }}
 			return
 		}
-		u.release()
+		permit.Ignore() // measured above, or nothing to measure
+		u.m.inFlight.Dec()
 	}()
 
 	path, err := url.PathUnescape(req.Path)
@@ -205,13 +224,6 @@ func (u *Upstream) finish(ctx context.Context, a attempt) (*Response, error) {
 		return nil, u.failure(ErrTimeout, a.err, 0)
 	}
 	return nil, u.failure(ErrUnreachable, a.err, 0)
-}
-
-// release frees what a call holds until its end: the bulkhead's slot and
-// its place in the in-flight gauge.
-func (u *Upstream) release() {
-	u.bulkhead.release()
-	u.m.inFlight.Dec()
 }
 
 // releasing is a streamed response body that frees its call's hold when it

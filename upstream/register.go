@@ -60,7 +60,7 @@ type kindOptions struct {
 //	      strip_prefix: /api
 //	      breaker: {consecutive_failures: 5, open_timeout: 30s}
 //	      retry: {max_attempts: 2}
-//	      bulkhead: {max_concurrent: 100}
+//	      bulkhead: {max_concurrent: 100}   # adaptive below it unless adaptive: false
 //
 // or, with `upstream: NAME`, to the upstream of that name declared under
 // upstreams, shared with every route that names it; its options are then

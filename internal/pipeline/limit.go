@@ -55,8 +55,17 @@ func (l *limit) acquire(ex *Exchange, stage string) error {
 		RetryAfter: rej.RetryAfter}
 }
 
-// release gives back the slot ex took with acquire.
-func (l *limit) release(ex *Exchange) { ex.permit.Release() }
+// release gives back the slot ex took with acquire. A stage that failed
+// for load or time (503, 504) gives a congestion signal, not a service time.
+func (l *limit) release(ex *Exchange, err error) {
+	if err != nil {
+		if st := ErrorStatus(err); st == http.StatusServiceUnavailable || st == http.StatusGatewayTimeout {
+			ex.permit.Drop()
+			return
+		}
+	}
+	ex.permit.Release()
+}
 
 // running returns how many exchanges hold a slot.
 func (l *limit) running() int { return l.l.Stats().InFlight }
