@@ -2,6 +2,7 @@ package troupe_test
 
 import (
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -124,5 +125,37 @@ func TestStaticLimitHasNoAdaptiveLimiter(t *testing.T) {
 	}
 	if strings.Contains(s.adminGet(t, "/metrics").body, "troupe_overload_") {
 		t.Error("/metrics reports an adaptive limiter that is off")
+	}
+}
+
+// The criticality header sets a request's class from a trusted peer; from
+// anyone else only "sheddable" is honoured, and the route's class stands
+// otherwise.
+func TestCriticalityHeader(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		trusted string
+		header  string
+		want    string
+	}{
+		{"trusted peer asks for critical", "127.0.0.0/8", "critical", "critical"},
+		{"untrusted peer asks for critical", "10.0.0.0/8", "critical", "default"},
+		{"untrusted peer asks for sheddable", "10.0.0.0/8", "Sheddable", "sheddable"},
+		{"unknown class", "127.0.0.0/8", "vip", "default"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := troupe.Config{}
+			cfg.HTTP.CriticalityHeader = "X-Criticality"
+			cfg.HTTP.CriticalityTrusted = []netip.Prefix{netip.MustParsePrefix(tt.trusted)}
+			s := start(t, cfg, func(app *troupe.App) {
+				app.GET("/x", func(ex *actors.Exchange) error { return ex.JSON(http.StatusOK, "ok") })
+			})
+			if r := s.do(t, "GET", "/x", "", "X-Criticality", tt.header); r.status != http.StatusOK {
+				t.Fatalf("status %d", r.status)
+			}
+			if got := metric(t, s, `troupe_overload_admitted_total{class="`+tt.want+`",limiter="ingress"}`); got != "1" {
+				t.Errorf("admitted as %s: %q, want 1", tt.want, got)
+			}
+		})
 	}
 }

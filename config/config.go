@@ -56,6 +56,8 @@
 //	    max_queue: 1024
 //	    max_retry_after: 30s    # cap of the Retry-After computed from the load
 //	    probe_interval: 10s     # how often the unloaded service time is re-measured
+//	    criticality_header: ""  # e.g. X-Criticality: a request's class, in place of its route's…
+//	    criticality_trusted: [] # …from peers in these networks (10.0.0.0/8); anyone may ask for sheddable
 //	  request_timeout: 10s      # default request deadline; past it → 504
 //	  shutdown_timeout: 30s     # bound on a graceful shutdown
 //	admin:

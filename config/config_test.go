@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -459,7 +460,7 @@ func TestParse(t *testing.T) {
 	wantApp.HTTP.Addr, wantApp.HTTP.RequestTimeout, wantApp.HTTP.MaxBodyBytes = "127.0.0.1:0", 3*time.Second, 2048
 	wantApp.Admin.Addr = "off"
 	if got := cfg.App; got.Supervision != wantApp.Supervision ||
-		got.HTTP != wantApp.HTTP || got.Admin != wantApp.Admin || len(got.Policies) != len(wantApp.Policies) {
+		!reflect.DeepEqual(got.HTTP, wantApp.HTTP) || got.Admin != wantApp.Admin || len(got.Policies) != len(wantApp.Policies) {
 		t.Errorf("App = %+v, want %+v", got, wantApp)
 	}
 	for name, want := range wantApp.Policies {

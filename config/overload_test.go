@@ -74,3 +74,24 @@ func TestParseOverloadErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestParseCriticalityHeader(t *testing.T) {
+	give := "server:\n  overload:\n    criticality_header: X-Criticality\n    criticality_trusted: [10.0.0.0/8, \"fd00::1/8\"]\nroutes: [{method: GET, path: /, handler: ok}]\n"
+	cfg, err := config.Parse("overload.yaml", []byte(give), testRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := cfg.App.HTTP
+	if h.CriticalityHeader != "X-Criticality" || len(h.CriticalityTrusted) != 2 || h.CriticalityTrusted[1].String() != "fd00::/8" {
+		t.Errorf("header %q, trusted %v", h.CriticalityHeader, h.CriticalityTrusted)
+	}
+	for give, want := range map[string]string{
+		"server:\n  overload:\n    criticality_trusted: [10.0.0.0]\n": `overload.yaml:3: server.overload.criticality_trusted: "10.0.0.0" is not a network`,
+		"server:\n  overload:\n    criticality_header: \"X Crit\"\n":  `overload.yaml:3: server.overload.criticality_header: "X Crit" is not a header name`,
+	} {
+		_, err := config.Parse("overload.yaml", []byte(give+"routes: [{method: GET, path: /, handler: ok}]\n"), testRegistry())
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Parse(%q) = %v, want %q", give, err, want)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"github.com/troupe-go/troupe/stages/when"
 	"maps"
 	"net"
+	"net/netip"
 	"regexp"
 	"slices"
 	"strconv"
@@ -373,7 +374,23 @@ func (p *parser) overload(n *yaml.Node) {
 	h := &p.cfg.App.HTTP
 	o := &h.Overload
 	f := p.fields(n, "server.overload", "adaptive", "min_limit", "max_limit", "initial_limit", "smoothing", "tolerance",
-		"queue_target", "queue_interval", "max_queue", "max_retry_after", "probe_interval")
+		"queue_target", "queue_interval", "max_queue", "max_retry_after", "probe_interval", "criticality_header", "criticality_trusted")
+	if s, ok := p.str(f.get("criticality_header"), "server.overload.criticality_header"); ok && s != "" {
+		if !validHeaderName(s) {
+			p.errorf(f.get("criticality_header"), "server.overload.criticality_header: %q is not a header name", s)
+		}
+		h.CriticalityHeader = s
+	}
+	for _, item := range p.list(f.get("criticality_trusted"), "server.overload.criticality_trusted") {
+		if s, ok := p.str(item, "server.overload.criticality_trusted"); ok {
+			pfx, err := netip.ParsePrefix(s)
+			if err != nil {
+				p.errorf(item, "server.overload.criticality_trusted: %q is not a network such as 10.0.0.0/8", s)
+				continue
+			}
+			h.CriticalityTrusted = append(h.CriticalityTrusted, pfx.Masked())
+		}
+	}
 	if v := f.get("adaptive"); !isNull(v) {
 		h.StaticLimit = !p.flag(v, "server.overload.adaptive")
 	}
@@ -948,4 +965,18 @@ type httpinConfigOverload struct {
 func (c httpinConfigOverload) validate() error {
 	cfg := httpin.Config{MaxInFlight: c.maxInFlight, Overload: c.o}.WithDefaults()
 	return cfg.Overload.Validate()
+}
+
+// validHeaderName reports whether s is an HTTP token (RFC 9110), as header
+// names must be.
+func validHeaderName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return false
+		}
+	}
+	return true
 }

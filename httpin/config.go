@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/troupe-go/troupe/overload"
+	"net/netip"
 	"time"
 )
 
@@ -48,6 +49,17 @@ type Config struct {
 	// StaticLimit turns the adaptive limit off: MaxInFlight alone bounds
 	// admission, and every request within it runs at once.
 	StaticLimit bool
+	// CriticalityHeader, if set, names a request header that picks the
+	// request's class under overload ("critical", "default" or
+	// "sheddable"), in place of its route's. It is honoured only from
+	// peers in CriticalityTrusted, and any peer may lower its own class
+	// to "sheddable"; from anyone else, or with an unknown value, the
+	// route's class stands.
+	CriticalityHeader string
+	// CriticalityTrusted lists the networks (CIDR prefixes, such as
+	// 10.0.0.0/8) whose peers may set CriticalityHeader: the service's own
+	// callers, not the public.
+	CriticalityTrusted []netip.Prefix
 	// RequestTimeout is the default deadline of a request, from admission
 	// to reply; past it the client gets 504. Defaults to 10s.
 	RequestTimeout time.Duration

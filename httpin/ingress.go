@@ -7,9 +7,11 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"net/netip"
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -205,15 +207,16 @@ func (in *Ingress) serve(w http.ResponseWriter, r *http.Request, id string, m ro
 	// refused at once. The permit ends when the pipeline has answered, so
 	// its duration is the service time, not the client's download.
 	var permit overload.Permit
+	class := in.class(r, rt.Class)
 	if in.limiter != nil {
-		permit, err = in.limiter.AcquireUntil(r.Context(), rt.Class, ex.Deadline)
+		permit, err = in.limiter.AcquireUntil(r.Context(), class, ex.Deadline)
 		if err != nil {
 			in.refuse(w, r, id, rt.Pattern, err, start)
 			return
 		}
 	}
 	pipeline.Attach(ex, w)
-	pipeline.SetClass(ex, rt.Class)
+	pipeline.SetClass(ex, class)
 	outcome := rt.Itinerary.Serve(ex, in.expire)
 	switch outcome {
 	case pipeline.Answered:
@@ -337,6 +340,42 @@ func (in *Ingress) readBody(r *http.Request, rt *Route) ([]byte, io.Reader, erro
 	default:
 		return nil, nil, &actors.Error{Status: http.StatusBadRequest, Detail: "the request body could not be read", Err: err}
 	}
+}
+
+// class returns r's criticality: the route's, unless the criticality
+// header (Config.CriticalityHeader) names another and r's peer may set it:
+// a trusted peer any class, anyone "sheddable".
+func (in *Ingress) class(r *http.Request, route overload.Class) overload.Class {
+	if in.cfg.CriticalityHeader == "" {
+		return route
+	}
+	v := r.Header.Get(in.cfg.CriticalityHeader)
+	if v == "" {
+		return route
+	}
+	c, err := overload.ParseClass(strings.ToLower(strings.TrimSpace(v)))
+	if err != nil {
+		return route
+	}
+	if c == overload.Sheddable || in.trusted(r) {
+		return c
+	}
+	return route
+}
+
+// trusted reports whether r's peer is in Config.CriticalityTrusted.
+func (in *Ingress) trusted(r *http.Request) bool {
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	addr := ap.Addr().Unmap()
+	for _, p := range in.cfg.CriticalityTrusted {
+		if p.Contains(addr) {
+			return true
+		}
+	}
+	return false
 }
 
 // refuse answers a request the adaptive limit refused: 503 at once, with
