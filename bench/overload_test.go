@@ -18,7 +18,10 @@ func TestOverloadPeers(t *testing.T) {
 	if testing.Short() {
 		t.Skip("sends 48 requests of 100 ms to each peer")
 	}
-	const service = 100 * time.Millisecond
+	// Three rounds of 20 ms: short enough that the third round's wait for
+	// a slot stays well within troupe's queue allowance (100 ms), so every
+	// request is served; long enough that no cap would show (20 ms in all).
+	const service = 20 * time.Millisecond
 	peers := map[string]func(*ServiceTime) OverloadPeer{
 		"troupe":        func(st *ServiceTime) OverloadPeer { return NewOverloadTroupe(st, zap.NewNop()) },
 		"troupe-static": func(st *ServiceTime) OverloadPeer { return NewOverloadTroupeStatic(st, zap.NewNop()) },

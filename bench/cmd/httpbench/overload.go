@@ -217,7 +217,7 @@ func runOverload(ctx context.Context, c *config, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "workload:  GET %s (and %s): time.Sleep(%s), at most %d at once: %s req/s at most\n",
 		bench.OverloadPath, bench.OverloadCriticalPath, bench.OverloadServiceTime, bench.OverloadSlots, thousands(theoreticalCapacity()))
 	fmt.Fprintln(stdout, "troupe:        troupe's defaults; the handler a troupe.Handler Spec with Concurrency 16")
-	fmt.Fprintln(stdout, "troupe-static: the same with today's static limit written out (max_in_flight 1024; staticOverloadConfig)")
+	fmt.Fprintln(stdout, "troupe-static: the same with the ingress's adaptive limit off (max_in_flight 1024 alone; staticOverloadConfig)")
 	fmt.Fprintln(stdout, "nethttp:       net/http, a buffered channel of 16 around the handler; a request waits for a slot while its client stays")
 	fmt.Fprintln(stdout, "peers:     each run a fresh process (this program, -serve-peer), so its peak RSS (VmHWM) is its own")
 	fmt.Fprintln(stdout)

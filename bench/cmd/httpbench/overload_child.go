@@ -31,7 +31,7 @@ const servePeerFlag = "-serve-peer"
 // The overload scenario's peers, as -peers and -serve-peer name them.
 const (
 	peerTroupe       = "troupe"        // troupe's defaults
-	peerTroupeStatic = "troupe-static" // troupe with today's static limit written out
+	peerTroupeStatic = "troupe-static" // troupe with the ingress's adaptive limit off
 	peerNetHTTP      = "nethttp"       // net/http behind a semaphore
 )
 

@@ -30,10 +30,13 @@ func TestOverloadSmoke(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, stdout.String())
 	}
-	for _, want := range []string{"capacity:", "| troupe | 0.5× |", "| troupe | 2× |", "| troupe | 5× |", "critical", "| troupe | 2× | slow | 1–2 |", "not on /metrics"} {
+	for _, want := range []string{"capacity:", "| troupe | 0.5× |", "| troupe | 2× |", "| troupe | 5× |", "critical", "| troupe | 2× | slow | 1–2 |"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout.String())
 		}
+	}
+	if strings.Contains(stdout.String(), "not on /metrics") { // troupe reports its limit
+		t.Errorf("the slow-down run found no %s on troupe's /metrics:\n%s", limitMetric, stdout.String())
 	}
 	b, err := os.ReadFile(filepath.Join(out, "overload.json"))
 	if err != nil {
