@@ -879,8 +879,8 @@ func (p *parser) route(n *yaml.Node, in scope) *Route {
 }
 
 // concurrency sets spec's concurrency cap from n, if given: how many
-// requests run the stage at once, the others waiting for a slot until
-// their deadline. Only a stateless stage has one.
+// requests run the stage at once, the others waiting for a slot briefly
+// (see actors.Spec.Concurrency). Only a stateless stage has one.
 func (p *parser) concurrency(spec *actors.Spec, n *yaml.Node, what string) {
 	if isNull(n) {
 		return

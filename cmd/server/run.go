@@ -221,10 +221,11 @@ func printKinds(w io.Writer, reg *config.Registry) error {
 		s, _ := reg.Section(key)
 		fmt.Fprintf(&b, "  %-*s %s\n", width, key, s.Doc)
 	}
-	b.WriteString("\nEvery stage also takes priority, supervision and when; every route timeout, max_body_bytes,\n" +
-		"stream_body and supervision. Stages and handlers run on the request's own goroutine and may\n" +
-		"block, with no cap on how many run at once unless concurrency: N sets one (the others wait for\n" +
-		"a slot until their deadline); rate_limit and cache are stateful: their state lives in actors.\n")
+	b.WriteString("\nEvery stage also takes priority, supervision, when and concurrency; every route timeout,\n" +
+		"max_body_bytes, stream_body, supervision, concurrency and criticality (groups take criticality\n" +
+		"too). Stages and handlers run on the request's own goroutine and may block, with no cap on how\n" +
+		"many run at once unless concurrency: N sets one (the others wait briefly, critical first, then\n" +
+		"get 503); rate_limit and cache are stateful: their state lives in actors.\n")
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -71,10 +71,13 @@ func (m *model) score(ctx context.Context, batch []batching.Item[features]) ([]b
 
 func main() {
 	cost := flag.Duration("cost", 10*time.Millisecond, "how long one model call takes")
+	var cfg troupe.Config
+	flag.StringVar(&cfg.HTTP.Addr, "addr", ":8080", "where the server listens")
+	flag.StringVar(&cfg.Admin.Addr, "admin-addr", "127.0.0.1:9090", `where the admin endpoints listen ("off": none)`)
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	app, err := newApp(troupe.Config{}, *cost)
+	app, err := newApp(cfg, *cost)
 	if err == nil {
 		err = app.Run(ctx)
 	}

@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"log"
 	"net/http"
 	"os/signal"
@@ -15,9 +16,13 @@ import (
 )
 
 func main() {
+	var cfg troupe.Config
+	flag.StringVar(&cfg.HTTP.Addr, "addr", ":8080", "where the server listens")
+	flag.StringVar(&cfg.Admin.Addr, "admin-addr", "127.0.0.1:9090", `where the admin endpoints listen ("off": none)`)
+	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	if err := newApp(troupe.Config{}).Run(ctx); err != nil {
+	if err := newApp(cfg).Run(ctx); err != nil {
 		log.Fatal(err)
 	}
 }

@@ -33,23 +33,26 @@ import (
 
 func main() {
 	upAddr := flag.String("upstream", "127.0.0.1:8081", "where the demo upstream listens")
+	var cfg troupe.Config
+	flag.StringVar(&cfg.HTTP.Addr, "addr", ":8080", "where the proxy listens")
+	flag.StringVar(&cfg.Admin.Addr, "admin-addr", "127.0.0.1:9090", `where the admin endpoints listen ("off": none)`)
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, *upAddr); err != nil {
+	if err := run(ctx, cfg, *upAddr); err != nil {
 		log.Fatal(err)
 	}
 }
 
-// run serves the demo upstream on upAddr and the proxy in front of it,
-// until ctx ends.
-func run(ctx context.Context, upAddr string) error {
+// run serves the demo upstream on upAddr and the proxy in front of it, as
+// cfg says, until ctx ends.
+func run(ctx context.Context, cfg troupe.Config, upAddr string) error {
 	ln, err := net.Listen("tcp", upAddr)
 	if err != nil {
 		return err
 	}
 	defer serveBackend(ln, &backend{})() // stopped once the app has shut down
-	app, err := newApp(troupe.Config{}, "http://"+ln.Addr().String())
+	app, err := newApp(cfg, "http://"+ln.Addr().String())
 	if err != nil {
 		return err
 	}
