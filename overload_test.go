@@ -159,3 +159,22 @@ func TestCriticalityHeader(t *testing.T) {
 		})
 	}
 }
+
+// A stage's concurrency cap is an overload limiter of its own on /metrics,
+// labelled limiter="stage:NAME".
+func TestStageLimiterOnMetrics(t *testing.T) {
+	s := start(t, troupe.Config{}, func(app *troupe.App) {
+		h := troupe.Handler("capped", func(ex *actors.Exchange) error { return ex.JSON(http.StatusOK, "ok") })
+		h.Concurrency = 3
+		app.Handle("GET", "/x", h)
+	})
+	if r := s.do(t, "GET", "/x", ""); r.status != http.StatusOK {
+		t.Fatalf("status %d", r.status)
+	}
+	if got := metric(t, s, `troupe_overload_limit{limiter="stage:capped"}`); got != "3" {
+		t.Errorf("the stage's limit on /metrics = %q, want 3", got)
+	}
+	if got := metric(t, s, `troupe_overload_admitted_total{class="default",limiter="stage:capped"}`); got != "1" {
+		t.Errorf("the stage's admissions = %q, want 1", got)
+	}
+}

@@ -97,9 +97,7 @@ func (a *App) build() error {
 	}
 	a.ingress = httpin.NewIngress(a.cfg.HTTP, table, a.log.Named("ingress"), a.metrics, httpin.WithRejections(rejections))
 	a.metrics.WatchInFlight(a.ingress.InFlight)
-	if l := a.ingress.Limiter(); l != nil {
-		a.metrics.Registry().MustRegister(metrics.NewOverloadCollector("ingress", l))
-	}
+	a.metrics.Registry().MustRegister(metrics.NewOverloadCollector(a.limiters))
 	return nil
 }
 
@@ -296,4 +294,23 @@ func (a *App) readiness() (ready bool, reasons, degraded []string) {
 		}
 	}
 	return len(reasons) == 0, reasons, degraded
+}
+
+// limiters returns the overload limiters to report on /metrics: the
+// ingress's adaptive limit, if on, and each stage's concurrency cap.
+func (a *App) limiters() []metrics.Limiter {
+	var out []metrics.Limiter
+	if l := a.ingress.Limiter(); l != nil {
+		out = append(out, metrics.Limiter{Name: "ingress", L: l})
+	}
+	seen := map[*actors.Spec]bool{}
+	for _, h := range a.hops {
+		for _, s := range h.Specs() {
+			if l := pipeline.Limiter(s); l != nil && !seen[s] {
+				seen[s] = true
+				out = append(out, metrics.Limiter{Name: "stage:" + s.Name, L: l})
+			}
+		}
+	}
+	return out
 }

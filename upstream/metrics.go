@@ -18,6 +18,7 @@ type metrics struct {
 	inFlight    prometheus.Gauge
 	healthy     *prometheus.GaugeVec // target
 	duration    prometheus.Histogram
+	limit       prometheus.GaugeFunc // the bulkhead's current limit
 
 	results [numResults]prometheus.Counter
 	rejects [numRejects]prometheus.Counter
@@ -38,7 +39,7 @@ const (
 
 var rejectNames = [numRejects]string{"open", "half_open", "bulkhead", "deadline"}
 
-func newMetrics(name string) *metrics {
+func newMetrics(name string, limit func() int) *metrics {
 	labels := prometheus.Labels{"upstream": name}
 	opts := func(n, help string) prometheus.Opts {
 		return prometheus.Opts{Namespace: "troupe", Subsystem: "upstream", Name: n, Help: help, ConstLabels: labels}
@@ -64,6 +65,9 @@ func newMetrics(name string) *metrics {
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}),
 	}
+	m.limit = prometheus.NewGaugeFunc(prometheus.GaugeOpts(opts("bulkhead_limit",
+		"The bulkhead's current limit: calls in progress at once, adaptive under max_concurrent unless adaptive: false.")),
+		func() float64 { return float64(limit()) })
 	for r := range numResults {
 		m.results[r] = m.attempts.WithLabelValues(result(r).String())
 	}
@@ -89,5 +93,5 @@ func (m *metrics) setState(s State) {
 
 // collectors returns every collector, for Describe and Collect.
 func (m *metrics) collectors() []prometheus.Collector {
-	return []prometheus.Collector{m.state, m.transitions, m.attempts, m.rejections, m.retries, m.denied, m.inFlight, m.healthy, m.duration}
+	return []prometheus.Collector{m.state, m.transitions, m.attempts, m.rejections, m.retries, m.denied, m.inFlight, m.healthy, m.duration, m.limit}
 }

@@ -87,6 +87,7 @@ routes:
 		`troupe_upstream_attempts_total{result="failed_status",upstream="demo"} 2`,
 		`troupe_upstream_rejections_total{reason="open",upstream="demo"} 1`,
 		`troupe_upstream_target_healthy{target="` + srv.URL + `",upstream="demo"} 1`,
+		`troupe_upstream_bulkhead_limit{upstream="demo"} 8`, // its max_concurrent: two calls are not enough to move it
 	} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %s", want)

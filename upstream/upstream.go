@@ -106,7 +106,7 @@ func New(cfg Config, opts ...Option) (*Upstream, error) {
 		u.transport = newTransport(cfg, u.dial)
 	}
 	u.bulkhead = newBulkhead(cfg.Bulkhead)
-	u.m = newMetrics(cfg.Name)
+	u.m = newMetrics(cfg.Name, u.bulkhead.limit)
 	u.keeper = newKeeper(cfg, u.m, u.log)
 	return u, nil
 }

@@ -6,35 +6,40 @@ import (
 	"github.com/troupe-go/troupe/overload"
 )
 
-// OverloadCollector reports, at scrape time, an adaptive concurrency limit
-// (package overload): its current limit, what runs and waits under it, how
-// long the oldest waiter has waited, its service-time estimates, and its
-// admissions and refusals by class and reason.
+// Limiter is one overload.Limiter to report, under its name: "ingress",
+// or "stage:NAME" for a stage's concurrency cap.
+type Limiter struct {
+	Name string
+	L    *overload.Limiter
+}
+
+// OverloadCollector reports, at scrape time, the overload limiters
+// (package overload) that limiters returns: each one's current limit, what
+// runs and waits under it, how long the oldest waiter has waited, its
+// service-time estimates, and its admissions and refusals by class and
+// reason, labelled limiter=NAME.
 type OverloadCollector struct {
-	name    string
-	limiter *overload.Limiter
+	limiters func() []Limiter
 
 	limit, inFlight, queued, queueDelay, rtt, standing *prometheus.Desc
 	admitted, rejected                                 *prometheus.Desc
 }
 
-// NewOverloadCollector returns a collector over l, whose metrics carry the
-// label limiter=name ("ingress" for the ingress's).
-func NewOverloadCollector(name string, l *overload.Limiter) *OverloadCollector {
-	lbl := prometheus.Labels{"limiter": name}
+// NewOverloadCollector returns a collector over the limiters that limiters
+// returns, asked at each scrape.
+func NewOverloadCollector(limiters func() []Limiter) *OverloadCollector {
 	classes := "class: critical, default or sheddable"
 	return &OverloadCollector{
-		name:       name,
-		limiter:    l,
-		limit:      prometheus.NewDesc("troupe_overload_limit", "The adaptive concurrency limit now: how many requests may run at once.", nil, lbl),
-		inFlight:   prometheus.NewDesc("troupe_overload_in_flight", "Requests admitted by the adaptive limit and not yet finished.", nil, lbl),
-		queued:     prometheus.NewDesc("troupe_overload_queued", "Requests waiting for the adaptive limit to admit them, by "+classes+".", []string{"class"}, lbl),
-		queueDelay: prometheus.NewDesc("troupe_overload_queue_delay_seconds", "How long the oldest request waiting for the adaptive limit has waited; 0 when none waits.", nil, lbl),
-		rtt:        prometheus.NewDesc("troupe_overload_service_time_seconds", "The adaptive limit's service-time estimates: estimate is min (unloaded) or smoothed (recent).", []string{"estimate"}, lbl),
-		standing:   prometheus.NewDesc("troupe_overload_standing_queue", "1 while the queue has stood past its target (sustained overload): waits are cut to the target, sheddable requests are not queued.", nil, lbl),
-		admitted:   prometheus.NewDesc("troupe_overload_admitted_total", "Requests the adaptive limit admitted, by "+classes+".", []string{"class"}, lbl),
+		limiters:   limiters,
+		limit:      prometheus.NewDesc("troupe_overload_limit", "The adaptive concurrency limit now: how many requests may run at once.", []string{"limiter"}, nil),
+		inFlight:   prometheus.NewDesc("troupe_overload_in_flight", "Requests admitted by the adaptive limit and not yet finished.", []string{"limiter"}, nil),
+		queued:     prometheus.NewDesc("troupe_overload_queued", "Requests waiting for the adaptive limit to admit them, by "+classes+".", []string{"limiter", "class"}, nil),
+		queueDelay: prometheus.NewDesc("troupe_overload_queue_delay_seconds", "How long the oldest request waiting for the adaptive limit has waited; 0 when none waits.", []string{"limiter"}, nil),
+		rtt:        prometheus.NewDesc("troupe_overload_service_time_seconds", "The adaptive limit's service-time estimates: estimate is min (unloaded) or smoothed (recent).", []string{"limiter", "estimate"}, nil),
+		standing:   prometheus.NewDesc("troupe_overload_standing_queue", "1 while the queue has stood past its target (sustained overload): waits are cut to the target, sheddable requests are not queued.", []string{"limiter"}, nil),
+		admitted:   prometheus.NewDesc("troupe_overload_admitted_total", "Requests the adaptive limit admitted, by "+classes+".", []string{"limiter", "class"}, nil),
 		rejected: prometheus.NewDesc("troupe_overload_rejected_total", "Requests the adaptive limit refused (503), by reason (limit: no room; queue_delay: waited past the target; "+
-			"deadline: its deadline could not be met; canceled: the client left while it waited) and "+classes+".", []string{"reason", "class"}, lbl),
+			"deadline: its deadline could not be met; canceled: the client left while it waited) and "+classes+".", []string{"limiter", "reason", "class"}, nil),
 	}
 }
 
@@ -47,9 +52,15 @@ func (c *OverloadCollector) Describe(ch chan<- *prometheus.Desc) {
 
 // Collect implements prometheus.Collector.
 func (c *OverloadCollector) Collect(ch chan<- prometheus.Metric) {
-	s := c.limiter.Stats()
+	for _, l := range c.limiters() {
+		c.collect(ch, l.Name, l.L.Stats())
+	}
+}
+
+// collect reports one limiter's stats.
+func (c *OverloadCollector) collect(ch chan<- prometheus.Metric, name string, s overload.Stats) {
 	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
-		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, append([]string{name}, labels...)...)
 	}
 	gauge(c.limit, float64(s.Limit))
 	gauge(c.inFlight, float64(s.InFlight))
@@ -64,9 +75,9 @@ func (c *OverloadCollector) Collect(ch chan<- prometheus.Metric) {
 	for i := range overload.NumClasses {
 		class := overload.Class(i).String()
 		gauge(c.queued, float64(s.Queued[i]), class)
-		ch <- prometheus.MustNewConstMetric(c.admitted, prometheus.CounterValue, float64(s.Admitted[i]), class)
+		ch <- prometheus.MustNewConstMetric(c.admitted, prometheus.CounterValue, float64(s.Admitted[i]), name, class)
 		for r := range overload.NumReasons {
-			ch <- prometheus.MustNewConstMetric(c.rejected, prometheus.CounterValue, float64(s.Rejected[r][i]), overload.Reason(r).String(), class)
+			ch <- prometheus.MustNewConstMetric(c.rejected, prometheus.CounterValue, float64(s.Rejected[r][i]), name, overload.Reason(r).String(), class)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"errors"
 	"fmt"
+	"github.com/troupe-go/troupe/overload"
 )
 
 // Kind says how a stage is hosted, which decides what it may do.
@@ -93,6 +94,15 @@ func (s *Spec) Load() (running, waiting int, capped bool) {
 		return 0, 0, false
 	}
 	return s.limit.running(), s.limit.waiting(), true
+}
+
+// Limiter returns the overload limiter of s's concurrency cap, or nil if
+// it has none (or is not in a pipeline yet): for /metrics.
+func Limiter(s *Spec) *overload.Limiter {
+	if s.limit == nil {
+		return nil
+	}
+	return s.limit.l
 }
 
 // Validate reports what is wrong with s, if anything.
