@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/troupe-go/troupe/stages/when"
+	"golang.org/x/net/http/httpguts"
 	"maps"
 	"net"
 	"net/netip"
@@ -376,7 +377,7 @@ func (p *parser) overload(n *yaml.Node) {
 	f := p.fields(n, "server.overload", "adaptive", "min_limit", "max_limit", "initial_limit", "smoothing", "tolerance",
 		"queue_target", "queue_interval", "max_queue", "max_retry_after", "probe_interval", "criticality_header", "criticality_trusted")
 	if s, ok := p.str(f.get("criticality_header"), "server.overload.criticality_header"); ok && s != "" {
-		if !validHeaderName(s) {
+		if !httpguts.ValidHeaderFieldName(s) {
 			p.errorf(f.get("criticality_header"), "server.overload.criticality_header: %q is not a header name", s)
 		}
 		h.CriticalityHeader = s
@@ -405,7 +406,8 @@ func (p *parser) overload(n *yaml.Node) {
 	o.MaxRetryAfter = p.duration(f.get("max_retry_after"), "server.overload.max_retry_after")
 	o.ProbeInterval = p.duration(f.get("probe_interval"), "server.overload.probe_interval")
 	if !h.StaticLimit {
-		if err := (httpinConfigOverload{o: *o, maxInFlight: h.MaxInFlight}).validate(); err != nil {
+		// Judged as the ingress will use it: defaults in, MaxLimit capped by max_in_flight.
+		if err := (httpin.Config{MaxInFlight: h.MaxInFlight, Overload: *o}).WithDefaults().Overload.Validate(); err != nil {
 			p.errorf(n, "server.overload: %s", strings.TrimPrefix(err.Error(), "overload: "))
 		}
 	}
@@ -953,30 +955,4 @@ func names(list []string) string {
 		return "none"
 	}
 	return strings.Join(list, ", ")
-}
-
-// httpinConfigOverload checks an overload config as the ingress will use
-// it: with its MaxLimit capped by max_in_flight.
-type httpinConfigOverload struct {
-	o           overload.Config
-	maxInFlight int
-}
-
-func (c httpinConfigOverload) validate() error {
-	cfg := httpin.Config{MaxInFlight: c.maxInFlight, Overload: c.o}.WithDefaults()
-	return cfg.Overload.Validate()
-}
-
-// validHeaderName reports whether s is an HTTP token (RFC 9110), as header
-// names must be.
-func validHeaderName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, c := range []byte(s) {
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
-			return false
-		}
-	}
-	return true
 }

@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"golang.org/x/net/http/httpguts"
 	"net/http"
 	"strings"
 
@@ -37,7 +38,7 @@ func headerKind() config.Kind {
 			if err := opts.Decode(&o); err != nil {
 				return nil, err
 			}
-			if !validToken(o.Name) {
+			if !httpguts.ValidHeaderFieldName(o.Name) {
 				return nil, opts.Errorf("header: option name must be a header name such as X-Demo, got %q", o.Name)
 			}
 			if strings.ContainsFunc(o.Value, func(r rune) bool { return r < ' ' && r != '\t' || r == 0x7f }) {
@@ -61,19 +62,4 @@ func (h header) FixedHeaders() http.Header { return http.Header{h.key: {h.value}
 func (h header) Process(ex *actors.Exchange) error {
 	ex.Response.Header().Set(h.key, h.value)
 	return nil
-}
-
-// validToken reports whether s is an HTTP token (RFC 9110), as header names
-// must be.
-func validToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, c := range []byte(s) {
-		ok := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
-		if !ok {
-			return false
-		}
-	}
-	return true
 }

@@ -3,6 +3,7 @@ package auth
 import (
 	"errors"
 	"fmt"
+	"golang.org/x/net/http/httpguts"
 	"maps"
 	"net/http"
 	"os"
@@ -94,7 +95,7 @@ func newAPIKey(cfg APIKeyConfig) (actors.Stage, error) {
 	if s.header == "" {
 		s.header = DefaultAPIKeyHeader
 	}
-	if !validToken(s.header) {
+	if !httpguts.ValidHeaderFieldName(s.header) {
 		return nil, fmt.Errorf("header %q is not a header name", s.header)
 	}
 	s.header = http.CanonicalHeaderKey(s.header)

@@ -70,6 +70,7 @@ package cors
 import (
 	"errors"
 	"fmt"
+	"golang.org/x/net/http/httpguts"
 	"net/http"
 	"strconv"
 	"strings"
@@ -159,7 +160,7 @@ func newStage(cfg Config) (*stage, error) {
 	var list []string
 	for _, m := range methods {
 		m = strings.ToUpper(strings.TrimSpace(m))
-		if !validToken(m) {
+		if !httpguts.ValidHeaderFieldName(m) {
 			errs = append(errs, fmt.Errorf("allowed_methods: %q is not a method", m))
 			continue
 		}
@@ -175,7 +176,7 @@ func newStage(cfg Config) (*stage, error) {
 		switch {
 		case h == "*":
 			s.anyHeader = true
-		case validToken(h):
+		case httpguts.ValidHeaderFieldName(h):
 			s.headers[strings.ToLower(h)] = true
 		default:
 			errs = append(errs, fmt.Errorf("allowed_headers: %q is not a header name", h))
@@ -184,7 +185,7 @@ func newStage(cfg Config) (*stage, error) {
 	list = list[:0:0]
 	for _, h := range cfg.ExposedHeaders {
 		h = strings.TrimSpace(h)
-		if !validToken(h) {
+		if !httpguts.ValidHeaderFieldName(h) {
 			errs = append(errs, fmt.Errorf("exposed_headers: %q is not a header name", h))
 			continue
 		}
@@ -242,7 +243,7 @@ func (s *stage) preflight(r *http.Request, h http.Header, origin string) {
 			if name == "" {
 				continue
 			}
-			if !validToken(name) || !s.anyHeader && !s.headers[name] {
+			if !httpguts.ValidHeaderFieldName(name) || !s.anyHeader && !s.headers[name] {
 				return
 			}
 			asked = append(asked, name)
@@ -277,18 +278,4 @@ func singleOrigin(h http.Header) (string, bool) {
 		return "", false
 	}
 	return v[0], len(v) == 1
-}
-
-// validToken reports whether s is an HTTP token (RFC 9110): a method or a
-// header name.
-func validToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, c := range []byte(s) {
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
-			return false
-		}
-	}
-	return true
 }
