@@ -2,12 +2,12 @@ package bench
 
 import (
 	"context"
-	"github.com/troupe-go/troupe/overload"
 	"net"
 	"net/http"
 
 	"github.com/troupe-go/troupe"
 	"github.com/troupe-go/troupe/actors"
+	"github.com/troupe-go/troupe/overload"
 	"go.uber.org/zap"
 )
 
@@ -21,7 +21,22 @@ type OverloadTroupe struct {
 	st  *ServiceTime
 	log *zap.Logger
 	cfg troupe.Config
-	app *troupe.App // made by Start
+	// uncapped declares the handler without Concurrency: it takes one of
+	// OverloadSlots places itself, as code that calls a pool of 16
+	// database connections does, and only the ingress's adaptive limit
+	// stands between the load and that wait.
+	uncapped bool
+	app      *troupe.App // made by Start
+}
+
+// NewOverloadTroupeUncapped returns the troupe peer of the workload st
+// with troupe's default configuration and a handler that declares no
+// Concurrency, waiting for one of OverloadSlots places of its own (a
+// database pool, say): what a user writes by default.
+func NewOverloadTroupeUncapped(st *ServiceTime, log *zap.Logger) *OverloadTroupe {
+	p := newOverloadTroupe(st, log, troupe.Config{})
+	p.uncapped = true
+	return p
 }
 
 // NewOverloadTroupe returns the troupe peer of the workload st with
@@ -71,12 +86,23 @@ func (p *OverloadTroupe) Start(addr string) error {
 	cfg.Admin.Addr = "127.0.0.1:0"
 	app := troupe.New(cfg, troupe.WithLogger(p.log))
 	st := p.st
+	pool := make(chan struct{}, OverloadSlots) // the uncapped handler's own places
 	work := troupe.Handler("work", func(ex *actors.Exchange) error {
+		if p.uncapped {
+			select {
+			case pool <- struct{}{}:
+				defer func() { <-pool }()
+			case <-ex.Context().Done():
+				return ex.Context().Err()
+			}
+		}
 		st.work()
 		ex.Respond(http.StatusOK, "text/plain; charset=utf-8", []byte(OverloadBody))
 		return nil
 	})
-	work.Concurrency = OverloadSlots
+	if !p.uncapped {
+		work.Concurrency = OverloadSlots
+	}
 	app.Handle(http.MethodGet, OverloadPath, work)
 	markCritical(app, app.Handle(http.MethodGet, OverloadCriticalPath, work))
 	p.app = app

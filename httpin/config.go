@@ -152,6 +152,9 @@ func (c Config) WithDefaults() Config {
 	if c.Overload.MaxLimit == 0 || c.Overload.MaxLimit > c.MaxInFlight {
 		c.Overload.MaxLimit = c.MaxInFlight
 	}
+	if c.Overload.MinLimit == 0 { // a max_in_flight under the limiter's default minimum
+		c.Overload.MinLimit = min(overload.DefaultMinLimit, c.Overload.MaxLimit)
+	}
 	if c.Overload.InitialLimit == 0 {
 		// Open at first: everything within MaxInFlight runs at once until
 		// the service time says the server is past what it can do, so a

@@ -2,6 +2,7 @@ package httpin
 
 import (
 	"fmt"
+	"github.com/troupe-go/troupe/internal/loglimit"
 	"log"
 	"time"
 
@@ -18,7 +19,7 @@ const ErrorLogLinesPerSecond = 10
 // of them, as in an attack, cannot flood the log. The lines dropped are
 // counted in the field "suppressed" of the next line written.
 func NewErrorLog(l *zap.Logger) (*log.Logger, error) {
-	std, err := zap.NewStdLogAt(rateLimited(l, ErrorLogLinesPerSecond, time.Now), zap.WarnLevel)
+	std, err := zap.NewStdLogAt(loglimit.RateLimited(l, ErrorLogLinesPerSecond, time.Now), zap.WarnLevel)
 	if err != nil {
 		return nil, fmt.Errorf("http error log: %w", err)
 	}

@@ -1,6 +1,7 @@
 package httpin
 
 import (
+	"github.com/troupe-go/troupe/internal/loglimit"
 	"testing"
 	"time"
 
@@ -12,7 +13,7 @@ import (
 func TestRateLimitedLog(t *testing.T) {
 	c := &clock{t: time.Unix(1000, 0)}
 	core, logs := observer.New(zap.DebugLevel)
-	log := rateLimited(zap.New(core), 10, c.now)
+	log := loglimit.RateLimited(zap.New(core), 10, c.now)
 	for range 25 { // a burst: 10 through, 15 dropped
 		log.Warn("x")
 	}

@@ -220,9 +220,15 @@ func (in *Ingress) serve(w http.ResponseWriter, r *http.Request, id string, m ro
 	outcome := rt.Itinerary.Serve(ex, in.expire)
 	switch outcome {
 	case pipeline.Answered:
-		if st := ex.Response.Status; st == http.StatusServiceUnavailable || st == http.StatusGatewayTimeout {
-			permit.Drop() // a stage refused for load or timed out: a sign of load, not a service time
-		} else {
+		switch {
+		case pipeline.Shed(ex): // a stage's queue refused it for load
+			permit.Drop()
+		case ex.Response.Status == http.StatusGatewayTimeout:
+			// Something the request waited on ran out of time (an
+			// upstream's deadline): its length is the deadline's, not a
+			// service time, and it says nothing of this server's load.
+			permit.Ignore()
+		default:
 			permit.Release()
 		}
 	case pipeline.Expired: // the deadline passed: a sign of load
@@ -383,11 +389,7 @@ func (in *Ingress) trusted(r *http.Request) bool {
 // detail. It does not pass through the rejections itinerary: under
 // overload a refusal must cost next to nothing.
 func (in *Ingress) refuse(w http.ResponseWriter, r *http.Request, id, route string, err error, start time.Time) {
-	var rej *overload.Rejection
-	if !errors.As(err, &rej) {
-		in.reject(w, r, id, route, RejectOverload, &actors.Error{Status: http.StatusServiceUnavailable, Detail: "the server is overloaded", Err: err, RetryAfter: time.Second}, start)
-		return
-	}
+	rej := err.(*overload.Rejection)           // Acquire's only error
 	if rej.Reason == overload.ReasonCanceled { // the client left while it waited
 		in.obs.Rejected(RejectClientGone)
 		in.obs.Observe(route, 499, time.Since(start))

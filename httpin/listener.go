@@ -1,6 +1,7 @@
 package httpin
 
 import (
+	"github.com/troupe-go/troupe/internal/loglimit"
 	"net"
 	"net/netip"
 	"sync"
@@ -29,7 +30,7 @@ func LimitListener(ln net.Listener, limits ConnLimits, log *zap.Logger, obs Conn
 	}
 	l := &limitListener{
 		Listener: ln, limits: limits, obs: obs,
-		log: rateLimited(log, ErrorLogLinesPerSecond, time.Now),
+		log: loglimit.RateLimited(log, ErrorLogLinesPerSecond, time.Now),
 	}
 	if limits.PerIP > 0 {
 		l.byIP = map[netip.Addr]int{}

@@ -8,7 +8,7 @@ type Rejection string
 
 // The reasons a request is rejected, as counted in metrics.
 const (
-	RejectOverload   Rejection = "overload"       // past the in-flight limit, or refused by the adaptive limit: 503
+	RejectOverload   Rejection = "overload"       // past the in-flight limit, or refused by the adaptive limit: 503 (504 for a deadline it cannot meet)
 	RejectBadPath    Rejection = "bad_path"       // 400
 	RejectNotFound   Rejection = "not_found"      // 404
 	RejectMethod     Rejection = "method"         // 405

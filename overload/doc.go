@@ -74,7 +74,7 @@
 // multiplicatively and tracks the slow-down best. Tolerance 0.25 settles
 // about 50% above the backend's true concurrency (L ≈ 25 for 16 slots,
 // including the √L headroom), which keeps it busy.
-
+//
 // # The queue: CoDel's standing-queue test, sized to what it can serve
 //
 // A request over the limit waits, if the queue has room for it. The queue

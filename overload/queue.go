@@ -269,7 +269,8 @@ func (l *Limiter) unqueueLocked(w *waiter) {
 // dispatchLocked refuses the waiters that have outgrown their allowance or
 // can no longer meet their deadline, then hands free slots to waiters:
 // the highest class first, within a class the oldest first, or the newest
-// first while the queue stands (adaptive LIFO).
+// first while the queue stands if adaptive LIFO is on (a test-only option:
+// measured, it did not pay).
 func (l *Limiter) dispatchLocked(now int64) {
 	standing := l.standingLocked(now)
 	rtt := l.rttEst.Load()

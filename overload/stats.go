@@ -22,8 +22,8 @@ type Stats struct {
 	// waits.
 	QueueDelay time.Duration
 	// Standing reports a standing queue (sustained overload): waiters are
-	// allowed QueueTarget instead of QueueInterval, served newest first,
-	// and Sheddable requests are not queued.
+	// allowed QueueTarget instead of QueueInterval, and Sheddable requests
+	// are not queued.
 	Standing bool
 	// Probing reports that the limit is pinned to MinLimit while the
 	// unloaded service time is re-measured.

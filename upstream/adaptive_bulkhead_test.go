@@ -43,8 +43,15 @@ func TestAdaptiveBulkheadFollowsASlowUpstream(t *testing.T) {
 		}
 		waitFor(t, "the unloaded service time", func() bool { return b.l.Stats().MinRTT > 0 })
 		slow.Store(true)
+		// Watched for up to 4 s when adaptive (it falls within about a
+		// second: windows of 100 ms, and Little's law's cut at once), and
+		// for 1 s when not, where nothing may move it.
+		watch := 4 * time.Second
+		if !adaptive {
+			watch = time.Second
+		}
 		fell := false
-		for deadline := time.Now().Add(4 * time.Second); time.Now().Before(deadline) && !fell; time.Sleep(10 * time.Millisecond) {
+		for deadline := time.Now().Add(watch); time.Now().Before(deadline) && !fell; time.Sleep(10 * time.Millisecond) {
 			fell = b.limit() < 64
 		}
 		close(stop)

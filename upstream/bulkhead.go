@@ -82,29 +82,17 @@ func newBulkhead(cfg BulkheadConfig) *bulkhead {
 	return &bulkhead{l: l, cfg: cfg}
 }
 
-// acquire takes a place, or reports why it could not: ErrBulkheadFull
-// (with when to try again) when the bulkhead is full and waiting is not
-// allowed or ran out, or ctx's error when the request ended first or its
-// deadline could not be met.
+// acquire takes a place, or reports why it could not: an error wrapping
+// overload.ErrOverload when the bulkhead is full (and waiting is not
+// allowed or ran out), with when to try again; context.DeadlineExceeded
+// when the request's deadline cannot be met; context.Canceled when the
+// request ended while it waited.
 func (b *bulkhead) acquire(ctx context.Context) (overload.Permit, time.Duration, error) {
 	p, err := b.l.Acquire(ctx, overload.Default)
-	if err == nil {
-		return p, 0, nil
+	if err != nil {
+		return p, err.(*overload.Rejection).RetryAfter, err // Acquire's only error
 	}
-	var rej *overload.Rejection
-	if !errors.As(err, &rej) {
-		return p, 0, err
-	}
-	switch rej.Reason {
-	case overload.ReasonCanceled:
-		if err := ctx.Err(); err != nil {
-			return p, 0, err
-		}
-		return p, 0, context.Canceled
-	case overload.ReasonDeadline:
-		return p, 0, context.DeadlineExceeded
-	}
-	return p, rej.RetryAfter, ErrBulkheadFull
+	return p, 0, nil
 }
 
 // inUse returns the places taken.

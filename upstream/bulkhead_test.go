@@ -2,6 +2,7 @@ package upstream
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"sync"
 	"testing"
@@ -111,7 +112,7 @@ func TestBulkheadWaitEndsWithRequest(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Millisecond)
 	defer cancel()
-	if _, _, err := b.acquire(ctx); err != context.DeadlineExceeded {
+	if _, _, err := b.acquire(ctx); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("acquire with the place taken = %v, want the context's error", err)
 	}
 	p.Release()

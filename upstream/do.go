@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"github.com/troupe-go/troupe/overload"
 	"io"
 	"net/http"
 	"net/url"
@@ -107,37 +108,37 @@ func (u *Upstream) call(ctx context.Context, req *Request, stream bool) (resp *R
 		return nil, h.Gate().Err()
 	}
 	permit, retryAfter, err := u.bulkhead.acquire(ctx)
-	if err != nil {
-		if errors.Is(err, ErrBulkheadFull) {
-			u.m.rejects[rejectBulkhead].Inc()
-			return nil, u.failure(ErrBulkheadFull, nil, retryAfter)
-		}
-		if errors.Is(err, context.DeadlineExceeded) {
-			return nil, u.failure(ErrTimeout, err, 0)
-		}
+	switch {
+	case errors.Is(err, overload.ErrOverload):
+		u.m.rejects[rejectBulkhead].Inc()
+		return nil, u.failure(ErrBulkheadFull, nil, retryAfter)
+	case errors.Is(err, context.DeadlineExceeded): // too little time left for a call
+		u.m.rejects[rejectDeadline].Inc()
+		return nil, u.failure(ErrTimeout, nil, 0)
+	case err != nil:
 		return nil, u.ended(ctx)
 	}
 	u.m.inFlight.Inc()
+	var timedOut bool // an attempt reached the upstream and ran out of time
 	defer func() {
 		// What the call says of the upstream's load, for the bulkhead's
-		// adaptive limit: a timeout or an upstream refusing for load is
-		// congestion; an answer is a service time; the rest (the client
-		// left, a connection refused) says nothing.
+		// adaptive limit: an attempt that timed out, or an upstream
+		// refusing for load, is congestion; an answer is a service time,
+		// timed to its header (a streamed body may take long to read);
+		// the rest (the client left, a connection refused) says nothing.
 		switch {
-		case errors.Is(err, ErrTimeout) || resp != nil && (resp.Status == http.StatusServiceUnavailable || resp.Status == http.StatusTooManyRequests):
-			if resp != nil && resp.Stream != nil {
-				permit.Measure()
-			} else {
-				permit.Drop()
-			}
-		case err == nil:
-			permit.Measure() // timed to the header: a streamed body may take long to read
+		case timedOut || resp != nil && (resp.Status == http.StatusServiceUnavailable || resp.Status == http.StatusTooManyRequests):
+			permit.Drop()
+		case err == nil && resp != nil && resp.Stream == nil:
+			permit.Release()
+		case err == nil && resp != nil:
+			permit.Measure()
 		}
 		if resp != nil && resp.Stream != nil { // the slot is freed when the stream is closed
 			resp.Stream = &releasing{ReadCloser: resp.Stream, release: func() { permit.Ignore(); u.m.inFlight.Dec() }}
 			return
 		}
-		permit.Ignore() // measured above, or nothing to measure
+		permit.Ignore() // a no-op if ended above
 		u.m.inFlight.Dec()
 	}()
 
@@ -182,6 +183,7 @@ func (u *Upstream) call(ctx context.Context, req *Request, stream bool) (resp *R
 			r = resultClientBody
 		}
 		last.result = r
+		timedOut = timedOut || r == resultTimeout
 		want := retries && n < u.cfg.Retry.MaxAttempts && u.cls.retryable(r, last.status()) && ctx.Err() == nil
 		var wait time.Duration
 		if want {

@@ -38,8 +38,8 @@ func NewOverloadCollector(limiters func() []Limiter) *OverloadCollector {
 		rtt:        prometheus.NewDesc("troupe_overload_service_time_seconds", "The adaptive limit's service-time estimates: estimate is min (unloaded) or smoothed (recent).", []string{"limiter", "estimate"}, nil),
 		standing:   prometheus.NewDesc("troupe_overload_standing_queue", "1 while the queue has stood past its target (sustained overload): waits are cut to the target, sheddable requests are not queued.", []string{"limiter"}, nil),
 		admitted:   prometheus.NewDesc("troupe_overload_admitted_total", "Requests the adaptive limit admitted, by "+classes+".", []string{"limiter", "class"}, nil),
-		rejected: prometheus.NewDesc("troupe_overload_rejected_total", "Requests the adaptive limit refused (503), by reason (limit: no room; queue_delay: waited past the target; "+
-			"deadline: its deadline could not be met; canceled: the client left while it waited) and "+classes+".", []string{"limiter", "reason", "class"}, nil),
+		rejected: prometheus.NewDesc("troupe_overload_rejected_total", "Requests a limiter refused, by reason (limit: no room, 503; queue_delay: waited past the target, 503; "+
+			"deadline: its deadline could not be met, 504; canceled: the client left while it waited, no answer) and "+classes+".", []string{"limiter", "reason", "class"}, nil),
 	}
 }
 

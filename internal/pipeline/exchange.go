@@ -73,6 +73,7 @@ type Exchange struct {
 	attached  any             // the ingress's own data for the exchange (Attach)
 	class     overload.Class  // its criticality, for the stages' concurrency queues (SetClass)
 	permit    overload.Permit // the slot of the stage that runs now, if it has a concurrency cap
+	shed      bool            // a stage's concurrency queue refused it for load (Shed)
 	timing    bool            // record stage durations into timings
 	timings   []StageTiming   // per stage, in the order they first ran
 	preflight string          // for a CORS preflight: the Allow list; "" otherwise
@@ -332,6 +333,11 @@ func Attach(ex *Exchange, v any) { ex.attached = v }
 // queue serves critical exchanges first and refuses sheddable ones first.
 // The ingress sets the route's.
 func SetClass(ex *Exchange, c overload.Class) { ex.class = c }
+
+// Shed reports whether a stage's concurrency queue refused ex for load:
+// for the ingress's adaptive limit, a sign of load rather than a service
+// time.
+func Shed(ex *Exchange) bool { return ex.shed }
 
 // Attached returns what Attach kept with ex, or nil.
 func Attached(ex *Exchange) any { return ex.attached }

@@ -3,9 +3,11 @@ package pipeline
 import (
 	"errors"
 	"fmt"
+	"github.com/troupe-go/troupe/internal/loglimit"
 	"hash/maphash"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"go.uber.org/zap"
@@ -37,7 +39,7 @@ type Hop struct {
 // index. Several specs share a hop only if none is Stateful.
 func NewHop(specs []*Spec, gates []*Gate) (*Hop, error) {
 	if len(specs) == 0 || len(specs) != len(gates) {
-		return nil, errors.New("actors: a hop needs one gate per stage and at least one stage")
+		return nil, errors.New("pipeline: a hop needs one gate per stage and at least one stage")
 	}
 	names := make([]string, len(specs))
 	h := &Hop{kind: Stateless, specs: specs, gates: gates, limits: make([]*limit, len(specs))}
@@ -47,7 +49,7 @@ func NewHop(specs []*Spec, gates []*Gate) (*Hop, error) {
 		}
 		if s.Kind == Stateful {
 			if len(specs) > 1 {
-				return nil, fmt.Errorf("actors: stage %q is stateful: it needs a hop of its own", s.Name)
+				return nil, fmt.Errorf("pipeline: stage %q is stateful: it needs a hop of its own", s.Name)
 			}
 			h.kind = Stateful
 		} else if s.Concurrency > 0 {
@@ -96,7 +98,9 @@ func (h *Hop) Queued() int {
 // exchanges.
 func (h *Hop) Spawn(parent actor.SpawnerContext, sys *System) {
 	h.root, h.stopped = sys.sys.Root, sys.stopping
-	h.log = sys.log.With(zap.String("stage", h.name))
+	// Bounded: a stage that fails or panics on every request must not
+	// flood the log (see causeLinesPerSecond).
+	h.log = loglimit.RateLimited(sys.log.With(zap.String("stage", h.name)), causeLinesPerSecond, time.Now)
 	dispatcher := actor.NewSynchronizedDispatcher(sys.throughput)
 	if h.kind != Stateful {
 		props := actor.PropsFromProducer(func() actor.Actor { return sentinel{} }, actor.WithDispatcher(dispatcher))

@@ -15,7 +15,7 @@ type Itinerary struct {
 // if hops is empty: every itinerary ends with a handler.
 func NewItinerary(hops ...*Hop) *Itinerary {
 	if len(hops) == 0 {
-		panic("actors: an itinerary needs at least one hop")
+		panic("pipeline: an itinerary needs at least one hop")
 	}
 	it := &Itinerary{hops: hops}
 	for _, h := range hops {

@@ -93,7 +93,8 @@ func (s *Spec) Load() (running, waiting int, capped bool) {
 	if s.limit == nil {
 		return 0, 0, false
 	}
-	return s.limit.running(), s.limit.waiting(), true
+	st := s.limit.l.Stats() // one snapshot for both counts
+	return st.InFlight, st.QueuedTotal(), true
 }
 
 // Limiter returns the overload limiter of s's concurrency cap, or nil if

@@ -99,13 +99,9 @@ func TestClientGoneWhileQueuedNeverRunsTheStage(t *testing.T) {
 	})}
 	p := newPipeline(t, supervisor.Policy{}, nil, []*pipeline.Spec{spec})
 	first := p.start(t, "/first", nil)
-	for n, _, _ := spec.Load(); n != 1; n, _, _ = spec.Load() {
-		runtime.Gosched() // until first holds the only slot
-	}
+	until(t, "first to hold the only slot", func() bool { n, _, _ := spec.Load(); return n == 1 })
 	queued := p.start(t, "/queued", nil)
-	for _, w, _ := spec.Load(); w != 1; _, w, _ = spec.Load() {
-		runtime.Gosched() // until queued waits for it
-	}
+	until(t, "queued to wait for it", func() bool { _, w, _ := spec.Load(); return w == 1 })
 	queued.cancel()
 	if got := queued.wait(t); got != pipeline.Gone {
 		t.Errorf("queued: outcome %v, want Gone", got)
@@ -138,9 +134,7 @@ func TestDeadlineWhileQueuedNeverRunsTheStage(t *testing.T) {
 	})}
 	p := newPipeline(t, supervisor.Policy{}, nil, []*pipeline.Spec{spec})
 	first := p.start(t, "/first", nil)
-	for n, _, _ := spec.Load(); n != 1; n, _, _ = spec.Load() {
-		runtime.Gosched() // until first holds the only slot
-	}
+	until(t, "first to hold the only slot", func() bool { n, _, _ := spec.Load(); return n == 1 })
 	queued := p.start(t, "/queued", func(ex *pipeline.Exchange) { ex.Deadline = time.Now().Add(20 * time.Millisecond) })
 	switch got := queued.wait(t); {
 	case got == pipeline.Expired:
@@ -180,5 +174,16 @@ func TestSpecValidate(t *testing.T) {
 				t.Errorf("Validate() = %v, want ok=%v", err, tt.ok)
 			}
 		})
+	}
+}
+
+// until polls cond, yielding between tries, and fails the test if it does
+// not hold within 5 s.
+func until(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); !cond(); runtime.Gosched() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
 	}
 }

@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"errors"
-	"net/http"
 
 	"github.com/troupe-go/troupe/overload"
 )
@@ -38,40 +37,31 @@ func (l *limit) acquire(ex *Exchange, stage string) error {
 		ex.permit = p
 		return nil
 	}
-	var rej *overload.Rejection
-	if !errors.As(err, &rej) {
+	rej, ok := errors.AsType[*overload.Rejection](err)
+	if !ok {
 		return err
 	}
-	switch rej.Reason {
-	case overload.ReasonCanceled:
+	if rej.Reason == overload.ReasonCanceled {
 		ex.abandon()
 		return errGone
-	case overload.ReasonDeadline:
-		return &Error{Status: http.StatusGatewayTimeout, Detail: "the request's deadline could not be met while it waited for stage " + stage}
+	}
+	ex.shed = true
+	detail := "stage " + stage + " is at its concurrency limit (" + rej.Reason.String() + "): try again later"
+	if rej.Reason == overload.ReasonDeadline {
+		detail = "the request's deadline could not be met while it waited for stage " + stage
 	}
 	// No Err: a refusal is load shedding, counted on /metrics, not a
 	// failure to log (at 10× overload that would be a line per request).
-	return &Error{Status: http.StatusServiceUnavailable, Detail: "stage " + stage + " is at its concurrency limit (" + rej.Reason.String() + "): try again later",
-		RetryAfter: rej.RetryAfter}
+	return &Error{Status: rej.Status(), Detail: detail, RetryAfter: rej.RetryAfter}
 }
 
-// release gives back the slot ex took with acquire. A stage that failed
-// for load or time (503, 504) gives a congestion signal, not a service time.
-func (l *limit) release(ex *Exchange, err error) {
-	if err != nil {
-		if st := ErrorStatus(err); st == http.StatusServiceUnavailable || st == http.StatusGatewayTimeout {
-			ex.permit.Drop()
-			return
-		}
-	}
-	ex.permit.Release()
-}
+// release gives back the slot ex took with acquire; its duration is a
+// service time.
+func (l *limit) release(ex *Exchange) { ex.permit.Release() }
 
-// running returns how many exchanges hold a slot.
-func (l *limit) running() int { return l.l.Stats().InFlight }
-
-// waiting returns how many exchanges wait for a slot.
-func (l *limit) waiting() int { return l.l.Stats().QueuedTotal() }
+// abort gives back the slot of a stage that panicked: its duration says
+// nothing of the stage's service time.
+func (l *limit) abort(ex *Exchange) { ex.permit.Ignore() }
 
 // errGone is acquire's error when the client went away: nothing to answer.
 var errGone = errors.New("the client went away")

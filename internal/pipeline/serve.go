@@ -3,7 +3,6 @@ package pipeline
 import (
 	"net/http"
 	"strconv"
-	"time"
 
 	"go.uber.org/zap"
 )
@@ -136,18 +135,17 @@ func (it *Itinerary) back(ex *Exchange, last int) {
 // logCause logs, once, why the exchange's answer is a 5xx, when the error
 // that made it says more than the client is told: a handler's own error, or
 // an *Error wrapping a cause. The client's problem document carries the
-// request id, and so does the log line. At most causeLinesPerSecond lines
-// a second are logged; the next one says how many were left out.
+// request id, and so does the log line. The hop's log writes at most
+// causeLinesPerSecond lines a second; the next one says how many were left
+// out.
 func (it *Itinerary) logCause(ex *Exchange) {
 	if ex.cause == nil || ex.Response.Status < 500 {
 		return
 	}
 	log := it.hops[len(it.hops)-1].log
 	if log != nil {
-		if ok, suppressed := causeLines.allow(time.Now()); ok {
-			log.Error("request failed", zap.String("request_id", ex.RequestID), zap.String("route", ex.Route),
-				zap.Int("status", ex.Response.Status), zap.Error(ex.cause), zap.Int64("suppressed_before", suppressed))
-		}
+		log.Error("request failed", zap.String("request_id", ex.RequestID), zap.String("route", ex.Route),
+			zap.Int("status", ex.Response.Status), zap.Error(ex.cause))
 	}
 	ex.cause = nil
 }

@@ -18,7 +18,7 @@ func (h *Hop) process(ex *Exchange) (i int) {
 	defer func() {
 		if r := recover(); r != nil {
 			if l := h.limits[i]; l != nil && ex.running != 0 {
-				l.release(ex, nil)
+				l.abort(ex)
 			}
 			ex.running = 0
 			h.reportPanic(ex, i, r, true)
@@ -46,7 +46,7 @@ func (h *Hop) process(ex *Exchange) (i int) {
 		err := h.run(ex, i)
 		ex.running = 0
 		if l := h.limits[i]; l != nil {
-			l.release(ex, err)
+			l.release(ex)
 		}
 		if err != nil {
 			ex.Fail(err)

@@ -30,13 +30,14 @@ const servePeerFlag = "-serve-peer"
 
 // The overload scenario's peers, as -peers and -serve-peer name them.
 const (
-	peerTroupe       = "troupe"        // troupe's defaults
-	peerTroupeStatic = "troupe-static" // troupe with the ingress's adaptive limit off
-	peerNetHTTP      = "nethttp"       // net/http behind a semaphore
+	peerTroupe       = "troupe"          // troupe's defaults
+	peerTroupeStatic = "troupe-static"   // troupe with the ingress's adaptive limit off
+	peerNetHTTP      = "nethttp"         // net/http behind a semaphore
+	peerUncapped     = "troupe-uncapped" // troupe's defaults, the handler waiting on a pool of its own
 )
 
 // overloadPeers lists every peer, in the order runs visit them.
-var overloadPeers = []string{peerTroupe, peerTroupeStatic, peerNetHTTP}
+var overloadPeers = []string{peerTroupe, peerTroupeStatic, peerNetHTTP, peerUncapped}
 
 // newOverloadPeer returns the peer called name, serving the workload st.
 func newOverloadPeer(name string, st *bench.ServiceTime, log *zap.Logger) (bench.OverloadPeer, error) {
@@ -47,6 +48,8 @@ func newOverloadPeer(name string, st *bench.ServiceTime, log *zap.Logger) (bench
 		return bench.NewOverloadTroupeStatic(st, log), nil
 	case peerNetHTTP:
 		return bench.NewOverloadNetHTTP(st), nil
+	case peerUncapped:
+		return bench.NewOverloadTroupeUncapped(st, log), nil
 	}
 	return nil, fmt.Errorf("unknown peer %q (want %s)", name, strings.Join(overloadPeers, ", "))
 }

@@ -1,4 +1,8 @@
-package httpin
+// Package loglimit bounds how many lines a logger writes a second, so that
+// what a client can trigger for every request (a refused connection, a
+// failing stage, a panic) cannot flood the log: the lines past the budget
+// are counted, and the next line let through says how many.
+package loglimit
 
 import (
 	"sync"
@@ -72,9 +76,10 @@ func (c *limitedCore) Check(ent zapcore.Entry, ce *zapcore.CheckedEntry) *zapcor
 	return ce.AddCore(ent, c.Core)
 }
 
-// rateLimited returns log writing at most perSecond lines a second, bursts
-// included; now is the clock.
-func rateLimited(log *zap.Logger, perSecond int, now func() time.Time) *zap.Logger {
+// RateLimited returns log writing at most perSecond lines a second, bursts
+// included; now is the clock. The first line through after some were
+// dropped carries their count as the field "suppressed".
+func RateLimited(log *zap.Logger, perSecond int, now func() time.Time) *zap.Logger {
 	b := newLineBucket(perSecond, now)
 	return log.WithOptions(zap.WrapCore(func(c zapcore.Core) zapcore.Core { return &limitedCore{Core: c, bucket: b} }))
 }
