@@ -11,7 +11,7 @@ import (
 // constructor is build: the shape of every catalogue constructor,
 // New(name string, cfg Config) (*actors.Spec, error).
 //
-//	reg.Register("cors", config.StageKind("cors", doc, cors.Priority, cors.New))
+//	reg.Register("cors", config.StageKind(doc, cors.Priority, cors.New))
 //
 // p is the kind's default priority, the one `server -kinds` prints and a
 // stage's priority key overrides: pass the constant the package's
@@ -24,7 +24,7 @@ import (
 // at the options' line as they are, on one line: name the stage or kind in
 // them. An error that has a method OptionKey() string is placed at the line
 // of that option's key instead, when the key is given.
-func StageKind[C any](kind, doc string, p actors.Priority, build func(name string, c C) (*actors.Spec, error)) Kind {
+func StageKind[C any](doc string, p actors.Priority, build func(name string, c C) (*actors.Spec, error)) Kind {
 	return Kind{
 		Doc:      doc,
 		Priority: p,

@@ -46,7 +46,7 @@ func newTestStage(name string, o stageKindOptions) (*actors.Spec, error) {
 // configuration names another.
 func TestStageKind(t *testing.T) {
 	reg := testRegistry()
-	k := config.StageKind("s", "a stage kind", actors.Routing, newTestStage)
+	k := config.StageKind("a stage kind", actors.Routing, newTestStage)
 	if k.Priority != actors.Routing || k.Doc != "a stage kind" {
 		t.Fatalf("StageKind = priority %s, doc %q", k.Priority, k.Doc)
 	}

@@ -56,11 +56,9 @@ func load(path string) (*config.Config, error) {
 func registry() *config.Registry {
 	reg := &config.Registry{}
 	stages.Register(reg) // cors, rate_limit, security_headers, …
-	reg.Register("api_version", config.StageKind("api_version",
-		"sets the API-Version response header. Options: version (required: v and a number, like v2).",
+	reg.Register("api_version", config.StageKind("sets the API-Version response header. Options: version (required: v and a number, like v2).",
 		apiVersionPriority, newAPIVersion))
-	reg.RegisterHandler("text", config.StageKind("text",
-		"answers 200 with a fixed text. Options: body.", actors.Terminating, newText))
+	reg.RegisterHandler("text", config.StageKind("answers 200 with a fixed text. Options: body.", actors.Terminating, newText))
 	return reg
 }
 

@@ -18,23 +18,19 @@ import "github.com/troupe-go/troupe/config"
 //	    kind: require
 //	    options: {any_of_roles: [admin]}
 func Register(reg *config.Registry) {
-	reg.Register("api_key", config.StageKind("api_key",
-		"authenticates by API key from a header or query parameter (401 ApiKey challenge). Options: header (default X-API-Key), query, "+
-			"keys (name → {key | env, roles, permissions}), file (name:key lines), realm, optional, "+failureLimitDoc+".",
+	reg.Register("api_key", config.StageKind("authenticates by API key from a header or query parameter (401 ApiKey challenge). Options: header (default X-API-Key), query, "+
+		"keys (name → {key | env, roles, permissions}), file (name:key lines), realm, optional, "+failureLimitDoc+".",
 		Priority, APIKey))
-	reg.Register("jwt", config.StageKind("jwt",
-		"authenticates by bearer JWT, HS256/RS256/ES256 pinned per key (401 Bearer challenge). Options: keys (kid → {alg, secret | secret_env | "+
-			"public_key | public_key_file}), jwks_file, issuer, audiences, leeway, allow_missing_exp, max_token_bytes (default 8192), "+
-			"roles_claim (default roles), permissions_claim (default permissions), realm, optional, "+failureLimitDoc+
-			" (counts tokens whose signature does not verify).",
+	reg.Register("jwt", config.StageKind("authenticates by bearer JWT, HS256/RS256/ES256 pinned per key (401 Bearer challenge). Options: keys (kid → {alg, secret | secret_env | "+
+		"public_key | public_key_file}), jwks_file, issuer, audiences, leeway, allow_missing_exp, max_token_bytes (default 8192), "+
+		"roles_claim (default roles), permissions_claim (default permissions), realm, optional, "+failureLimitDoc+
+		" (counts tokens whose signature does not verify).",
 		Priority, JWT))
-	reg.Register("basic_auth", config.StageKind("basic_auth",
-		"authenticates by HTTP Basic (401 Basic challenge). Options: users (name → {password_sha256, roles, permissions}), realm, optional, "+
-			failureLimitDoc+".",
+	reg.Register("basic_auth", config.StageKind("authenticates by HTTP Basic (401 Basic challenge). Options: users (name → {password_sha256, roles, permissions}), realm, optional, "+
+		failureLimitDoc+".",
 		Priority, Basic))
-	reg.Register("require", config.StageKind("require",
-		"authorises the authenticated principal: 401 without one, 403 if a rule fails; declare it after the authentication stage. "+
-			"Options: any_of_roles, all_of_permissions, owner_param, owner_claim.",
+	reg.Register("require", config.StageKind("authorises the authenticated principal: 401 without one, 403 if a rule fails; declare it after the authentication stage. "+
+		"Options: any_of_roles, all_of_permissions, owner_param, owner_claim.",
 		Priority, Require))
 }
 

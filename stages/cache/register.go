@@ -9,7 +9,7 @@ import "github.com/troupe-go/troupe/config"
 //	    kind: cache
 //	    options: {ttl: 30s, max_bytes: 67108864, partitions: 8}
 func Register(reg *config.Registry) {
-	reg.Register("cache", config.StageKind("cache", "GET/HEAD response cache (X-Cache HIT/MISS/BYPASS/STALE, Age, ETag, 304 for If-None-Match), "+
+	reg.Register("cache", config.StageKind("GET/HEAD response cache (X-Cache HIT/MISS/BYPASS/STALE, Age, ETag, 304 for If-None-Match), "+
 		"honouring Cache-Control and Vary; held by partitioned actors, LRU by bytes. "+
 		"Options: ttl (default 1m; a response's s-maxage/max-age may shorten it), "+
 		"max_bytes (whole cache, split over partitions; default 33554432), "+

@@ -19,5 +19,5 @@ const doc = "compresses response bodies with zstd or gzip as Accept-Encoding all
 //	      encodings: [zstd, gzip]
 //	      types: [application/x-custom]
 func Register(reg *config.Registry) {
-	reg.Register("compress", config.StageKind("compress", doc, Priority, New))
+	reg.Register("compress", config.StageKind(doc, Priority, New))
 }

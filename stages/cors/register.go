@@ -21,5 +21,5 @@ const doc = "CORS: answers preflights with 204 (never reaching the handler) and 
 //	      allow_credentials: true
 //	      max_age: 10m
 func Register(reg *config.Registry) {
-	reg.Register("cors", config.StageKind("cors", doc, Priority, New))
+	reg.Register("cors", config.StageKind(doc, Priority, New))
 }

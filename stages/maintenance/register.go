@@ -16,9 +16,8 @@ import "github.com/troupe-go/troupe/config"
 //	      message: back soon
 //	      allow: [/status]
 func Register(reg *config.Registry) {
-	reg.Register("maintenance", config.StageKind("maintenance",
-		"when on, 503 with Retry-After and a message, except for allowed path prefixes; switched by PUT /maintenance/NAME "+
-			`{"enabled":true,"retry_after":"30s","message":"…"} on the admin listener (GET reads it). `+
-			"Options: enabled (default false), retry_after (default 60s), message, allow (path prefixes).",
+	reg.Register("maintenance", config.StageKind("when on, 503 with Retry-After and a message, except for allowed path prefixes; switched by PUT /maintenance/NAME "+
+		`{"enabled":true,"retry_after":"30s","message":"…"} on the admin listener (GET reads it). `+
+		"Options: enabled (default false), retry_after (default 60s), message, allow (path prefixes).",
 		Priority, New))
 }

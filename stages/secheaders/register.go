@@ -20,5 +20,5 @@ const doc = "security response headers on every response, errors included: X-Con
 //	      hsts_max_age: 8760h
 //	      omit: [X-Frame-Options]
 func Register(reg *config.Registry) {
-	reg.Register("security_headers", config.StageKind("security_headers", doc, Priority, New))
+	reg.Register("security_headers", config.StageKind(doc, Priority, New))
 }

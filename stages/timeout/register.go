@@ -13,8 +13,7 @@ import "github.com/troupe-go/troupe/config"
 //	  - prefix: /search
 //	    stages: [search-timeout]
 func Register(reg *config.Registry) {
-	reg.Register("timeout", config.StageKind("timeout",
-		"lowers the request's deadline to its start plus timeout (the shortest deadline wins); past it 504. "+
-			"Options: timeout (required).",
+	reg.Register("timeout", config.StageKind("lowers the request's deadline to its start plus timeout (the shortest deadline wins); past it 504. "+
+		"Options: timeout (required).",
 		Priority, New))
 }

@@ -17,7 +17,7 @@ import "github.com/troupe-go/troupe/config"
 //	        properties:
 //	          name: {type: string, minLength: 1}
 func Register(reg *config.Registry) {
-	reg.Register("validate", config.StageKind("validate", "checks JSON request bodies: Content-Type (415), size (413), nesting depth, syntax, UTF-8 and duplicate keys (400), "+
+	reg.Register("validate", config.StageKind("checks JSON request bodies: Content-Type (415), size (413), nesting depth, syntax, UTF-8 and duplicate keys (400), "+
 		"JSON Schema (422 problem+json with errors[{pointer, detail}]); keeps the decoded body for handlers. "+
 		"Options: methods (default [POST, PUT, PATCH]), max_bytes (default: the route's limit), "+
 		"max_depth (default 32, at most 10000), schema (inline) or schema_file (JSON or YAML), "+
