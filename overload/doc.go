@@ -16,8 +16,10 @@
 //
 // Acquire returns at once when a slot is free (a compare-and-swap, no lock,
 // no allocation: Permit is a value) or when it refuses; otherwise the
-// request waits in the queue. Stats is lock-free, for /metrics and a live
-// page. An uncontended Acquire and Release cost about 230 ns on a 2-core
+// request waits in the queue. Release, Drop and Measure take a short lock
+// to add their sample to the measurement window (a few field updates; the
+// limit is recomputed under it only when a window closes, every 100 ms or
+// so). Stats is lock-free, for /metrics and a live page. An uncontended Acquire and Release cost about 230 ns on a 2-core
 // VM, half of it the two clock reads (58 ns each on kvm-clock), and no
 // allocation; a waiter costs none either (waiters and their timers are
 // pooled).
@@ -130,7 +132,8 @@
 // module proxy (403 for every version). github.com/failsafe-go/failsafe-go
 // v0.9.8's adaptivelimiter, read in full, is a good limiter but not this
 // one: it allocates a permit per acquisition and takes a limiter-wide
-// mutex on every acquisition (its semaphore) and every completion; it
+// mutex on every acquisition (its semaphore) as well as every completion
+// (which ours takes too, briefly, for its window); it
 // reads the wall clock directly, so it cannot be driven by a test clock;
 // its queue is FIFO with a random rejection rate from the queue's length
 // relative to the limit, with no sojourn time and no deadline awareness,
