@@ -48,7 +48,7 @@
 //	    adaptive: true          # false: max_in_flight alone bounds admission
 //	    min_limit: 4            # the limit moves between these…
 //	    max_limit: 1024         # …(capped by max_in_flight)
-//	    initial_limit: 0         # 0: max_limit (the limit starts open)
+//	    initial_limit: 0        # 0: 128 (capped by max_limit), doubling per window while the service time holds
 //	    smoothing: 0.5          # weight of each new measurement, (0, 1]
 //	    tolerance: 0.25         # how much slower than unloaded the service may run before the limit falls
 //	    queue_target: 5ms       # under sustained overload, the longest a request waits for a slot

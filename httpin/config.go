@@ -8,6 +8,12 @@ import (
 	"time"
 )
 
+// DefaultInitialLimit is the ingress's adaptive limit before anything has
+// been measured, when Config.Overload.InitialLimit is left zero (capped by
+// MaxInFlight): twice the 64 slow requests at once that a cold server must
+// run in parallel.
+const DefaultInitialLimit = 128
+
 // Config holds the listener's settings. The zero value is usable: each
 // field documents its default.
 type Config struct {
@@ -43,8 +49,9 @@ type Config struct {
 	// computed from the load, sheddable requests first and critical ones
 	// last. Its zero value is the defaults, but for two: MaxLimit is
 	// capped by MaxInFlight, which stays the hard bound, and InitialLimit
-	// defaults to MaxLimit, so the limit starts open and closes in only
-	// once the measured service time rises.
+	// defaults to DefaultInitialLimit (128), wide enough for a burst of
+	// slow but healthy requests, doubling per measurement window while the
+	// service time holds.
 	Overload overload.Config
 	// StaticLimit turns the adaptive limit off: MaxInFlight alone bounds
 	// admission, and every request within it runs at once.
@@ -156,11 +163,14 @@ func (c Config) WithDefaults() Config {
 		c.Overload.MinLimit = min(overload.DefaultMinLimit, c.Overload.MaxLimit)
 	}
 	if c.Overload.InitialLimit == 0 {
-		// Open at first: everything within MaxInFlight runs at once until
-		// the service time says the server is past what it can do, so a
-		// burst of slow but healthy requests (a 100 ms query, 64 at once)
-		// is never held back by a limit that has not measured anything.
-		c.Overload.InitialLimit = c.Overload.MaxLimit
+		// Wide at first, not open: a burst of slow but healthy requests
+		// (a 100 ms query, 64 at once) runs at once before anything is
+		// measured, and the limit doubles each window from there while the
+		// service time holds (slow start); but a cold server offered ten
+		// times what it can do lets in no more than this before its first
+		// measurement, where an open limit let in all of MaxInFlight to
+		// wait inside the handlers for over a second.
+		c.Overload.InitialLimit = min(DefaultInitialLimit, c.Overload.MaxLimit)
 	}
 	def(&c.BodyRateGrace, 5*time.Second)
 	def(&c.WriteRateGrace, 5*time.Second)

@@ -209,7 +209,7 @@ func (in *Ingress) serve(w http.ResponseWriter, r *http.Request, id string, m ro
 	var permit overload.Permit
 	class := in.class(r, rt.Class)
 	if in.limiter != nil {
-		permit, err = in.limiter.AcquireUntil(r.Context(), class, ex.Deadline)
+		permit, err = rt.workload(in.limiter).AcquireUntil(r.Context(), class, ex.Deadline)
 		if err != nil {
 			in.refuse(w, r, id, rt.Pattern, err, start)
 			return

@@ -1,8 +1,10 @@
 package httpin
 
 import (
-	"github.com/troupe-go/troupe/overload"
+	"sync/atomic"
 	"time"
+
+	"github.com/troupe-go/troupe/overload"
 
 	"github.com/troupe-go/troupe/internal/pipeline"
 )
@@ -23,4 +25,18 @@ type Route struct {
 	// Class is the route's criticality under overload: Sheddable requests
 	// are refused first, Critical ones last. The zero value is Default.
 	Class overload.Class
+
+	// wl is the route's own kind of work for the ingress's adaptive limit,
+	// made on the route's first request: each route's service times are
+	// judged against its own unloaded figure.
+	wl atomic.Pointer[overload.Workload]
+}
+
+// workload returns the route's workload for l, making it on first use.
+func (rt *Route) workload(l *overload.Limiter) *overload.Workload {
+	if w := rt.wl.Load(); w != nil {
+		return w
+	}
+	rt.wl.CompareAndSwap(nil, l.NewWorkload())
+	return rt.wl.Load()
 }

@@ -49,23 +49,39 @@ func (l *Limiter) record(now, d int64, o outcome, p *Permit) {
 	} else {
 		w.count++
 		w.sum += d
-		if p.probe != 0 && l.probing.Load() && p.probe == l.probeGen.Load() {
+		probe := p.probe != 0 && l.probing.Load() && p.probe == l.probeGen.Load()
+		if probe {
 			w.probeCount++
 			w.probeSum += d
 		}
+		wl := p.wl
+		if wl == nil {
+			wl = &l.def
+		}
+		l.addSample(wl, d, probe)
 	}
 	w.maxInflight = max(w.maxInflight, int(p.inflight))
 	age := time.Duration(now - w.start)
-	due := age >= max(windowMin, time.Duration(l.minRTT.Load())) && (w.count >= minSamples || w.drops > 0 || age >= windowMax)
+	minRTT := time.Duration(l.minRTT.Load())
+	due := age >= max(windowMin, minRTT) && (w.count >= minSamples || w.drops > 0 || age >= windowMax)
+	if minRTT == 0 && w.count >= minSamples {
+		// Cold start: the first requests to end are the ones that met an
+		// idle server, the best estimate of the unloaded service time
+		// there will be; waiting out windowMin would let an open limit
+		// admit a tenth of a second of overload into the backend first.
+		due = true
+	}
 	var snap window
+	var wls []workloadSample
 	if due {
 		snap = *w
 		*w = window{start: now}
+		wls = l.takeWorkloads()
 	}
 	l.winMu.Unlock()
 	if due {
 		l.mu.Lock()
-		l.controlLocked(now, snap)
+		l.controlLocked(now, snap, wls)
 		l.dispatchLocked(now)
 		l.mu.Unlock()
 	}
@@ -114,16 +130,23 @@ type controller struct {
 	probeStart int64
 	probeCount int
 	probeSum   int64
-	saved      float64 // the limit before the probe
+	probeID    uint64      // counts probes
+	probed     []*Workload // the workloads with samples in this probe
+	saved      float64     // the limit before the probe
 	stale      int
-	attempts   uint64 // admitted + refused at the last window
-	arrivals   float64
-	served     float64 // per second, smoothed
+	// slowStart is true until the service time first rises past the
+	// tolerance: until then a binding limit doubles each window, as TCP's
+	// slow start does, so a cold limit reaches a healthy backend's real
+	// concurrency in a few windows.
+	slowStart bool
+	attempts  uint64 // admitted + refused at the last window
+	arrivals  float64
+	served    float64 // per second, smoothed
 }
 
 func (c *controller) init(cfg Config) {
 	c.limit = float64(cfg.InitialLimit)
-	// nextProbe 0: the first window measures the unloaded service time.
+	c.slowStart = true
 }
 
 // jitter returns d ± 10%, in ns.
@@ -145,7 +168,7 @@ func (l *Limiter) attempts() uint64 {
 
 // controlLocked recomputes the limit and the estimates from a closed
 // window.
-func (l *Limiter) controlLocked(now int64, w window) {
+func (l *Limiter) controlLocked(now int64, w window, wls []workloadSample) {
 	c := &l.ctl
 	secs := float64(max(now-w.start, int64(time.Millisecond))) / 1e9 // a window closed early may be as short as nothing
 	att := l.attempts()
@@ -176,13 +199,41 @@ func (l *Limiter) controlLocked(now int64, w window) {
 	if l.probing.Load() {
 		c.probeCount += w.probeCount
 		c.probeSum += w.probeSum
+		for _, s := range wls {
+			if s.probeCount == 0 {
+				continue
+			}
+			if s.wl.probeID != c.probeID {
+				s.wl.probeID, s.wl.probeAccN, s.wl.probeAccSum = c.probeID, 0, 0
+				c.probed = append(c.probed, s.wl)
+			}
+			s.wl.probeAccN += s.probeCount
+			s.wl.probeAccSum += s.probeSum
+		}
 		if c.probeCount >= probeSamples || now-c.probeStart >= int64(probeMax) {
 			if c.probeCount > 0 {
 				c.minRTT = float64(c.probeSum) / float64(c.probeCount)
 				l.minRTT.Store(int64(c.minRTT))
 			}
+			for i, wl := range c.probed { // each workload probed: its own figure
+				wl.min = float64(wl.probeAccSum) / float64(wl.probeAccN)
+				c.probed[i] = nil
+			}
+			c.probed = c.probed[:0]
 			l.probing.Store(false)
+			// Back to the limit from before the probe, kept between once
+			// and twice what Little's law says the backend serves at the
+			// unloaded service time just measured: a probe that began
+			// while a backlog drained must not reopen the door to it, and
+			// one that found the backend slower for good must not leave
+			// the limit where the old service time put it.
 			c.limit = c.saved
+			if c.minRTT > 0 && c.served > 0 {
+				little := c.served * c.minRTT / 1e9 * (1 + l.cfg.Tolerance)
+				c.limit = min(max(min(c.limit, 2*little), little), float64(l.cfg.MaxLimit))
+				c.limit = max(c.limit, float64(l.cfg.MinLimit))
+			}
+			c.slowStart = true
 			l.limit.Store(int64(c.limit))
 			c.nextProbe = now + jitter(l.cfg.ProbeInterval)
 		}
@@ -191,15 +242,45 @@ func (l *Limiter) controlLocked(now int64, w window) {
 	if w.count == 0 && w.drops == 0 {
 		return
 	}
-	if w.count > 0 && (c.minRTT == 0 || rtt < c.minRTT) {
-		c.minRTT = rtt
-		l.minRTT.Store(int64(rtt))
+	if w.count > 0 {
+		// Each workload's unloaded time is the lowest of its windows'
+		// means (or what the last probe measured); the window's is their
+		// mean over its samples, so a change in the mix of cheap and
+		// expensive requests moves it, not the gradient.
+		first := c.minRTT == 0
+		var base float64
+		for _, s := range wls {
+			if s.count == 0 {
+				continue
+			}
+			if mean := float64(s.sum) / float64(s.count); s.wl.min == 0 || mean < s.wl.min {
+				s.wl.min = mean
+			}
+			base += float64(s.count) * s.wl.min
+		}
+		c.minRTT = base / float64(w.count)
+		l.minRTT.Store(int64(c.minRTT))
+		if first {
+			// The cold start's early window (see record) measured the
+			// unloaded service time; it is too short to say what the
+			// backend serves per second, so the limit waits for a full
+			// window to move. It is the first probe, too: the next is due
+			// an interval later.
+			c.nextProbe = now + jitter(l.cfg.ProbeInterval)
+			return
+		}
 	}
 	if w.count == 0 {
 		rtt = c.rtt // a window of drops only: the gradient is neutral
 	}
 	binding := w.maxInflight >= int(c.limit) || l.waiting.Load() > 0 // before the limit moves
 	next := l.algo.next(c.limit, sample{rtt: rtt, minRTT: c.minRTT, drops: w.drops, maxInflight: w.maxInflight})
+	jump := false // past smoothing: a brake, or slow start
+	if w.drops > 0 || (w.count > 0 && rtt > (1+l.cfg.Tolerance)*c.minRTT) {
+		c.slowStart = false
+	} else if c.slowStart && binding {
+		next, jump = max(next, 2*c.limit), true
+	}
 	if w.count > 0 && c.minRTT > 0 && rtt > 2*(1+l.cfg.Tolerance)*c.minRTT {
 		// Far past the target: the gradient would take many windows to
 		// come down from a high limit, with requests queueing inside all
@@ -208,9 +289,16 @@ func (l *Limiter) controlLocked(now int64, w window) {
 		// times the unloaded service time, with the tolerance on top.
 		little := float64(w.count) / secs * c.minRTT / 1e9 * (1 + l.cfg.Tolerance)
 		next = min(next, max(little, float64(l.cfg.MinLimit)))
+		jump = jump || next < c.limit
 	}
 	minL, maxL := float64(l.cfg.MinLimit), float64(l.cfg.MaxLimit)
-	c.limit = min(max(c.limit+l.cfg.Smoothing*(next-c.limit), minL), maxL)
+	if jump {
+		// A brake is not a measurement to damp (every request admitted
+		// past it waits inside the backend), and slow start doubles.
+		c.limit = min(max(next, minL), maxL)
+	} else {
+		c.limit = min(max(c.limit+l.cfg.Smoothing*(next-c.limit), minL), maxL)
+	}
 	l.limit.Store(int64(c.limit))
 
 	if rtt > 2*(1+l.cfg.Tolerance)*c.minRTT {
@@ -225,6 +313,7 @@ func (l *Limiter) controlLocked(now int64, w window) {
 		c.stale = 0
 		c.saved = c.limit
 		c.probeStart, c.probeCount, c.probeSum = now, 0, 0
+		c.probeID++
 		l.probeGen.Add(1)
 		l.probing.Store(true)
 		l.limit.Store(int64(l.cfg.MinLimit))

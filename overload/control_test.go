@@ -102,7 +102,7 @@ func (d *driver) warm(rtt time.Duration) {
 		if i > 1000 {
 			d.t.Fatal("the first probe never ended")
 		}
-		d.round(math.MaxInt, rtt, release, false)
+		d.round(math.MaxInt, rtt, release, true)
 	}
 }
 
@@ -349,5 +349,57 @@ func TestNoProbeWhileTheLimitDoesNotBind(t *testing.T) {
 	})
 	if got := d.l.Stats().MinRTT; got != 10*time.Millisecond {
 		t.Errorf("MinRTT = %v, want the 10ms measured without a probe", got)
+	}
+}
+
+// TestColdStartMeasuresFromTheFirstCompletions: before anything is
+// measured, the first window closes at its tenth completion, long before
+// the usual 100 ms, takes the unloaded service time from it, and leaves
+// the limit where it was.
+func TestColdStartMeasuresFromTheFirstCompletions(t *testing.T) {
+	d := newDriver(t, Config{MinLimit: 2, InitialLimit: 40, MaxLimit: 100, ProbeInterval: time.Hour})
+	if !d.round(10, 10*time.Millisecond, release, true) {
+		t.Fatal("no window closed at the tenth completion of a cold limiter")
+	}
+	if s := d.l.Stats(); s.MinRTT != 10*time.Millisecond || s.Limit != 40 || s.Probing {
+		t.Errorf("after the cold start's window: MinRTT %v, limit %d, probing %v; want 10ms, 40, false", s.MinRTT, s.Limit, s.Probing)
+	}
+	// Once measured, the window is at least 100 ms long again.
+	if d.round(10, 10*time.Millisecond, release, true) {
+		t.Error("a window closed 10 ms after the cold start's, want it to last 100 ms")
+	}
+}
+
+// TestSlowStartDoublesWhileTheServiceTimeHolds: a binding limit doubles
+// each window while the service time stays within the tolerance, and
+// grows by the gradient alone once a window has gone past it.
+func TestSlowStartDoublesWhileTheServiceTimeHolds(t *testing.T) {
+	d := newDriver(t, Config{MinLimit: 2, InitialLimit: 10, MaxLimit: 1000, ProbeInterval: time.Hour})
+	d.warm(10 * time.Millisecond)
+	for want := 20; want <= 160; want *= 2 {
+		d.window(all(), 10*time.Millisecond)
+		if got := d.l.Stats().Limit; got != want {
+			t.Fatalf("limit %d after a window at the unloaded service time, want %d (doubled)", got, want)
+		}
+	}
+	d.window(all(), 14*time.Millisecond) // past 1.25 × 10 ms: slow start ends
+	after := d.l.Stats().Limit
+	d.window(all(), 10*time.Millisecond)
+	g := 1.25 // the gradient at the unloaded time, smoothed by half
+	want := int(float64(after) + 0.5*(g*float64(after)+math.Sqrt(g*float64(after))-float64(after)))
+	// ±1: the limit is a float inside, an int in Stats.
+	if got := d.l.Stats().Limit; got < want-1 || got > want+1 {
+		t.Errorf("limit %d after slow start ended, from %d: want the gradient's %d", got, after, want)
+	}
+}
+
+// TestLittlesCutIsNotSmoothed: the cut far past the target applies in
+// full whatever Smoothing is.
+func TestLittlesCutIsNotSmoothed(t *testing.T) {
+	d := newDriver(t, Config{MinLimit: 2, InitialLimit: 40, MaxLimit: 40, Smoothing: 0.2, ProbeInterval: time.Hour})
+	d.warm(10 * time.Millisecond)
+	d.window(all(), 50*time.Millisecond)
+	if got := d.l.Stats().Limit; got > 10 {
+		t.Errorf("limit %d after a window at 5× the unloaded time with Smoothing 0.2, want ≤ 10 (Little's law, in full)", got)
 	}
 }

@@ -45,12 +45,28 @@
 //	L  = L + Smoothing·(L' − L), within [MinLimit, MaxLimit]
 //
 // The limit does not grow while the traffic uses less than half of it,
-// and a window with a Drop cuts it to at most 90%. minRTT is the lowest
-// window mean seen, re-measured (it can only fall otherwise) by pinning
-// the limit to MinLimit until 8 requests have run at that concurrency: at
-// the first window, every ProbeInterval (±10%), and after 3 windows in a
-// row whose service time was over 2·(1+Tolerance)·minRTT, which is what a
-// backend that became slower for good looks like.
+// and a window with a Drop cuts it to at most 90%. A window far past the
+// target (rtt over 2·(1+Tolerance)·minRTT) cuts it at once, unsmoothed,
+// to Little's law: completions per second × minRTT × (1+Tolerance).
+//
+// minRTT is kept per Workload (a route, at the ingress): each workload's
+// is the lowest of its window means, and a window's minRTT is their mean
+// over the window's samples, so a change in the mix of cheap and
+// expensive requests is not mistaken for a slow-down. It is re-measured
+// (it can only fall otherwise) by pinning the limit to MinLimit until 8
+// requests have run at that concurrency: every ProbeInterval (±10%) while
+// the limit binds, and after 3 windows in a row far past the target,
+// which is what a backend that became slower for good looks like. A probe
+// ends with the limit back where it was, kept between once and twice
+// Little's law at the new figure.
+//
+// A cold limiter's first window closes at its 10th completion, not after
+// 100 ms: the first requests to end met an idle server, and a window of
+// overload admitted before the first measurement is what a handler would
+// have to work off. Until a window's service time first goes past the
+// tolerance, a binding limit doubles each window (slow start), so a
+// healthy backend that needs more than InitialLimit gets it within a few
+// windows.
 //
 // Chosen by measurement (sim_compare_test.go: a backend of 16 slots at
 // 20 ms ±10%, 800 req/s, fed open loop in fake time; every algorithm

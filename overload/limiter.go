@@ -37,8 +37,11 @@ type Limiter struct {
 	retryAfter atomic.Int64
 
 	// winMu guards the current measurement window.
-	winMu sync.Mutex
-	win   window
+	winMu        sync.Mutex
+	win          window
+	winGen       uint64      // counts windows, from 1
+	winWorkloads []*Workload // the workloads with samples in this window
+	def          Workload    // Acquire's
 
 	// mu guards the queue and the controller.
 	mu   sync.Mutex
@@ -69,6 +72,8 @@ func New(cfg Config, opts ...Option) (*Limiter, error) {
 	l.oldestEnq.Store(-1)
 	l.retryAfter.Store(int64(time.Second))
 	l.ctl.init(cfg)
+	l.def.l = l
+	l.winGen = 1
 	l.pool.New = func() any { return &waiter{ch: make(chan grant, 1)} }
 	return l, nil
 }
@@ -97,6 +102,10 @@ func (l *Limiter) Acquire(ctx context.Context, c Class) (Permit, error) {
 // apart from its context and would rather not make a context per request
 // to carry it. ctx still ends the wait.
 func (l *Limiter) AcquireUntil(ctx context.Context, c Class, d time.Time) (Permit, error) {
+	return l.def.AcquireUntil(ctx, c, d)
+}
+
+func (l *Limiter) acquire(ctx context.Context, c Class, d time.Time) (Permit, error) {
 	c = c.norm()
 	now := l.nanos()
 	var deadline int64
@@ -153,6 +162,7 @@ func (l *Limiter) reject(r Reason, c Class, waited int64) *Rejection {
 // through the same variable is harmless, through copies it is not.
 type Permit struct {
 	l        *Limiter
+	wl       *Workload
 	start    int64
 	inflight int32
 	probe    uint32

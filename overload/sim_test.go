@@ -1,6 +1,7 @@
 package overload
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -32,6 +33,8 @@ type simRun struct {
 	cfg       Config
 	opts      []Option
 	traceEach time.Duration
+	// slots is the backend's concurrency; 0 means simSlots.
+	slots int
 	// exact turns off the service time's jitter. By default each request
 	// takes its service time ±10% (uniform), as a real handler does:
 	// with exact times the 16 slots, all started by the first burst,
@@ -80,7 +83,7 @@ func runSim(t *testing.T, r simRun) simResult {
 	if err != nil {
 		t.Fatal(err)
 	}
-	slots := make(chan struct{}, simSlots)
+	slots := make(chan struct{}, cmp.Or(r.slots, simSlots))
 	start := time.Now()
 	since := func() time.Duration { return time.Since(start) }
 	var (
