@@ -17,7 +17,10 @@ const (
 	DefaultMaxBatchSize = 32
 	DefaultMaxDelay     = time.Millisecond
 	DefaultMaxQueue     = 1024
-	DefaultRetryAfter   = time.Second
+	// DefaultMaxQueueDelay is Config.MaxQueueDelay's default: the
+	// ingress's queue allowance (overload.DefaultQueueInterval).
+	DefaultMaxQueueDelay = 100 * time.Millisecond
+	DefaultRetryAfter    = time.Second
 )
 
 // Config configures a Batcher. Its zero value works: every field documents
@@ -71,6 +74,15 @@ type Config struct {
 	// MaxQueuePerKey is the most items of one key waiting. Past it, Submit
 	// fails at once with ErrKeyQueueFull. Defaults to MaxQueue.
 	MaxQueuePerKey int `yaml:"max_queue_per_key"`
+	// MaxQueueDelay bounds the wait of a new item before its batch goes:
+	// once a batch has finished, so that the batcher knows how long one
+	// takes, an item that would wait longer than this behind the items
+	// already queued — even if every slot ran full batches — is refused
+	// at once with ErrQueueDelay (Config.RejectStatus, 503 by default), and
+	// a Retry-After of that wait, instead of being queued to be served
+	// late. Defaults to 100ms; a negative value turns it off, leaving
+	// MaxQueue as the only bound.
+	MaxQueueDelay time.Duration `yaml:"max_queue_delay"`
 	// EstimatedDuration is how long a batch is expected to take. An item
 	// whose deadline comes sooner than that when its batch would go is
 	// answered ErrTooLate (504) instead of sent. Zero (the default) sends
@@ -130,6 +142,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.MaxQueuePerKey == 0 || c.MaxQueuePerKey > c.MaxQueue {
 		c.MaxQueuePerKey = c.MaxQueue
+	}
+	if c.MaxQueueDelay == 0 {
+		c.MaxQueueDelay = DefaultMaxQueueDelay
 	}
 	if c.RejectStatus == 0 {
 		c.RejectStatus = http.StatusServiceUnavailable

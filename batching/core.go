@@ -37,6 +37,10 @@ type core[In, Out any] struct {
 	held     int                  // batches finished, answers held for order
 	draining bool
 	hurried  bool // shutting down: send at once, but still take items
+	// batchTime is how long a batch takes, smoothed; 0 until one has
+	// finished (with a duration: tests that drive the core may leave it
+	// out).
+	batchTime time.Duration
 }
 
 func newCore[In, Out any](cfg Config, s sink[In, Out]) *core[In, Out] {
@@ -55,6 +59,9 @@ func (c *core[In, Out]) submit(now time.Time, e *entry[In, Out]) (rejectReason, 
 	if kq != nil && kq.n >= c.cfg.MaxQueuePerKey {
 		return rejectKeyQueueFull, c.rej.keyQueueFull
 	}
+	if wait := c.queueWait(); c.cfg.MaxQueueDelay > 0 && wait > c.cfg.MaxQueueDelay {
+		return rejectQueueDelay, c.rej.queueDelay(wait)
+	}
 	if kq == nil {
 		kq = &keyQueue[In, Out]{key: e.key}
 		c.keys[e.key] = kq
@@ -67,6 +74,16 @@ func (c *core[In, Out]) submit(now time.Time, e *entry[In, Out]) (rejectReason, 
 		c.ring = append(c.ring, kq)
 	}
 	return 0, nil
+}
+
+// queueWait returns the least a new item would wait before its batch
+// goes: every slot running full batches, the items queued ahead of it
+// take that many rounds of a batch's time. An under-estimate (batches are
+// not always full, and slots busy now free later), so that what it
+// refuses would surely have waited too long.
+func (c *core[In, Out]) queueWait() time.Duration {
+	rounds := c.queued / (c.cfg.MaxInFlight * c.cfg.MaxBatchSize)
+	return time.Duration(rounds) * c.batchTime
 }
 
 // cancel takes e out of the queue, if it is still there, and answers it
@@ -95,6 +112,13 @@ func (c *core[In, Out]) cancel(e *entry[In, Out]) {
 // key's earlier batches have been answered.
 func (c *core[In, Out]) done(b *batch[In, Out], results []Result[Out]) {
 	kq := b.kq
+	if b.took > 0 {
+		if c.batchTime == 0 {
+			c.batchTime = b.took
+		} else {
+			c.batchTime += (b.took - c.batchTime) / 4
+		}
+	}
 	c.inFlight--
 	kq.inFlight--
 	kq.inFlightItems -= len(b.entries)

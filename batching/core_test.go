@@ -400,3 +400,53 @@ func TestCoreWake(t *testing.T) {
 		t.Errorf("wake = %v with every slot busy, want none", busy.wake)
 	}
 }
+
+// Once a batch has finished, so that the core knows how long one takes,
+// an item that would wait longer than MaxQueueDelay behind those queued
+// is refused at once with a Retry-After of that wait; the items queued
+// are not disturbed, and a core that has not timed a batch queues up to
+// MaxQueue.
+func TestCoreQueueDelay(t *testing.T) {
+	r := newRig(t, Config{MaxBatchSize: 4, MaxInFlight: 1, MaxQueueDelay: 100 * time.Millisecond, EagerInFlight: -1, DisableFairShare: true})
+	// Nothing timed yet: 4 items form a batch; 40 more queue.
+	r.mustSubmit("a", 1, 2, 3, 4)
+	first := wantSent(t, r, shape{"a", FlushSize, []int{1, 2, 3, 4}})
+	for v := range 40 {
+		r.mustSubmit("a", 100+v)
+	}
+	first[0].took = 30 * time.Millisecond
+	r.finish(first[0]) // the next batch goes: 36 wait, 9 rounds of 30 ms
+	if got := len(r.sent()); got != 1 {
+		t.Fatalf("%d batches sent after the first finished, want 1", got)
+	}
+	_, err := r.submit("a", 999, 0)
+	wantReject(t, err, ErrQueueDelay, http.StatusServiceUnavailable)
+	if ae, _ := errors.AsType[*actors.Error](err); ae == nil || ae.RetryAfter != time.Second {
+		t.Errorf("Retry-After of a refusal for a 270 ms wait = %v, want 1s (rounded, at least a second)", ae)
+	}
+	if r.c.queued != 36 {
+		t.Errorf("%d queued after the refusal, want the 36 that were", r.c.queued)
+	}
+
+	// A batcher with room for 100 ms of batches takes items up to there:
+	// 30 ms a batch of 4, one in flight, so 16 queued wait 120 ms and the
+	// 17th is refused.
+	r2 := newRig(t, Config{MaxBatchSize: 4, MaxInFlight: 1, MaxQueueDelay: 100 * time.Millisecond, EagerInFlight: -1, DisableFairShare: true})
+	r2.mustSubmit("a", 1, 2, 3, 4)
+	b := wantSent(t, r2, shape{"a", FlushSize, []int{1, 2, 3, 4}})
+	b[0].took = 30 * time.Millisecond
+	r2.finish(b[0])
+	r2.mustSubmit("a", 5, 6, 7, 8) // a batch, in flight
+	wantSent(t, r2, shape{"a", FlushSize, []int{5, 6, 7, 8}})
+	queued := 0
+	for v := 9; ; v++ {
+		if _, err := r2.submit("a", v, 0); err != nil {
+			wantReject(t, err, ErrQueueDelay, http.StatusServiceUnavailable)
+			break
+		}
+		queued++
+	}
+	if queued != 16 {
+		t.Errorf("%d items queued before the first refusal, want 16 (4 rounds of 30 ms pass 100 ms)", queued)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/troupe-go/troupe/actors"
 )
@@ -19,6 +20,10 @@ var (
 	// waiting already. The status is Config.KeyRejectStatus (429 by
 	// default), with Retry-After.
 	ErrKeyQueueFull = errors.New("batching: queue of this key full")
+	// ErrQueueDelay: the item would wait longer than Config.MaxQueueDelay
+	// for its batch to go. The status is Config.RejectStatus (503 by
+	// default), with a Retry-After of that wait (at least a second).
+	ErrQueueDelay = errors.New("batching: the wait for a batch is too long")
 	// ErrStopped: the batcher is stopping or has stopped (503 with
 	// Retry-After).
 	ErrStopped = errors.New("batching: batcher stopped")
@@ -56,10 +61,12 @@ func (e *PanicError) Error() string {
 // changed).
 type rejections struct {
 	queueFull, keyQueueFull, stopped, notStarted, tooLate, failed error
+	rejectStatus                                                  int
 }
 
 func newRejections(c Config) rejections {
 	return rejections{
+		rejectStatus: c.RejectStatus,
 		queueFull:    &actors.Error{Status: c.RejectStatus, Detail: "too many requests are waiting for a batch; try again later", RetryAfter: c.RetryAfter, Err: ErrQueueFull},
 		keyQueueFull: &actors.Error{Status: c.KeyRejectStatus, Detail: "too many requests of this kind are waiting for a batch; try again later", RetryAfter: c.RetryAfter, Err: ErrKeyQueueFull},
 		stopped:      &actors.Error{Status: http.StatusServiceUnavailable, Detail: "the service is shutting down", RetryAfter: c.RetryAfter, Err: ErrStopped},
@@ -67,6 +74,13 @@ func newRejections(c Config) rejections {
 		failed:       &actors.Error{Status: http.StatusServiceUnavailable, Detail: "the service failed and was restarted; try again", RetryAfter: c.RetryAfter, Err: ErrFailed},
 		tooLate:      &actors.Error{Status: http.StatusGatewayTimeout, Detail: "not enough time was left to run the request", Err: ErrTooLate},
 	}
+}
+
+// queueDelay returns the error of an item refused because it would wait
+// about wait for its batch.
+func (r rejections) queueDelay(wait time.Duration) error {
+	return &actors.Error{Status: r.rejectStatus, Detail: "requests wait too long for a batch; try again later",
+		RetryAfter: max(wait.Round(time.Second), time.Second), Err: ErrQueueDelay}
 }
 
 // failure is the error of every item of a batch that panicked or

@@ -48,7 +48,7 @@ func newMetrics(name string) *metrics {
 			Name: "troupe_batch_restarts_total", Help: "Times the batcher's actor failed (panicked) and dropped its queue, answering every item in it.", ConstLabels: labels,
 		}),
 	}
-	rejections := counterVec("troupe_batch_rejections_total", "Items refused at once, by reason (queue_full, key_queue_full, stopped).", labels)
+	rejections := counterVec("troupe_batch_rejections_total", "Items refused at once, by reason (queue_full, key_queue_full, queue_delay, stopped).", labels)
 	flushes := counterVec("troupe_batch_flushes_total", "Batches sent, by the reason they went (size, preferred, delay, eager, share, shutdown).", labels)
 	drops := counterVec("troupe_batch_dropped_total", "Items taken out of the queue unsent, by reason (canceled, deadline, too_late, stopped, failed).", labels)
 	failures := counterVec("troupe_batch_failures_total", "Batches whose every item failed, by reason (error, panic, result_count).", labels)

@@ -59,10 +59,11 @@ const (
 	rejectQueueFull rejectReason = iota
 	rejectKeyQueueFull
 	rejectStopped
+	rejectQueueDelay
 	numRejectReasons
 )
 
-var rejectReasonNames = [...]string{"queue_full", "key_queue_full", "stopped"}
+var rejectReasonNames = [...]string{"queue_full", "key_queue_full", "stopped", "queue_delay"}
 
 // String returns the reason's label value.
 func (r rejectReason) String() string { return rejectReasonNames[r] }

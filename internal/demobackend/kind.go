@@ -45,7 +45,7 @@ func Register(reg *config.Registry) {
 		Doc: `scores {"id": …, "features": [numbers]} as {"id": …, "score": sum of squares}, in batches, through a simulated model. ` +
 			"Options: backend (call_cost 1ms, item_cost 10us, concurrency 4, max_features 1024), " +
 			"batch (max_batch_size 64, preferred_batch_sizes, max_delay 1ms, eager_in_flight 1, disable_fair_share, max_in_flight = backend.concurrency, " +
-			"max_in_flight_per_key, max_queue 1024, max_queue_per_key, estimated_duration, preserve_order, reject_status 503, key_reject_status 429, retry_after 1s), key_header.",
+			"max_in_flight_per_key, max_queue 1024, max_queue_per_key, max_queue_delay 100ms, estimated_duration, preserve_order, reject_status 503, key_reject_status 429, retry_after 1s), key_header.",
 		New: newHandler,
 	})
 }
