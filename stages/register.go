@@ -4,6 +4,7 @@ import (
 	"github.com/troupe-go/troupe/config"
 	"github.com/troupe-go/troupe/stages/accesslog"
 	"github.com/troupe-go/troupe/stages/auth"
+	"github.com/troupe-go/troupe/stages/breaker"
 	"github.com/troupe-go/troupe/stages/cache"
 	"github.com/troupe-go/troupe/stages/clientip"
 	"github.com/troupe-go/troupe/stages/compress"
@@ -23,6 +24,7 @@ import (
 func Register(reg *config.Registry) {
 	accesslog.Register(reg)
 	auth.Register(reg)
+	breaker.Register(reg)
 	cache.Register(reg)
 	clientip.Register(reg)
 	compress.Register(reg)

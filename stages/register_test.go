@@ -13,6 +13,7 @@ import (
 var minimalOptions = map[string]string{
 	"access_log":       "",
 	"api_key":          "keys: {ci: {key: ci-key-0123456789abcdef}}",
+	"breaker":          "",
 	"basic_auth":       "users: {ops: {password_sha256: 5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8}}",
 	"cache":            "",
 	"client_ip":        "",
