@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -165,12 +164,11 @@ func outcomes(t testing.TB, spec *actors.Spec) map[string]float64 {
 // backs is an outer stage (priority global) whose after-phase, which runs
 // after the breaker's, sends on a channel: a test waits on it to know
 // that the breaker has judged an exchange.
-type backs struct {
-	ch chan struct{}
-	mu sync.Mutex
-}
+type backs struct{ ch chan struct{} }
 
-func newBacks() *backs { return &backs{ch: make(chan struct{}, 64)} }
+// newBacks returns a backs with room for n exchanges: its after-phase
+// never waits on the test.
+func newBacks(n int) *backs { return &backs{ch: make(chan struct{}, n)} }
 
 func (b *backs) spec() *actors.Spec {
 	return troupe.Stage("backs", actors.Global, actors.Around(func(*actors.Exchange) error { return nil },
