@@ -27,7 +27,7 @@ func TestTripsCountsDownAndRecovers(t *testing.T) {
 		m.state(breaker.Open)
 
 		rec := m.want(http.StatusServiceUnavailable, "10")
-		if ct := rec.Header().Get("Content-Type"); ct != "application/problem+json" || !strings.Contains(rec.Body.String(), "circuit open") {
+		if ct := rec.Header().Get("Content-Type"); ct != "application/problem+json" || !strings.Contains(rec.Body, "circuit open") {
 			t.Errorf("refusal: %s %s; want a problem+json saying circuit open", ct, rec.Body)
 		}
 		time.Sleep(4 * time.Second)

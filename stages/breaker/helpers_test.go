@@ -8,13 +8,14 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/troupe-go/troupe"
 	"github.com/troupe-go/troupe/actors"
 	"github.com/troupe-go/troupe/stages/breaker"
+	"github.com/troupe-go/troupe/stagetest"
 	"go.uber.org/goleak"
-	"go.uber.org/zap"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -59,43 +60,44 @@ func mustNew(t testing.TB, cfg breaker.Config) *actors.Spec {
 	return spec
 }
 
-// mounted is an app mounted with Handler (no listener): usable inside a
+// mounted is a breaker stage in front of a database handler, run the way
+// the pipeline runs them (stagetest: Process, the handler, After; errors
+// mapped to their responses), without an app: usable inside a
 // testing/synctest bubble, where the breaker must be made so that its
-// clock is the bubble's.
+// clock is the bubble's. (An app's pipeline keeps its deadline timers in
+// a pool that outlives a bubble; the app is tested over loopback HTTP in
+// http_test.go.)
 type mounted struct {
 	t    *testing.T
-	h    http.Handler
 	spec *actors.Spec
+	d    *db
 }
 
-// mount declares GET /orders with the breaker of spec in front of d, and
-// closes the app when the test ends.
+// mount puts the breaker of spec in front of d.
 func mount(t *testing.T, spec *actors.Spec, d *db) *mounted {
-	t.Helper()
-	app := troupe.New(troupe.Config{}, troupe.WithLogger(zap.NewNop()))
-	app.GET("/orders", d.handler).With(spec)
-	h, err := app.Handler()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := app.Close(context.Background()); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	})
-	return &mounted{t: t, h: h, spec: spec}
+	return &mounted{t: t, spec: spec, d: d}
 }
 
-// get serves one GET /orders under ctx.
-func (m *mounted) get(ctx context.Context) *httptest.ResponseRecorder {
-	rec := httptest.NewRecorder()
-	m.h.ServeHTTP(rec, httptest.NewRequestWithContext(ctx, http.MethodGet, "/orders", nil))
-	return rec
+// recorded is what the client would get.
+type recorded struct {
+	Code   int
+	header http.Header
+	Body   string
+}
+
+// Header returns the response's header.
+func (r recorded) Header() http.Header { return r.header }
+
+// get serves one GET /orders under ctx, with an hour's deadline.
+func (m *mounted) get(ctx context.Context) recorded {
+	out := stagetest.RunSpec(m.t, m.spec, httptest.NewRequestWithContext(ctx, http.MethodGet, "/orders", nil),
+		stagetest.WithHandler(m.d.handler), stagetest.WithTimeout(time.Hour))
+	return recorded{Code: out.Status, header: out.Header, Body: string(out.Body)}
 }
 
 // want makes one request and checks its status and Retry-After ("" for
 // none).
-func (m *mounted) want(status int, retryAfter string) *httptest.ResponseRecorder {
+func (m *mounted) want(status int, retryAfter string) recorded {
 	m.t.Helper()
 	rec := m.get(context.Background())
 	if rec.Code != status || rec.Header().Get("Retry-After") != retryAfter {
