@@ -44,12 +44,8 @@ func newMetrics(name string) *metrics {
 	m.outcomes = prometheus.NewCounterVec(prometheus.CounterOpts(m.opts("calls_total",
 		"Requests the breaker stage let through, by outcome: success, failure (a failure status), slow (a failure: "+
 			"slower than slow_call_duration), neutral (client gone, deadline passed, shed or refused further in).")), []string{"outcome"})
-	for from := range numStates {
-		for to := range numStates {
-			if from != to {
-				m.trans[from][to] = m.transitions.WithLabelValues(from.String(), to.String())
-			}
-		}
+	for _, t := range transitions {
+		m.trans[t[0]][t[1]] = m.transitions.WithLabelValues(t[0].String(), t[1].String())
 	}
 	for r := range numRejects {
 		m.rejects[r] = m.rejections.WithLabelValues(rejectNames[r])
@@ -73,9 +69,13 @@ func (m *metrics) watch(state func() State) {
 		func() float64 { return float64(state()) })
 }
 
+// transitions are the changes of state gobreaker makes, each exported
+// from the start (at 0).
+var transitions = [...][2]State{{Closed, Open}, {Open, HalfOpen}, {HalfOpen, Closed}, {HalfOpen, Open}}
+
 // transition counts a change of state.
 func (m *metrics) transition(from, to State) {
-	if from != to && from >= 0 && from < numStates && to >= 0 && to < numStates {
+	if from >= 0 && from < numStates && to >= 0 && to < numStates && m.trans[from][to] != nil {
 		m.trans[from][to].Inc()
 	}
 }
