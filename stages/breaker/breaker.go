@@ -67,9 +67,17 @@ type call struct {
 var _ actors.AfterStage = (*breaker)(nil)
 
 // Process asks the breaker to let the exchange through. It returns nil
-// exactly when the breaker admitted it (After then reports the outcome),
-// and otherwise answers with the fallback or returns the 503.
+// when the breaker admitted it (After then reports the outcome), and
+// otherwise answers with the fallback (nil, the exchange ended) or
+// returns the 503.
+//
+// A CORS preflight passes without asking (After then reports nothing): it
+// never reaches the handler, so it says nothing of what the breaker
+// guards, and must not take a half-open probe slot.
 func (b *breaker) Process(ex *actors.Exchange) error {
+	if ex.Preflight() {
+		return nil
+	}
 	done, err := b.cb.Allow()
 	if err != nil {
 		return b.refuse(ex, err)

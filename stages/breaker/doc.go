@@ -44,8 +44,10 @@
 //     error or a panic included): a failure;
 //   - anything else, 4xx included: a success.
 //
-// A neutral exchange counts neither way, and frees its half-open probe
-// slot (gobreaker's IsExcluded), as an upstream's cancelled call does.
+// A CORS preflight, which never reaches the handler, passes without
+// asking the breaker and counts for nothing. A neutral exchange counts
+// neither way, and frees its half-open probe slot (gobreaker's
+// IsExcluded), as an upstream's cancelled call does.
 // Since an exchange that runs out of time is neutral, a dependency that
 // hangs rather than fails trips the breaker only with SlowCallDuration
 // set below the route's timeout.

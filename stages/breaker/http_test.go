@@ -170,6 +170,32 @@ func TestExpiredIsNeutralOverHTTP(t *testing.T) {
 	}
 }
 
+// A request whose client goes away (over HTTP: the connection closes) is
+// neutral: it neither trips a breaker of one failure nor counts as a
+// success.
+func TestClientGoneIsNeutralOverHTTP(t *testing.T) {
+	d := newDB()
+	b := newBacks(4)
+	spec := mustNew(t, breaker.Config{ConsecutiveFailures: 1, OpenTimeout: time.Minute})
+	s := start(t, func(app *troupe.App) { app.GET("/orders", d.handler).With(b.spec(), spec) })
+	d.hold.Store(true)
+	ctx, cancel := context.WithCancel(t.Context())
+	gone := make(chan response, 1)
+	go func() { gone <- s.get(ctx, "/orders") }()
+	<-d.entered
+	cancel()
+	if r := <-gone; r.err == nil {
+		t.Fatalf("the cancelled request got %d, want no response", r.status)
+	}
+	<-b.ch // the breaker has judged it
+	if got := breaker.StateOf(spec); got != breaker.Closed {
+		t.Fatalf("after a cancelled request: %s, want closed", got)
+	}
+	if got, want := outcomes(t, spec), map[string]float64{"neutral": 1}; !equal(got, want) {
+		t.Errorf("outcomes = %v, want %v", got, want)
+	}
+}
+
 // Under concurrent requests (run with -race), the breaker's books balance:
 // every request was either refused or judged once, and the database saw
 // exactly the requests let through.

@@ -150,6 +150,30 @@ func TestWindowForgets(t *testing.T) {
 	})
 }
 
+// A CORS preflight passes the breaker without asking it, open or not,
+// and counts for nothing.
+func TestPreflightPasses(t *testing.T) {
+	spec := mustNew(t, breaker.Config{ConsecutiveFailures: 1, OpenTimeout: time.Hour})
+	req := func() *http.Request { return httptest.NewRequest(http.MethodOptions, "/orders", nil) }
+	preflight := stagetest.WithSetup(func(ex *actors.Exchange) { ex.SetPreflight("GET, OPTIONS") })
+	for range 3 {
+		if out := stagetest.RunSpec(t, spec, req(), preflight); out.Ended {
+			t.Fatalf("preflight ended by the breaker: %d", out.Status)
+		}
+	}
+	if got := outcomes(t, spec); len(got) != 0 {
+		t.Errorf("outcomes after preflights = %v, want none", got)
+	}
+	stagetest.RunSpec(t, spec, httptest.NewRequest(http.MethodGet, "/orders", nil),
+		stagetest.WithHandler(func(*actors.Exchange) error { return errors.New("down") }))
+	if breaker.StateOf(spec) != breaker.Open {
+		t.Fatalf("breaker %s, want open", breaker.StateOf(spec))
+	}
+	if out := stagetest.RunSpec(t, spec, req(), preflight); out.Ended {
+		t.Errorf("preflight refused by the open breaker: %d", out.Status)
+	}
+}
+
 func TestNew(t *testing.T) {
 	spec := mustNew(t, breaker.Config{})
 	if spec.Kind != actors.Stateless || spec.Priority != actors.Terminating || spec.Name != "db" {
