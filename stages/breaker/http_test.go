@@ -69,14 +69,17 @@ func (s *server) get(ctx context.Context, path string) response {
 // A database that fails trips the breaker of a route group after the
 // threshold; then every request is refused at once, over HTTP, with 503
 // problem+json and a Retry-After within the open timeout, and the
-// database is not called.
+// database is not called — on every route of the group, which share the
+// one breaker.
 func TestDatabaseOutageOverHTTP(t *testing.T) {
 	const openTimeout = time.Minute
 	d := newDB()
 	spec := mustNew(t, breaker.Config{ConsecutiveFailures: 3, OpenTimeout: openTimeout})
 	s := start(t, func(app *troupe.App) {
 		app.Add(breaker.Metrics(spec))
-		app.Group("/api").Use(spec).GET("/orders", d.handler)
+		api := app.Group("/api").Use(spec)
+		api.GET("/orders", d.handler)
+		api.GET("/customers", d.handler)
 	})
 	d.down.Store(true)
 	for i := range 3 {
@@ -85,7 +88,7 @@ func TestDatabaseOutageOverHTTP(t *testing.T) {
 		}
 	}
 	for i := range 20 {
-		r := s.get(t.Context(), "/api/orders")
+		r := s.get(t.Context(), []string{"/api/orders", "/api/customers"}[i%2])
 		secs, err := strconv.Atoi(r.retryAfter)
 		if r.status != http.StatusServiceUnavailable || err != nil || secs < 1 || secs > int(openTimeout/time.Second) {
 			t.Fatalf("request %d while open: %d, Retry-After %q, %v; want 503 with 1 to 60 s", i+1, r.status, r.retryAfter, r.err)
