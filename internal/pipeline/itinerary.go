@@ -1,6 +1,9 @@
 package pipeline
 
-import "net/http"
+import (
+	"net/http"
+	"sync"
+)
 
 // Itinerary is a route's plan: the hops an exchange visits, in order, the
 // last one hosting the handler. Hops may be shared by many itineraries. An
@@ -8,7 +11,8 @@ import "net/http"
 // exchange along it.
 type Itinerary struct {
 	hops  []*Hop
-	fixed http.Header // the FixedHeaders of its stages, merged in order; nil if none
+	fixed   http.Header // the FixedHeaders of its stages, merged in order; nil if none
+	watches *sync.Pool  // of *watch (watch.go)
 }
 
 // NewItinerary returns the itinerary that visits hops in order. It panics
@@ -17,7 +21,7 @@ func NewItinerary(hops ...*Hop) *Itinerary {
 	if len(hops) == 0 {
 		panic("pipeline: an itinerary needs at least one hop")
 	}
-	it := &Itinerary{hops: hops}
+	it := &Itinerary{hops: hops, watches: newWatchPool()}
 	for _, h := range hops {
 		for _, s := range h.specs {
 			fh, ok := s.Stage.(FixedHeaderStage)

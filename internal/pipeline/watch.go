@@ -29,22 +29,32 @@ type Expiry struct {
 // it calls would otherwise be two allocations for every request. A watch
 // goes back to the pool only when Stop has kept its timer from firing: one
 // that fired, or may be firing, still belongs to the exchange it watched.
+//
+// Each itinerary has a pool of its own, not the process one: a timer made
+// inside a testing/synctest bubble must never be reset outside it (the
+// runtime stops the program), and an app made in a bubble stays in it.
 type watch struct {
 	timer *time.Timer
+	pool  *sync.Pool
 	ex    *Exchange // the exchange watched; written only while the timer is stopped
 	info  Expiry    // likewise
 }
 
-var watches = sync.Pool{New: func() any {
-	w := &watch{}
-	w.timer = time.AfterFunc(time.Hour, w.fire)
-	w.timer.Stop()
-	return w
-}}
+// newWatchPool returns an empty pool of watches.
+func newWatchPool() *sync.Pool {
+	p := &sync.Pool{}
+	p.New = func() any {
+		w := &watch{pool: p}
+		w.timer = time.AfterFunc(time.Hour, w.fire)
+		w.timer.Stop()
+		return w
+	}
+	return p
+}
 
 // startWatch returns a watch that calls ex.expire at ex.Deadline.
 func startWatch(ex *Exchange) *watch {
-	w := watches.Get().(*watch)
+	w := ex.itinerary.watches.Get().(*watch)
 	// Before Reset, which orders these writes before fire's reads.
 	w.ex = ex
 	w.info = Expiry{Request: ex.Request, RequestID: ex.RequestID, Route: ex.Route, Start: ex.Start,
@@ -63,7 +73,7 @@ func (w *watch) stop() bool {
 		return false
 	}
 	w.ex, w.info = nil, Expiry{}
-	watches.Put(w)
+	w.pool.Put(w)
 	return true
 }
 
