@@ -85,8 +85,9 @@ type Config struct {
 	MaxQueueDelay time.Duration `yaml:"max_queue_delay"`
 	// EstimatedDuration is how long a batch is expected to take. An item
 	// whose deadline comes sooner than that when its batch would go is
-	// answered ErrTooLate (504) instead of sent. Zero (the default) sends
-	// every item whose deadline has not passed.
+	// answered ErrTooLate (504) instead of sent. Zero (the default) uses
+	// the smoothed time of the batches that have finished (and sends every
+	// item whose deadline has not passed until one has).
 	EstimatedDuration time.Duration `yaml:"estimated_duration"`
 	// PreserveOrder, if true, answers one key's batches in the order they
 	// went, holding the results of a batch that finished early until the

@@ -300,10 +300,20 @@ func (c *core[In, Out]) dead(now time.Time, e *entry[In, Out]) (dropReason, erro
 	switch left := e.deadline.Sub(now); {
 	case left <= 0:
 		return dropExpired, context.DeadlineExceeded
-	case left < c.cfg.EstimatedDuration:
+	case left < c.estimate():
 		return dropTooLate, c.rej.tooLate
 	}
 	return 0, nil
+}
+
+// estimate returns how long a batch is expected to take: the configured
+// EstimatedDuration, or else the smoothed time of the batches that have
+// finished (0 before the first).
+func (c *core[In, Out]) estimate() time.Duration {
+	if c.cfg.EstimatedDuration > 0 {
+		return c.cfg.EstimatedDuration
+	}
+	return c.batchTime
 }
 
 // sweep takes the keys with no waiting items out of the ring, and

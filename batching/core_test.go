@@ -450,3 +450,23 @@ func TestCoreQueueDelay(t *testing.T) {
 		t.Errorf("%d items queued before the first refusal, want 16 (4 rounds of 30 ms pass 100 ms)", queued)
 	}
 }
+
+// Without EstimatedDuration, the batches that finished say how long one
+// takes: an item with less time left than that is answered ErrTooLate
+// (504) instead of sent, and before any batch has finished, every item
+// whose deadline has not passed is sent.
+func TestCoreTooLateByMeasure(t *testing.T) {
+	r := newRig(t, Config{})
+	r.submit("", 1, 2*time.Millisecond) // nothing measured: sent
+	b := wantSent(t, r, shape{"", FlushEager, []int{1}})
+	b[0].took = 10 * time.Millisecond
+	r.finish(b[0])
+	r.submit("", 2, 5*time.Millisecond) // 5 ms left for a 10 ms batch
+	wantSent(t, r)
+	last := r.s.events[len(r.s.events)-1]
+	if !errors.Is(last.result.Err, ErrTooLate) || actors.ErrorStatus(last.result.Err) != http.StatusGatewayTimeout {
+		t.Fatalf("last event = %+v, want a drop with ErrTooLate (504)", last)
+	}
+	r.submit("", 3, 20*time.Millisecond) // time enough
+	wantSent(t, r, shape{"", FlushEager, []int{3}})
+}

@@ -48,9 +48,10 @@
 // # Deadlines and cancellation
 //
 // An item carries its caller's context. An item whose caller has gone, or
-// whose deadline has passed (or comes sooner than Config.EstimatedDuration
-// from now), is taken out before its batch goes and never reaches the
-// BatchFunc. A BatchFunc's context ends when every caller in the batch has
+// whose deadline has passed or comes sooner than a batch takes
+// (Config.EstimatedDuration or, without it, the measured time of the
+// batches that finished), is taken out before its batch goes and never
+// reaches the BatchFunc. A BatchFunc's context ends when every caller in the batch has
 // gone, and carries the latest of their deadlines. Past Config.MaxQueue
 // waiting items (or Config.MaxQueuePerKey for one key), Submit fails at
 // once with ErrQueueFull (ErrKeyQueueFull): a bounded queue, never a
