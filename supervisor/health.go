@@ -16,6 +16,7 @@ type Health struct {
 	gate   *pipeline.Gate
 
 	restarts atomic.Int64
+	last     atomic.Pointer[failure] // the last failure charged, for the live page
 
 	mu       sync.Mutex
 	failures []time.Time // the failures within the window, oldest first; at most MaxRestarts+1

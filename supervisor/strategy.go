@@ -32,6 +32,7 @@ func (s *Strategy) HandleFailure(_ *actor.ActorSystem, sup actor.Supervisor, chi
 		}
 	}
 	for _, h := range charged {
+		h.noteFailure(reason)
 		if backoff := h.failed(); backoff > 0 {
 			s.log.Error("stage marked down after repeated failures",
 				zap.String("stage", h.Name()),
