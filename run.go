@@ -48,6 +48,7 @@ func (a *App) AdminHandler() (http.Handler, error) {
 // adminMux returns the admin endpoints.
 func (a *App) adminMux() *http.ServeMux {
 	mux := admin.Handler(a.metrics.Registry(), a.readiness)
+	a.mountLive(mux)
 	for _, r := range a.adminRoutes {
 		mux.Handle(r.pattern, r.handler)
 	}
