@@ -53,11 +53,11 @@ function stageRows(stages) {
     num(s.restarts, {class: "num restarts"}),
     gate(s),
     num(s.closures),
-    el("td", {}, s.concurrency > 0 ? s.running + " running, " + s.waiting + " waiting / cap " + s.concurrency : el("span", {class: "dim"}, "none")),
+    el("td", {}, s.concurrency > 0 ? s.running + "/" + s.concurrency + (s.waiting > 0 ? ", " + s.waiting + " waiting" : "") : el("span", {class: "dim"}, "none")),
     el("td", {class: "reason"}, s.last_failure || "", s.last_failure_at ? el("span", {class: "dim"}, " at " + new Date(s.last_failure_at).toLocaleTimeString()) : null)));
 }
 
-const stageHeaders = ["stage", "#restarts", "gate", "#closures", "concurrency", "last failure"];
+const stageHeaders = ["stage", "#restarts", "gate", "#closures", "cap", "last failure"];
 
 function renderServer(snap) {
   const s = snap.server;
@@ -75,7 +75,8 @@ function renderTree(snap) {
     el("h4", {}, h.name),
     el("p", {},
       el("span", {class: "badge kind"}, h.kind),
-      " actors: ", ...h.actors.map(a => el("span", {class: "chip actor"}, a)),
+      " " + h.actors.length + (h.actors.length === 1 ? " actor: " : " actors: "),
+      ...h.actors.map((a, i) => el("span", {class: "chip actor", title: a}, h.kind === "stateless" ? "sentinel" : "partition " + i)),
       " · mailbox: ", el("span", {class: "mailbox"}, h.mailbox)),
     table(stageHeaders, stageRows(h.stages)))));
   replace("components", snap.components.length === 0 ? el("p", {class: "dim"}, "none") :
