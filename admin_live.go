@@ -23,6 +23,10 @@ type liveUpstream interface {
 	Bulkhead() *overload.Limiter
 }
 
+// liveComposite is a component made of others that the live page shows
+// (batchproxy.Proxy: a batcher and its own upstream).
+type liveComposite interface{ LiveComponents() []any }
+
 // mountLive adds the live page and its JSON API (internal/live) to the
 // admin mux. Its event streams end when their client leaves or once the
 // app has stopped its stage actors, which Shutdown does before it stops
@@ -85,12 +89,18 @@ func (a *App) liveSnapshot() (live.Snapshot, bool) {
 		s.Limiters = append(s.Limiters, live.LimiterOf(l.Name, l.L.Stats()))
 	}
 	for _, c := range a.components {
-		if b, ok := c.(liveBatcher); ok {
-			s.Batchers = append(s.Batchers, b.LiveBatcher())
+		parts := []any{c}
+		if lc, ok := c.(liveComposite); ok {
+			parts = lc.LiveComponents()
 		}
-		if u, ok := c.(liveUpstream); ok {
-			s.Upstreams = append(s.Upstreams, u.LiveUpstream())
-			s.Limiters = append(s.Limiters, live.LimiterOf("upstream:"+u.Name(), u.Bulkhead().Stats()))
+		for _, p := range parts {
+			if b, ok := p.(liveBatcher); ok {
+				s.Batchers = append(s.Batchers, b.LiveBatcher())
+			}
+			if u, ok := p.(liveUpstream); ok {
+				s.Upstreams = append(s.Upstreams, u.LiveUpstream())
+				s.Limiters = append(s.Limiters, live.LimiterOf("upstream:"+u.Name(), u.Bulkhead().Stats()))
+			}
 		}
 	}
 	return s, !a.tree.Stopped()
