@@ -1,5 +1,6 @@
 // Package admin serves a troupe server's admin listener: /healthz, /readyz,
-// /metrics (Prometheus text format) and /debug/pprof. It listens on
+// /metrics (Prometheus text format) and /debug/pprof; the app adds the live
+// page and its JSON API (package internal/live) beside them. It listens on
 // loopback by default: none of it is for the public.
 package admin
 
