@@ -36,9 +36,8 @@ func (a *App) Handler() (http.Handler, error) {
 
 // AdminHandler returns the app's admin endpoints — /healthz, /readyz,
 // /metrics, /debug/pprof/, the live page (/ and /api/) and what AdminHandle
-// added — for an app mounted
-// with Handler, whose admin listener does not run. It fails before the app
-// is built.
+// added — for an app mounted with Handler, whose admin listener does not
+// run. It fails before the app is built.
 func (a *App) AdminHandler() (http.Handler, error) {
 	if a.metrics == nil {
 		return nil, errors.New("troupe: AdminHandler before Handler or Start")
