@@ -2,6 +2,7 @@ package supervisor
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -21,7 +22,7 @@ const maxReasonBytes = 512
 func (h *Health) noteFailure(reason any) {
 	s := fmt.Sprint(reason)
 	if len(s) > maxReasonBytes {
-		s = s[:maxReasonBytes] + "…"
+		s = strings.ToValidUTF8(s[:maxReasonBytes], "") + "…" // no rune cut in two
 	}
 	h.last.Store(&failure{reason: s, at: h.clock.Now()})
 }
