@@ -165,6 +165,14 @@ func TestPage(t *testing.T) {
 	if c.calls.Load() != 0 {
 		t.Error("serving the page took a snapshot; only the API should")
 	}
+	// Stage names and panic values are arbitrary text: the script puts
+	// text into the page only as text, never as markup.
+	script := serve(mux, http.MethodGet, "/assets/live.js").Body.String()
+	for _, sink := range []string{"innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("} {
+		if strings.Contains(script, sink) {
+			t.Errorf("live.js uses %s", sink)
+		}
+	}
 }
 
 // flushRecorder is a ResponseWriter for a stream: what was flushed, under
