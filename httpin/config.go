@@ -1,6 +1,7 @@
 package httpin
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"github.com/troupe-go/troupe/overload"
@@ -128,6 +129,22 @@ type Config struct {
 	// open at once, the same way. Defaults to 0: no cap per address, since
 	// behind a front proxy every connection comes from the proxy.
 	MaxConnectionsPerIP int
+
+	// TLS turns HTTPS on (see TLSConfig): with it, HTTP/2 is offered
+	// through ALPN beside HTTP/1.1. Off by default.
+	TLS TLSConfig
+	// H2C serves cleartext HTTP/2 to clients that speak it with prior
+	// knowledge (they open with HTTP/2's preface), beside HTTP/1.1 on the
+	// same listener; the HTTP/1.1 Upgrade to h2c, deprecated by RFC 9113,
+	// is not offered: such a request is answered in HTTP/1.1. For a
+	// listener behind a proxy that speaks HTTP/2 to its backends; without
+	// TLS only.
+	H2C bool
+	// MaxConcurrentStreams caps the requests one HTTP/2 connection may
+	// have open at once; a client past it has its new streams refused.
+	// MaxInFlight still bounds the requests of all connections. Defaults to
+	// 100, RFC 9113's recommended minimum.
+	MaxConcurrentStreams int
 }
 
 // WithDefaults returns c with every zero field set to its default.
@@ -183,6 +200,12 @@ func (c Config) WithDefaults() Config {
 	if c.MaxConnections == 0 {
 		c.MaxConnections = DefaultMaxConnections()
 	}
+	if c.MaxConcurrentStreams == 0 {
+		c.MaxConcurrentStreams = 100
+	}
+	if c.TLS.Enabled() && c.TLS.MinVersion == 0 {
+		c.TLS.MinVersion = tls.VersionTLS12
+	}
 	return c
 }
 
@@ -218,6 +241,13 @@ func (c Config) Validate() error {
 	}
 	if c.MinBodyRate < 0 || c.MinWriteRate < 0 || c.MaxConnections < 0 || c.MaxConnectionsPerIP < 0 {
 		errs = append(errs, errors.New("min_body_rate, min_write_rate, max_connections and max_connections_per_ip must not be negative"))
+	}
+	if c.MaxConcurrentStreams < 0 {
+		errs = append(errs, errors.New("max_concurrent_streams must not be negative"))
+	}
+	errs = append(errs, c.TLS.validate())
+	if c.H2C && c.TLS.Enabled() {
+		errs = append(errs, errors.New("h2c is cleartext HTTP/2: with tls, HTTP/2 is on already"))
 	}
 	return errors.Join(errs...)
 }

@@ -28,7 +28,8 @@ type Server struct {
 	sys     *actors.System
 	pid     *actor.PID
 	connObs ConnObserver
-	initErr error // from NewServer, returned by Start
+	initErr error         // from NewServer, returned by Start
+	certs   *CertReloader // with Config.TLS; nil without
 
 	given   net.Listener // from WithListener, served instead of listening on Addr
 	serving sync.WaitGroup
@@ -103,6 +104,7 @@ func NewServer(cfg Config, handler http.Handler, sys *actors.System, opts ...Ser
 			ErrorLog:          errLog,
 		},
 	}
+	s.initErr = errors.Join(s.initErr, s.setProtocols())
 	for _, o := range opts {
 		o(s)
 	}
@@ -186,7 +188,11 @@ func (a *serverActor) Receive(c actor.Context) {
 	switch m := c.Message().(type) {
 	case *actor.Started:
 		s.serving.Go(func() {
-			if err := s.srv.Serve(s.ln); !errors.Is(err, http.ErrServerClosed) {
+			serve := s.srv.Serve
+			if s.certs != nil {
+				serve = func(ln net.Listener) error { return s.srv.ServeTLS(ln, "", "") }
+			}
+			if err := serve(s.ln); !errors.Is(err, http.ErrServerClosed) {
 				s.err = fmt.Errorf("ingress: serving: %w", err)
 				close(s.failed)
 			}
