@@ -43,6 +43,14 @@
 //	  lenient_framing: false    # true: keep connections after Transfer-Encoding and HTTP/1.0
 //	  max_connections: 0        # 0: from the open-file limit, with a reserve
 //	  max_connections_per_ip: 0 # 0: no cap
+//	  max_concurrent_streams: 100 # requests open at once on one HTTP/2 connection
+//	  h2c: false                # true: cleartext HTTP/2 too, by prior knowledge (not with tls)
+//	  tls:                      # HTTPS, HTTP/2 through ALPN; left out: plain HTTP
+//	    cert_file: server.crt   # required: PEM chain, read at start and on App.ReloadTLS
+//	    key_file: server.key    # required: PEM private key
+//	    min_version: "1.2"      # "1.2" | "1.3"
+//	    client_auth: none       # none | verify_if_given | require
+//	    client_ca_file: ""      # PEM CAs for client certificates (verify_if_given, require)
 //	  max_in_flight: 1024       # hard admission limit; beyond it → 503
 //	  overload:                 # the adaptive concurrency limit in front of every route (package overload)
 //	    adaptive: true          # false: max_in_flight alone bounds admission

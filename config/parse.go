@@ -352,7 +352,7 @@ func (p *parser) server(n *yaml.Node) {
 	f := p.fields(n, "server", "addr", "read_header_timeout", "read_timeout", "write_timeout", "idle_timeout",
 		"max_header_bytes", "max_body_bytes", "max_in_flight", "request_timeout", "shutdown_timeout", "drain_delay", "stream_idle_timeout",
 		"min_body_rate", "body_rate_grace", "min_write_rate", "write_rate_grace", "lenient_framing",
-		"max_connections", "max_connections_per_ip", "overload")
+		"max_connections", "max_connections_per_ip", "overload", "tls", "h2c", "max_concurrent_streams")
 	h.Addr = p.addr(f.get("addr"), "server.addr", false)
 	for _, d := range durations {
 		*d.dst = p.duration(f.get(d.key), "server."+d.key)
@@ -368,6 +368,14 @@ func (p *parser) server(n *yaml.Node) {
 	if v := f.get("overload"); !isNull(v) {
 		p.overload(v)
 	}
+	if v := f.get("tls"); !isNull(v) {
+		p.tls(v)
+	}
+	h.H2C = p.flag(f.get("h2c"), "server.h2c")
+	if h.H2C && h.TLS.Enabled() {
+		p.errorf(f.get("h2c"), "server.h2c: cleartext HTTP/2 has no place beside server.tls, which serves HTTP/2 already")
+	}
+	h.MaxConcurrentStreams = int(p.count(f.get("max_concurrent_streams"), "server.max_concurrent_streams"))
 }
 
 // overload reads server.overload: the adaptive concurrency limit.
