@@ -1,6 +1,9 @@
 package troupe
 
-import "errors"
+import (
+	"crypto/tls"
+	"errors"
+)
 
 // ErrNotStarted is returned by ReloadTLS before Start.
 var ErrNotStarted = errors.New("troupe: the app is not started")
@@ -16,4 +19,13 @@ func (a *App) ReloadTLS() error {
 		return ErrNotStarted
 	}
 	return a.server.ReloadTLS()
+}
+
+// Certificate returns the certificate pair the listener serves (its Leaf
+// parsed), or nil without TLS or before Start.
+func (a *App) Certificate() *tls.Certificate {
+	if a.server == nil {
+		return nil
+	}
+	return a.server.Certificate()
 }

@@ -65,6 +65,9 @@ type runConfig struct {
 	// ready, if set, is called once the server accepts connections, with
 	// its address and the admin listener's (nil when off).
 	ready func(addr, admin net.Addr)
+	// reloaded, if set, is called after each SIGHUP's TLS reload, with
+	// its error.
+	reloaded func(error)
 }
 
 // run runs the server with command-line args until ctx ends or a signal
@@ -151,11 +154,23 @@ func (rc runConfig) run(ctx context.Context, args []string, stdout, stderr io.Wr
 	if err := app.Start(); err != nil {
 		return err
 	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	log.Info("serving", zap.String("config", cfg.File), zap.Int("routes", len(app.Routes())))
 	if rc.ready != nil {
 		rc.ready(app.Addr(), app.AdminAddr())
 	}
-	<-ctx.Done()
+	for ctx.Err() == nil {
+		select {
+		case <-ctx.Done():
+		case <-hup:
+			err := reloadTLS(app, log)
+			if rc.reloaded != nil {
+				rc.reloaded(err)
+			}
+		}
+	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.App.HTTP.WithDefaults().ShutdownTimeout)
 	defer cancel()
 	return app.Shutdown(sctx)
