@@ -89,6 +89,10 @@ type TransportConfig struct {
 	KeepAlive time.Duration `yaml:"keep_alive"`
 	// DisableKeepAlives makes every attempt use a new connection.
 	DisableKeepAlives bool `yaml:"disable_keep_alives"`
+	// CAFile is a PEM file of the CAs that https targets' certificates must
+	// chain to, in place of the system's roots: for upstreams with a
+	// private CA. Read when the upstream is made.
+	CAFile string `yaml:"ca_file"`
 }
 
 // Defaults of Config and of the configs in it.

@@ -103,7 +103,11 @@ func New(cfg Config, opts ...Option) (*Upstream, error) {
 	u.cls = classifier{failStatus: fail, retryStatus: retry, slow: cfg.Breaker.SlowCallDuration,
 		ignoreConn: cfg.Breaker.IgnoreConnectionErrors, ignoreTime: cfg.Breaker.IgnoreTimeouts}
 	if u.transport == nil {
-		u.transport = newTransport(cfg, u.dial)
+		t := newTransport(cfg, u.dial)
+		if err := trustCAFile(t, cfg.Transport.CAFile); err != nil {
+			return nil, fmt.Errorf("upstream %q: %w", cfg.Name, err)
+		}
+		u.transport = t
 	}
 	u.bulkhead = newBulkhead(cfg.Bulkhead)
 	u.m = newMetrics(cfg.Name, u.bulkhead.limit)
