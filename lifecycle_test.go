@@ -74,7 +74,7 @@ func TestMountedAppHasAdminHandler(t *testing.T) {
 	if rec := get(adm, "/readyz"); rec.Code != http.StatusOK {
 		t.Errorf("/readyz of a built app = %d %s, want 200", rec.Code, rec.Body)
 	}
-	if rec := get(adm, "/metrics"); !strings.Contains(rec.Body.String(), `troupe_requests_total{route="/x",status="200"} 1`) {
+	if rec := get(adm, "/metrics"); !strings.Contains(rec.Body.String(), `troupe_requests_total{method="GET",route="/x",status="200"} 1`) {
 		t.Errorf("/metrics lacks the request:\n%s", rec.Body)
 	}
 	if err := app.Close(t.Context()); err != nil {

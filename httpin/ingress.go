@@ -139,7 +139,7 @@ func (in *Ingress) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if found != routing.Found { // plain OPTIONS, or a preflight for a method the path lacks
 			w.Header().Set("Allow", allow)
 			status, _ := writeResponse(w, r, id, &actors.Response{Status: http.StatusNoContent}, 0)
-			in.obs.Observe("", status, time.Since(start))
+			in.obs.Observe("", r.Method, status, time.Since(start))
 			return
 		}
 		// A CORS preflight: run the stages of the route it asks about, so
@@ -250,7 +250,7 @@ func (in *Ingress) serve(w http.ResponseWriter, r *http.Request, id string, m ro
 	case pipeline.Gone:
 		ex.Response.DropStream()
 		in.obs.Rejected(RejectClientGone)
-		in.obs.Observe(rt.Pattern, 499, time.Since(start))
+		in.obs.Observe(rt.Pattern, r.Method, 499, time.Since(start))
 		return
 	}
 	if ex.Response.Stream != nil {
@@ -261,7 +261,7 @@ func (in *Ingress) serve(w http.ResponseWriter, r *http.Request, id string, m ro
 		}
 	}
 	status, err := writeResponse(w, r, id, &ex.Response, in.cfg.StreamIdleTimeout)
-	in.obs.Observe(rt.Pattern, status, time.Since(start))
+	in.obs.Observe(rt.Pattern, r.Method, status, time.Since(start))
 	if err != nil {
 		// The body was cut short after its header had gone: end the
 		// connection without the end of the body (the last chunk), as
@@ -293,7 +293,7 @@ func (in *Ingress) expired(e *pipeline.Expiry) {
 	h.Set("Connection", "close")
 	status, _ := writeResponse(w, r, e.RequestID, &ex.Response, 0)
 	_ = http.NewResponseController(w).Flush()
-	in.obs.Observe(e.Route, status, time.Since(e.Start))
+	in.obs.Observe(e.Route, r.Method, status, time.Since(e.Start))
 }
 
 // readBody reads the request body in full, up to the route's limit; on a
@@ -392,7 +392,7 @@ func (in *Ingress) refuse(w http.ResponseWriter, r *http.Request, id, route stri
 	rej := err.(*overload.Rejection)           // Acquire's only error
 	if rej.Reason == overload.ReasonCanceled { // the client left while it waited
 		in.obs.Rejected(RejectClientGone)
-		in.obs.Observe(route, 499, time.Since(start))
+		in.obs.Observe(route, r.Method, 499, time.Since(start))
 		return
 	}
 	detail := "the server is overloaded (" + rej.Reason.String() + "): try again later"
@@ -424,7 +424,7 @@ func (in *Ingress) rejectWith(w http.ResponseWriter, r *http.Request, id, route 
 			ex.Response.Header().Set(header[i], header[i+1])
 		}
 		status, _ := writeResponse(w, r, id, &ex.Response, 0)
-		in.obs.Observe(route, status, time.Since(start))
+		in.obs.Observe(route, r.Method, status, time.Since(start))
 		return
 	}
 	// Not the request's context: a rejection is written whether or not the
@@ -445,7 +445,7 @@ func (in *Ingress) rejectWith(w http.ResponseWriter, r *http.Request, id, route 
 		h.Set(header[i], header[i+1])
 	}
 	status, _ := writeResponse(w, r, id, &ex.Response, 0)
-	in.obs.Observe(route, status, time.Since(start))
+	in.obs.Observe(route, r.Method, status, time.Since(start))
 }
 
 // writeResponse writes resp, the one response of the request, and returns

@@ -8,31 +8,41 @@ type Rejection string
 
 // The reasons a request is rejected, as counted in metrics.
 const (
-	RejectOverload   Rejection = "overload"       // past the in-flight limit, or refused by the adaptive limit: 503 (504 for a deadline it cannot meet)
-	RejectBadPath    Rejection = "bad_path"       // 400
-	RejectNotFound   Rejection = "not_found"      // 404
-	RejectMethod     Rejection = "method"         // 405
-	RejectBodyTooBig Rejection = "body_too_large" // 413
-	RejectBadBody    Rejection = "bad_body"       // 400: the body could not be read
-	RejectStageDown  Rejection = "stage_down"     // 503: a stage of the route is down
-	RejectDeadline   Rejection = "deadline"       // 504
-	RejectClientGone Rejection = "client_gone"    // the client went away first
+	RejectOverload   Rejection = "overload"           // past the in-flight limit, or refused by the adaptive limit: 503 (504 for a deadline it cannot meet)
+	RejectBadPath    Rejection = "bad_path"           // 400
+	RejectNotFound   Rejection = "not_found"          // 404
+	RejectMethod     Rejection = "method_not_allowed" // 405
+	RejectBodyTooBig Rejection = "body_too_large"     // 413
+	RejectBadBody    Rejection = "bad_body"           // 400: the body could not be read
+	RejectStageDown  Rejection = "stage_down"         // 503: a stage of the route is down
+	RejectDeadline   Rejection = "deadline"           // 504
+	RejectClientGone Rejection = "client_gone"        // the client went away first
 )
+
+// Rejections lists every Rejection, in the order above.
+var Rejections = []Rejection{
+	RejectOverload, RejectBadPath, RejectNotFound, RejectMethod, RejectBodyTooBig,
+	RejectBadBody, RejectStageDown, RejectDeadline, RejectClientGone,
+}
 
 // Observer is told about every request the ingress finishes. It must be
 // safe for concurrent use and fast: it runs on the request path.
 type Observer interface {
 	// Observe records a finished request: its route pattern ("" when no
-	// route matched), status (499 when the client went away) and duration.
-	Observe(route string, status int, d time.Duration)
+	// route matched), method (as the client sent it), status (499 when
+	// the client went away) and duration.
+	Observe(route, method string, status int, d time.Duration)
 	// Rejected records a rejection.
 	Rejected(reason Rejection)
 }
 
 type nopObserver struct{}
 
-func (nopObserver) Observe(string, int, time.Duration) {}
-func (nopObserver) Rejected(Rejection)                 {}
+func (nopObserver) Observe(string, string, int, time.Duration) {}
+func (nopObserver) Rejected(Rejection)                         {}
+
+// ConnRejections lists every ConnRejection.
+var ConnRejections = []ConnRejection{ConnOverCap, ConnOverIPCap}
 
 // ConnRejection is the cap a listener's connection was past, when
 // LimitListener closed it at once.

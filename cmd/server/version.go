@@ -2,7 +2,8 @@ package main
 
 import (
 	"fmt"
-	"runtime/debug"
+
+	"github.com/troupe-go/troupe/internal/buildinfo"
 )
 
 // versionLine describes the build from its module information: the
@@ -10,22 +11,18 @@ import (
 // a work tree), the VCS revision and time when the build recorded them,
 // whether the tree was modified, and the Go version.
 func versionLine() string {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
+	info := buildinfo.Read()
+	if !info.Known {
 		return "troupe server (no build information)"
 	}
-	line := fmt.Sprintf("troupe server %s", info.Main.Version)
-	settings := map[string]string{}
-	for _, s := range info.Settings {
-		settings[s.Key] = s.Value
-	}
-	if rev := settings["vcs.revision"]; rev != "" {
+	line := fmt.Sprintf("troupe server %s", info.Version)
+	if rev := info.Revision; rev != "" {
 		line += " " + rev[:min(12, len(rev))]
-		if settings["vcs.modified"] == "true" {
+		if info.Modified {
 			line += "+modified"
 		}
-		if t := settings["vcs.time"]; t != "" {
-			line += " " + t
+		if info.Time != "" {
+			line += " " + info.Time
 		}
 	}
 	return line + " " + info.GoVersion

@@ -68,7 +68,7 @@ func TestMountedExample(t *testing.T) {
 	if status, _, body := get(admin + "/readyz"); status != 200 || !strings.Contains(body, `"ready":true`) {
 		t.Errorf("GET /readyz = %d %q, want 200 ready", status, body)
 	}
-	const want = `troupe_requests_total{route="/api/items/{id}",status="200"} 1`
+	const want = `troupe_requests_total{method="GET",route="/api/items/{id}",status="200"} 1`
 	if _, _, metrics := get(admin + "/metrics"); !strings.Contains(metrics, want) {
 		t.Errorf("/metrics has no %s:\n%s", want, metrics)
 	}

@@ -1,11 +1,12 @@
 // Package metrics exports a troupe server's figures in the Prometheus text
-// format: requests by route and status, a latency histogram, requests in
-// flight, rejections by reason, stage restarts, stage state and stage queue
-// depth.
+// format: requests by route, method and status, a latency histogram,
+// requests in flight, rejections by reason, stage restarts, stage state and
+// stage queue depth, and the build.
 package metrics
 
 import (
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -25,56 +26,82 @@ type Metrics struct {
 
 	// Resolved label children, so the request path does not hash labels.
 	counters  sync.Map // requestKey → prometheus.Counter
-	observers sync.Map // route → prometheus.Observer
+	observers sync.Map // routeKey → prometheus.Observer
 }
 
+type routeKey struct{ route, method string }
+
 type requestKey struct {
-	route  string
+	routeKey
 	status int
 }
 
-// New returns a registry with the request metrics and the Go runtime and
-// process collectors registered.
+// UnmatchedRoute is the route label of a request no route took: 404, 405,
+// a bad path, or a refusal before routing.
+const UnmatchedRoute = "unmatched"
+
+// New returns a registry with the request metrics, troupe_build_info and
+// the Go runtime and process collectors registered.
 func New() *Metrics {
 	m := &Metrics{
 		reg: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "troupe_requests_total", Help: "Requests answered, by route pattern and status.",
-		}, []string{"route", "status"}),
+			Name: "troupe_requests_total",
+			Help: "Requests answered, by route pattern (" + UnmatchedRoute + " when no route took it: 404, 405, 400 for a bad path, " +
+				"or a refusal before routing), method (" + methodsHelp + ") and status (499: the client went away first).",
+		}, []string{"route", "method", "status"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "troupe_request_duration_seconds",
-			Help:    "Time from admission to the response being written, by route pattern.",
+			Name: "troupe_request_duration_seconds",
+			Help: "Time from admission to the response being written, by route pattern (" + UnmatchedRoute + " when no route took it) " +
+				"and method (" + methodsHelp + ").",
 			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
-		}, []string{"route"}),
+		}, []string{"route", "method"}),
 		rejections: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "troupe_rejections_total", Help: "Requests answered by the ingress without a pipeline result, by reason.",
+			Name: "troupe_rejections_total",
+			Help: "Requests answered by the ingress without a pipeline result, by reason: " + join(httpin.Rejections) +
+				" (overload: 503, or 504 for a deadline the limit could not meet; bad_path, bad_body: 400; not_found: 404; " +
+				"method_not_allowed: 405; body_too_large: 413; stage_down: 503; deadline: 504; client_gone: no answer, 499 in troupe_requests_total).",
 		}, []string{"reason"}),
 		connCaps: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "troupe_connections_rejected_total", Help: "Connections closed as soon as they were accepted, by the cap they were past: max_connections or max_connections_per_ip.",
+			Name: "troupe_connections_rejected_total",
+			Help: "Connections closed as soon as they were accepted, by the cap they were past: " + join(httpin.ConnRejections) + ".",
 		}, []string{"reason"}),
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.rejections, m.connCaps,
+	m.reg.MustRegister(m.requests, m.latency, m.rejections, m.connCaps, newBuildInfo(),
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// join lists values for a HELP text: "a, b or c".
+func join[S ~string](values []S) string {
+	s := make([]string, len(values))
+	for i, v := range values {
+		s[i] = string(v)
+	}
+	if len(s) < 2 {
+		return strings.Join(s, "")
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
 }
 
 // Registry returns the registry, to serve or to register more collectors.
 func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 
 // Observe implements httpin.Observer.
-func (m *Metrics) Observe(route string, status int, d time.Duration) {
+func (m *Metrics) Observe(route, method string, status int, d time.Duration) {
 	if route == "" {
-		route = "unmatched"
+		route = UnmatchedRoute
 	}
-	k := requestKey{route, status}
+	rk := routeKey{route, MethodLabel(method)}
+	k := requestKey{rk, status}
 	c, ok := m.counters.Load(k)
 	if !ok {
-		c, _ = m.counters.LoadOrStore(k, m.requests.WithLabelValues(route, strconv.Itoa(status)))
+		c, _ = m.counters.LoadOrStore(k, m.requests.WithLabelValues(rk.route, rk.method, strconv.Itoa(status)))
 	}
 	c.(prometheus.Counter).Inc()
-	o, ok := m.observers.Load(route)
+	o, ok := m.observers.Load(rk)
 	if !ok {
-		o, _ = m.observers.LoadOrStore(route, m.latency.WithLabelValues(route))
+		o, _ = m.observers.LoadOrStore(rk, m.latency.WithLabelValues(rk.route, rk.method))
 	}
 	o.(prometheus.Observer).Observe(d.Seconds())
 }

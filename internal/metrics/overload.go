@@ -29,17 +29,21 @@ type OverloadCollector struct {
 // returns, asked at each scrape.
 func NewOverloadCollector(limiters func() []Limiter) *OverloadCollector {
 	classes := "class: critical, default or sheddable"
+	// Every desc's help ends with the limiter label's values.
+	desc := func(name, help string, labels ...string) *prometheus.Desc {
+		return prometheus.NewDesc(name, help+" Labelled limiter: ingress, or stage:NAME for a stage's concurrency cap.", append([]string{"limiter"}, labels...), nil)
+	}
 	return &OverloadCollector{
 		limiters:   limiters,
-		limit:      prometheus.NewDesc("troupe_overload_limit", "The adaptive concurrency limit now: how many requests may run at once.", []string{"limiter"}, nil),
-		inFlight:   prometheus.NewDesc("troupe_overload_in_flight", "Requests admitted by the adaptive limit and not yet finished.", []string{"limiter"}, nil),
-		queued:     prometheus.NewDesc("troupe_overload_queued", "Requests waiting for the adaptive limit to admit them, by "+classes+".", []string{"limiter", "class"}, nil),
-		queueDelay: prometheus.NewDesc("troupe_overload_queue_delay_seconds", "How long the oldest request waiting for the adaptive limit has waited; 0 when none waits.", []string{"limiter"}, nil),
-		rtt:        prometheus.NewDesc("troupe_overload_service_time_seconds", "The adaptive limit's service-time estimates: estimate is min (unloaded) or smoothed (recent).", []string{"limiter", "estimate"}, nil),
-		standing:   prometheus.NewDesc("troupe_overload_standing_queue", "1 while the queue has stood past its target (sustained overload): waits are cut to the target, sheddable requests are not queued.", []string{"limiter"}, nil),
-		admitted:   prometheus.NewDesc("troupe_overload_admitted_total", "Requests the adaptive limit admitted, by "+classes+".", []string{"limiter", "class"}, nil),
-		rejected: prometheus.NewDesc("troupe_overload_rejected_total", "Requests a limiter refused, by reason (limit: no room, 503; queue_delay: waited past the target, 503; "+
-			"deadline: its deadline could not be met, 504; canceled: the client left while it waited, no answer) and "+classes+".", []string{"limiter", "reason", "class"}, nil),
+		limit:      desc("troupe_overload_limit", "The adaptive concurrency limit now: how many requests may run at once."),
+		inFlight:   desc("troupe_overload_in_flight", "Requests admitted by the adaptive limit and not yet finished."),
+		queued:     desc("troupe_overload_queued", "Requests waiting for the adaptive limit to admit them, by "+classes+".", "class"),
+		queueDelay: desc("troupe_overload_queue_delay_seconds", "How long the oldest request waiting for the adaptive limit has waited; 0 when none waits."),
+		rtt:        desc("troupe_overload_service_time_seconds", "The adaptive limit's service-time estimates: estimate is min (unloaded) or smoothed (recent).", "estimate"),
+		standing:   desc("troupe_overload_standing_queue", "1 while the queue has stood past its target (sustained overload): waits are cut to the target, sheddable requests are not queued."),
+		admitted:   desc("troupe_overload_admitted_total", "Requests the adaptive limit admitted, by "+classes+".", "class"),
+		rejected: desc("troupe_overload_rejected_total", "Requests a limiter refused, by reason (limit: no room, 503; queue_delay: waited past the target, 503; "+
+			"deadline: its deadline could not be met, 504; canceled: the client left while it waited, no answer) and "+classes+".", "reason", "class"),
 	}
 }
 
