@@ -1,6 +1,8 @@
 package upstream
 
 import (
+	"strings"
+
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -44,15 +46,18 @@ func newMetrics(name string, limit func() int) *metrics {
 	opts := func(n, help string) prometheus.Opts {
 		return prometheus.Opts{Namespace: "troupe", Subsystem: "upstream", Name: n, Help: help, ConstLabels: labels}
 	}
+	states := listOf(stateNames[:])
 	m := &metrics{
 		state: prometheus.NewGaugeVec(prometheus.GaugeOpts(opts("breaker_state",
-			"The state of the upstream's circuit breaker: 1 for the current state, 0 for the others.")), []string{"state"}),
+			"The state of the upstream's circuit breaker, by state: "+states+"; 1 for the current state, 0 for the others.")), []string{"state"}),
 		transitions: prometheus.NewCounterVec(prometheus.CounterOpts(opts("breaker_transitions_total",
-			"Changes of state of the upstream's circuit breaker.")), []string{"from", "to"}),
+			"Changes of state of the upstream's circuit breaker, from a state to another: "+states+".")), []string{"from", "to"}),
 		attempts: prometheus.NewCounterVec(prometheus.CounterOpts(opts("attempts_total",
-			"Attempts sent to the upstream, by result: ok, failed_status, slow, connection_error, timeout, too_large (failures) or canceled (neutral).")), []string{"result"}),
+			"Attempts sent to the upstream, by result: "+listOf(resultNames[:])+" (ok: a success; failed_status, slow, connection_error, timeout, "+
+				"too_large: failures; canceled: the client went away; client_body: the client's streamed body failed; these two are neutral).")), []string{"result"}),
 		rejections: prometheus.NewCounterVec(prometheus.CounterOpts(opts("rejections_total",
-			"Attempts refused before they were sent (a request's first, or a retry), by reason: open, half_open, bulkhead, deadline.")), []string{"reason"}),
+			"Attempts refused before they were sent (a request's first, or a retry), by reason: "+listOf(rejectNames[:])+
+				" (open: the breaker is open; half_open: every probe is out; bulkhead: full; deadline: too little time left).")), []string{"reason"}),
 		retries: prometheus.NewCounter(prometheus.CounterOpts(opts("retries_total", "Retries sent to the upstream."))),
 		denied: prometheus.NewCounterVec(prometheus.CounterOpts(opts("retries_denied_total",
 			"Retries not made although the attempt could be retried, by reason: budget (spent) or breaker (not closed).")), []string{"reason"}),
@@ -94,4 +99,12 @@ func (m *metrics) setState(s State) {
 // collectors returns every collector, for Describe and Collect.
 func (m *metrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{m.state, m.transitions, m.attempts, m.rejections, m.retries, m.denied, m.inFlight, m.healthy, m.duration, m.limit}
+}
+
+// listOf lists label values for a HELP text: "a, b or c".
+func listOf(values []string) string {
+	if len(values) < 2 {
+		return strings.Join(values, "")
+	}
+	return strings.Join(values[:len(values)-1], ", ") + " or " + values[len(values)-1]
 }

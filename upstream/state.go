@@ -20,9 +20,10 @@ const (
 	Open
 )
 
-var stateNames = [...]string{"closed", "half-open", "open"}
+var stateNames = [...]string{"closed", "half_open", "open"}
 
-// String returns the state's name: "closed", "half-open" or "open".
+// String returns the state's name, as in metrics labels: "closed",
+// "half_open" or "open".
 func (s State) String() string {
 	if s < 0 || int(s) >= len(stateNames) {
 		return fmt.Sprintf("State(%d)", int(s))

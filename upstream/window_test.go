@@ -78,7 +78,7 @@ func TestBreakerStateChangesLogged(t *testing.T) {
 				t.Errorf("log line %v lacks the upstream's name", m)
 			}
 		}
-		want := []change{{zapcore.WarnLevel, "closed", "open"}, {zapcore.InfoLevel, "open", "half-open"}, {zapcore.InfoLevel, "half-open", "closed"}}
+		want := []change{{zapcore.WarnLevel, "closed", "open"}, {zapcore.InfoLevel, "open", "half_open"}, {zapcore.InfoLevel, "half_open", "closed"}}
 		if len(got) != len(want) {
 			t.Fatalf("state changes logged: %v, want %v", got, want)
 		}
