@@ -200,3 +200,35 @@ func TestHTTP2ShutdownSendsGOAWAY(t *testing.T) {
 		t.Errorf("Shutdown: %v", err)
 	}
 }
+
+// The write-rate guard holds on HTTP/2: a client that stops taking a
+// response (it never opens its flow-control window past the first 64 KiB)
+// has its stream reset after the rate's grace and one piece's time, not at
+// WriteTimeout.
+func TestHTTP2WriteRateGuard(t *testing.T) {
+	cfg := httpin.Config{H2C: true, MinWriteRate: 1024, WriteRateGrace: time.Second, WriteTimeout: time.Minute}
+	_, addr := startAppWith(t, cfg, nil, func(app *troupe.App) {
+		app.GET("/big", func(ex *actors.Exchange) error {
+			ex.Response.Status, ex.Response.Body = http.StatusOK, make([]byte, 1<<20)
+			return nil
+		})
+	})
+	h, _ := dialH2C(t, addr)
+	start := time.Now()
+	h.get(t, 1, "/big")
+	for {
+		f := h.read(t) // the connection's deadline (20 s) is well below WriteTimeout (60 s)
+		if rst, ok := f.(*http2.RSTStreamFrame); ok && rst.StreamID == 1 {
+			break
+		}
+		if d, ok := f.(*http2.DataFrame); ok && d.StreamEnded() {
+			t.Fatal("the whole response went through a window that was never opened")
+		}
+	}
+	// The guard's bound is grace + 4 KiB at 1 KiB/s = 5 s; WriteTimeout's
+	// would be 60 s. Half of WriteTimeout leaves a loaded machine 25 s.
+	// And the guard never cuts before its grace.
+	if took := time.Since(start); took > 30*time.Second || took < time.Second {
+		t.Errorf("stream reset after %s, want the write-rate guard's ~5s", took)
+	}
+}
