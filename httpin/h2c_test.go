@@ -131,13 +131,18 @@ func (h *h2conn) get(t *testing.T, id uint32, path string) {
 	}
 }
 
-// An HTTP/2 connection is told MaxConcurrentStreams in the server's
-// SETTINGS.
-func TestHTTP2MaxConcurrentStreams(t *testing.T) {
-	_, addr := startApp(t, httpin.Config{H2C: true, MaxConcurrentStreams: 7}, nil)
+// An HTTP/2 connection is told MaxConcurrentStreams and MaxHeaderBytes in
+// the server's SETTINGS.
+func TestHTTP2Settings(t *testing.T) {
+	_, addr := startApp(t, httpin.Config{H2C: true, MaxConcurrentStreams: 7, MaxHeaderBytes: 8 << 10}, nil)
 	_, settings := dialH2C(t, addr)
 	if v, ok := settings.Value(http2.SettingMaxConcurrentStreams); !ok || v != 7 {
 		t.Errorf("SETTINGS_MAX_CONCURRENT_STREAMS %d (sent: %v), want 7", v, ok)
+	}
+	// net/http adds HPACK's per-field overhead to MaxHeaderBytes (a few
+	// KiB); without MaxHeaderBytes it would be 1 MiB.
+	if v, ok := settings.Value(http2.SettingMaxHeaderListSize); !ok || v < 8<<10 || v > 16<<10 {
+		t.Errorf("SETTINGS_MAX_HEADER_LIST_SIZE %d (sent: %v), want 8 KiB and HPACK's overhead", v, ok)
 	}
 }
 
