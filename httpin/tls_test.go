@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/troupe-go/troupe"
 	"github.com/troupe-go/troupe/httpin"
@@ -172,5 +173,24 @@ func TestTLSConnectionCap(t *testing.T) {
 	if resp, err := second.Get("https://" + addr + "/hello"); err == nil {
 		resp.Body.Close()
 		t.Fatalf("a second connection past max_connections_per_ip 1 was served %s", resp.Status)
+	}
+}
+
+// A client that connects and never starts its TLS handshake is closed at
+// ReadHeaderTimeout, which bounds the handshake.
+func TestTLSHandshakeTimeout(t *testing.T) {
+	cert := newTestCert(t, 1)
+	certFile, keyFile := certFiles(t, cert)
+	_, addr := startApp(t, httpin.Config{ReadHeaderTimeout: time.Second, TLS: httpin.TLSConfig{CertFile: certFile, KeyFile: keyFile}}, nil)
+	start := time.Now() // before the dial: the server's timeout runs from its accept
+	c := dial(t, addr)
+	_ = c.SetReadDeadline(start.Add(20 * time.Second)) // far past the 1 s timeout, and far below ReadTimeout's 30 s default
+	n, err := c.Read(make([]byte, 1))
+	took := time.Since(start)
+	if n != 0 || err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("a silent client: read %d, %v after %s; want the server to close it", n, err, took)
+	}
+	if took < time.Second {
+		t.Errorf("closed after %s, before ReadHeaderTimeout (1s)", took)
 	}
 }
