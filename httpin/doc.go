@@ -36,6 +36,13 @@
 //     turns this off.
 //   - net/http's own errors (accept failures, bad requests it answers
 //     itself, panics) are logged at Warn, rate-limited (NewErrorLog).
+//   - HTTP/2 (over TLS through ALPN with Config.TLS, or cleartext by prior
+//     knowledge with Config.H2C): the caps above count TCP connections,
+//     whatever they carry; Config.MaxConcurrentStreams caps the streams of
+//     one connection; the timeouts and rates apply per stream; the lame
+//     duck and Drain send GOAWAY. The certificate is served from a
+//     CertReloader: Server.ReloadTLS swaps in a new pair without a
+//     restart, keeping the old one if the new files are bad.
 //
 // What a front proxy must do, since the server closes rather than refuses
 // ambiguous framing: refuse (400) a request with both Content-Length and

@@ -78,6 +78,8 @@ func (s *Server) Err() error {
 // request bodies and responses kept to their minimum rates and, unless
 // cfg.LenientFraming, the connection closed after a request whose framing
 // a front proxy could read differently (see the package documentation).
+// With cfg.TLS it reads the certificate and key here (a bad pair fails
+// Start) and serves HTTPS with HTTP/2; with cfg.H2C, cleartext HTTP/2 too.
 func NewServer(cfg Config, handler http.Handler, sys *actors.System, opts ...ServerOption) *Server {
 	cfg = cfg.WithDefaults()
 	log := sys.Logger().Named("ingress")
