@@ -291,6 +291,15 @@ func (l *Limiter) controlLocked(now int64, w window, wls []workloadSample) {
 		next = min(next, max(little, float64(l.cfg.MinLimit)))
 		jump = jump || next < c.limit
 	}
+	if !binding && next < c.limit {
+		// The limit falls only where it binds. Below it, the concurrency
+		// is the clients' own (a closed loop of callers; a backend that
+		// batches, whose latency rises with its throughput): cutting the
+		// limit under it would turn the clients' own requests away, not
+		// shed an excess. Once arrivals outrun the backend, the in-flight
+		// count climbs to the limit within a window, and the cut follows.
+		next = c.limit
+	}
 	minL, maxL := float64(l.cfg.MinLimit), float64(l.cfg.MaxLimit)
 	if jump {
 		// A brake is not a measurement to damp (every request admitted
@@ -301,7 +310,7 @@ func (l *Limiter) controlLocked(now int64, w window, wls []workloadSample) {
 	}
 	l.limit.Store(int64(c.limit))
 
-	if rtt > 2*(1+l.cfg.Tolerance)*c.minRTT {
+	if binding && rtt > 2*(1+l.cfg.Tolerance)*c.minRTT {
 		c.stale++
 	} else {
 		c.stale = 0

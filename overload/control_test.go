@@ -403,3 +403,21 @@ func TestLittlesCutIsNotSmoothed(t *testing.T) {
 		t.Errorf("limit %d after a window at 5× the unloaded time with Smoothing 0.2, want ≤ 10 (Little's law, in full)", got)
 	}
 }
+
+// TestLimitFallsOnlyWhereItBinds: a service time five times the unloaded
+// one at 20 in flight under a limit of 40 (the clients' own concurrency: a
+// closed loop, or a backend that batches) moves neither the limit nor a
+// probe; the same at 40 in flight, where the limit binds, cuts it.
+func TestLimitFallsOnlyWhereItBinds(t *testing.T) {
+	d := newDriver(t, Config{MinLimit: 2, InitialLimit: 40, MaxLimit: 40, ProbeInterval: time.Hour})
+	d.warm(10 * time.Millisecond)
+	d.run(2*time.Second, func() int { return 20 }, constant(50*time.Millisecond), func() {
+		if s := d.l.Stats(); s.Limit != 40 || s.Probing {
+			t.Fatalf("limit %d, probing %v at 20 in flight under 40, want 40 and no probe", s.Limit, s.Probing)
+		}
+	})
+	d.window(all(), 50*time.Millisecond)
+	if got := d.l.Stats().Limit; got >= 40 {
+		t.Errorf("limit %d after a window at 40 in flight, 5× the unloaded time: want it cut", got)
+	}
+}

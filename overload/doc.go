@@ -45,7 +45,12 @@
 //	L  = L + Smoothing·(L' − L), within [MinLimit, MaxLimit]
 //
 // The limit does not grow while the traffic uses less than half of it,
-// and a window with a Drop cuts it to at most 90%. A window far past the
+// and does not fall while it does not bind (no request reached it or
+// waited): below it, the concurrency is the clients' own — a closed loop of
+// callers, a backend that batches and whose latency rises with its
+// throughput — and cutting under it would turn their requests away rather
+// than shed an excess; arrivals that outrun the backend fill it within a
+// window. A window with a Drop cuts it to at most 90%. A window far past the
 // target (rtt over 2·(1+Tolerance)·minRTT) cuts it at once, unsmoothed,
 // to Little's law: completions per second × minRTT × (1+Tolerance).
 //
