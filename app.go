@@ -66,6 +66,8 @@ type App struct {
 
 	shutdownOnce sync.Once
 	shutdownErr  error
+
+	live live // the running app's generation, Update and retirement (update.go)
 }
 
 // Option configures an App.

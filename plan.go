@@ -20,6 +20,7 @@ type planner struct {
 	specs map[string]*actors.Spec  // by name: one name, one spec
 	hops  map[string]*pipeline.Hop // by the names of their stages
 	order []*pipeline.Hop
+	prev  map[string]*pipeline.Hop // the running generation's hops, to carry over (see carried)
 }
 
 // rejectionsName names the handler of the itinerary that answers the
@@ -32,7 +33,7 @@ const rejectionsName = "ingress rejections"
 // handler that fails with the rejection), with every hop registered with
 // the tree but not yet spawned.
 func (a *App) plan() (*routing.Table[*httpin.Route], *pipeline.Itinerary, []*pipeline.Hop, error) {
-	p := &planner{app: a, specs: map[string]*actors.Spec{}, hops: map[string]*pipeline.Hop{}}
+	p := &planner{app: a, specs: map[string]*actors.Spec{}, hops: map[string]*pipeline.Hop{}, prev: a.live.hopsByKey()}
 	table := &routing.Table[*httpin.Route]{}
 	var errs []error
 	for _, r := range a.routes {
@@ -50,9 +51,7 @@ func (a *App) plan() (*routing.Table[*httpin.Route], *pipeline.Itinerary, []*pip
 	if len(a.routes) == 0 {
 		errs = append(errs, errors.New("troupe: no routes"))
 	}
-	rejections, err := p.itinerary(&Route{group: a.root, handler: &actors.Spec{
-		Name: rejectionsName, Kind: actors.Stateless, Priority: actors.Terminating, Stage: httpin.RejectionHandler(),
-	}})
+	rejections, err := p.itinerary(&Route{group: a.root, handler: a.live.rejectionSpec()})
 	if err != nil {
 		errs = append(errs, fmt.Errorf("the ingress's rejections: %w", err))
 	}
@@ -134,6 +133,11 @@ func (p *planner) hop(specs []*actors.Spec) (*pipeline.Hop, error) {
 	}
 	key := strings.Join(names, "\x00")
 	if h, ok := p.hops[key]; ok {
+		return h, nil
+	}
+	if h := carried(p.prev[key], specs); h != nil { // the running generation's, with its actors
+		p.hops[key] = h
+		p.order = append(p.order, h)
 		return h, nil
 	}
 	gates := make([]*pipeline.Gate, len(specs))

@@ -49,9 +49,7 @@ func (a *App) AdminHandler() (http.Handler, error) {
 func (a *App) adminMux() *http.ServeMux {
 	mux := admin.Handler(a.metrics.Registry(), a.readiness)
 	a.mountLive(mux)
-	for _, r := range a.adminRoutes {
-		mux.Handle(r.pattern, r.handler)
-	}
+	a.live.admin.mount(mux, a.adminRoutes) // through a table that Update changes
 	return mux
 }
 
@@ -91,12 +89,13 @@ func (a *App) build() error {
 	}
 	a.hops = hops
 	a.metrics = metrics.New()
-	a.metrics.Registry().MustRegister(metrics.NewStageCollector(a.tree, func() []*pipeline.Hop { return a.hops }))
+	a.metrics.Registry().MustRegister(metrics.NewStageCollector(a.tree, a.live.currentHops))
 	if err := a.startComponents(); err != nil {
 		a.closeBounded()
 		return err
 	}
 	a.ingress = httpin.NewIngress(a.cfg.HTTP, table, a.log.Named("ingress"), a.metrics, httpin.WithRejections(rejections))
+	a.live.begin(a, hops)
 	a.metrics.WatchInFlight(a.ingress.InFlight)
 	a.metrics.Registry().MustRegister(metrics.NewOverloadCollector(a.limiters))
 	return nil
@@ -128,9 +127,9 @@ func (a *App) closeBounded() {
 }
 
 func (a *App) close(ctx context.Context) error {
-	var err error
-	if a.ingress != nil { // built: the components were started
-		a.componentsOnce.Do(func() { err = a.stopComponents(ctx, a.components) })
+	err := a.live.halt(ctx, a) // retired generations' components first
+	if a.ingress != nil {      // built: the components were started
+		a.componentsOnce.Do(func() { err = errors.Join(err, a.stopComponents(ctx, a.components)) })
 	}
 	if a.tree != nil {
 		err = errors.Join(err, a.tree.Stop(ctx))
@@ -305,7 +304,7 @@ func (a *App) limiters() []metrics.Limiter {
 		out = append(out, metrics.Limiter{Name: "ingress", L: l})
 	}
 	seen := map[*actors.Spec]bool{}
-	for _, h := range a.hops {
+	for _, h := range a.live.currentHops() {
 		for _, s := range h.Specs() {
 			if l := pipeline.Limiter(s); l != nil && !seen[s] {
 				seen[s] = true

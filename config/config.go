@@ -174,6 +174,9 @@ type Config struct {
 	logs       *logSink           // behind Options.Logger; Build points it at the app's logger
 	components []troupe.Component // from sections and Options.Add; Build adds them to the app
 	shared     map[string]*shared // the sections' resources, by section key
+
+	prints       map[string]carried // what it built, by fingerprint, for ParseNext (carry.go)
+	sharedPrints map[string]string  // "SECTION\x00NAME" → the resource's fingerprint
 }
 
 // Log configures the logger.

@@ -25,6 +25,7 @@ type Options struct {
 	logs *logSink // nil outside Parse: Logger then discards
 	cfg  *Config  // nil outside Parse: Add then has nowhere to put components
 	err  error    // from NewOptions, for a node that expands too far: Decode returns it
+	deps *deps    // during Parse: records the shared resources the kind uses
 }
 
 // Add hands the app components the stage being built relies on (a batcher,

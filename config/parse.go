@@ -58,6 +58,13 @@ type parser struct {
 
 	stackSpecs map[string][]*actors.Spec // resolved stacks, by name
 
+	// prev is the configuration a reload replaces (ParseNext), whose
+	// stages, handlers and resources are carried over where their
+	// fingerprints match (carry.go); deps records what the kind being
+	// built looks up with Options.Shared.
+	prev *Config
+	deps *deps
+
 	// scratch computes full route patterns exactly as troupe does; table
 	// and first catch bad patterns and conflicts at their lines.
 	scratch *troupe.App
@@ -535,7 +542,11 @@ func (p *parser) stage(key, n *yaml.Node) {
 			}
 		}
 	}
-	if spec := p.build(k, kindName, name, f.get("options"), f.get("kind")); spec != nil {
+	mark, used := len(p.cfg.components), &deps{}
+	p.deps = used
+	spec := p.build(k, kindName, name, f.get("options"), f.get("kind"))
+	p.deps = nil
+	if spec != nil {
 		spec.Priority = prio
 		p.concurrency(spec, f.get("concurrency"), what)
 		if wn := f.get("when"); !isNull(wn) {
@@ -552,7 +563,9 @@ func (p *parser) stage(key, n *yaml.Node) {
 			}
 			spec = when.Stage(pred, spec)
 		}
-		p.cfg.Stages[name] = spec
+		// Its supervision is the app's, which a reload does not change.
+		print := fingerprint([]string{"stage", name}, []*yaml.Node{n}, []string{"supervision"}, used.list())
+		p.cfg.Stages[name] = p.carry(print, mark, spec).(*actors.Spec)
 	}
 }
 
@@ -690,7 +703,7 @@ func (p *parser) newFailed(opts Options, err error) {
 // options returns the Options of a kind or section entry: those of
 // optsNode, or none at the line of at when optsNode is missing.
 func (p *parser) options(optsNode, at *yaml.Node) Options {
-	opts := Options{file: p.file, line: at.Line, logs: p.cfg.logs, cfg: p.cfg}
+	opts := Options{file: p.file, line: at.Line, logs: p.cfg.logs, cfg: p.cfg, deps: p.deps}
 	if optsNode != nil {
 		opts.line = optsNode.Line
 		if !isNull(optsNode) {
@@ -880,10 +893,15 @@ func (p *parser) route(n *yaml.Node, in scope) *Route {
 		p.unknownKind(f.get("handler"), kindName, false)
 		return r
 	}
-	if spec := p.build(k, kindName, name, f.get("options"), f.get("handler")); spec != nil {
+	mark, used := len(p.cfg.components), &deps{}
+	p.deps = used
+	spec := p.build(k, kindName, name, f.get("options"), f.get("handler"))
+	p.deps = nil
+	if spec != nil {
 		spec.Priority = actors.Terminating
 		p.concurrency(spec, f.get("concurrency"), what+" handler")
-		r.Handler = spec
+		print := fingerprint([]string{"handler", name, kindName}, []*yaml.Node{f.get("options"), f.get("concurrency")}, nil, used.list())
+		r.Handler = p.carry(print, mark, spec).(*actors.Spec)
 	}
 	return r
 }

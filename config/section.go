@@ -141,8 +141,11 @@ func (p *parser) section(key string, s Section, n *yaml.Node) {
 			p.errorf(kv.value, "%s must be a mapping of its options, got %s", what, describe(r))
 			continue
 		}
+		mark, used := len(p.cfg.components), &deps{}
+		p.deps = used
 		opts := p.options(kv.value, kv.key)
 		v, err := s.New(name, opts)
+		p.deps = nil
 		if err != nil {
 			p.newFailed(opts, err)
 			continue
@@ -151,10 +154,15 @@ func (p *parser) section(key string, s Section, n *yaml.Node) {
 			p.errorf(kv.key, "%s: built nothing", what)
 			continue
 		}
-		sh.built[name] = v
 		if c, ok := v.(troupe.Component); ok {
 			p.cfg.components = append(p.cfg.components, c)
 		}
+		print := fingerprint([]string{"shared", key, name}, []*yaml.Node{kv.value}, nil, used.list())
+		sh.built[name] = p.carry(print, mark, v)
+		if p.cfg.sharedPrints == nil {
+			p.cfg.sharedPrints = map[string]string{}
+		}
+		p.cfg.sharedPrints[key+"\x00"+name] = print
 	}
 }
 
@@ -192,6 +200,7 @@ func (o Options) Shared(section, key string) (any, error) {
 		return nil, at
 	}
 	if res, ok := sh.built[name]; ok {
+		o.deps.add(o.cfg.sharedPrints[section+"\x00"+name])
 		return res, nil
 	}
 	if line, ok := sh.declared[name]; ok {

@@ -27,16 +27,13 @@ import (
 // use.
 type Ingress struct {
 	cfg      Config
-	routes   *routing.Table[*Route]
+	current  atomic.Pointer[Routes] // the generation new requests take (see Swap)
 	log      *zap.Logger
 	obs      Observer
 	ids      *requestIDs
 	inFlight atomic.Int64
 
-	// rejections, if set, answers the requests the ingress turns away
-	// itself (400, 404, 405, 413, a stage down): the app's global stages
-	// and a handler that fails with the rejection, so that those answers
-	// get the same headers and the same access-log line as any other.
+	// rejections is WithRejections's itinerary, for the first generation.
 	rejections *pipeline.Itinerary
 	// expire is expired as a func value, made once rather than for each
 	// request.
@@ -50,9 +47,12 @@ type Ingress struct {
 type IngressOption func(*Ingress)
 
 // WithRejections makes the ingress answer the requests it turns away
-// through it: an itinerary of the app's global stages ending in
-// RejectionHandler. Overload rejections (503 at max_in_flight) skip it, to
-// stay immediate.
+// itself (400, 404, 405, 413, a stage down) through it: an itinerary of
+// the app's global stages ending in RejectionHandler, so that those
+// answers get the same headers and the same access-log line as any other.
+// Overload rejections (503 at max_in_flight) skip it, to stay immediate.
+// It applies to the routes given to NewIngress; a later generation brings
+// its own (NewRoutes).
 func WithRejections(it *pipeline.Itinerary) IngressOption {
 	return func(in *Ingress) { in.rejections = it }
 }
@@ -76,7 +76,7 @@ func NewIngress(cfg Config, routes *routing.Table[*Route], log *zap.Logger, obs 
 	if obs == nil {
 		obs = nopObserver{}
 	}
-	in := &Ingress{cfg: cfg.WithDefaults(), routes: routes, log: log, obs: obs, ids: newRequestIDs()}
+	in := &Ingress{cfg: cfg.WithDefaults(), log: log, obs: obs, ids: newRequestIDs()}
 	in.expire = in.expired
 	if !in.cfg.StaticLimit {
 		// Validate has refused a bad Overload config; with a config it
@@ -90,6 +90,7 @@ func NewIngress(cfg Config, routes *routing.Table[*Route], log *zap.Logger, obs 
 	for _, o := range opts {
 		o(in)
 	}
+	in.current.Store(NewRoutes(routes, in.rejections))
 	return in
 }
 
@@ -109,24 +110,27 @@ func (in *Ingress) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if in.inFlight.Add(1) > int64(in.cfg.MaxInFlight) {
 		in.inFlight.Add(-1)
-		in.reject(w, r, id, "", RejectOverload, &actors.Error{
+		in.reject(w, r, nil, id, "", RejectOverload, &actors.Error{
 			Status: http.StatusServiceUnavailable, Detail: "the server is at its in-flight limit", RetryAfter: time.Second,
 		}, start)
 		return
 	}
 	defer in.inFlight.Add(-1)
+	// The generation of routes this request runs on, to the end.
+	rs := in.acquire()
+	defer rs.release()
 
-	m, outcome := in.routes.Lookup(r.Method, r.URL.EscapedPath())
+	m, outcome := rs.table.Lookup(r.Method, r.URL.EscapedPath())
 	switch outcome {
 	case routing.BadPath:
-		in.reject(w, r, id, "", RejectBadPath, actors.NewError(http.StatusBadRequest, "the request path is malformed"), start)
+		in.reject(w, r, rs, id, "", RejectBadPath, actors.NewError(http.StatusBadRequest, "the request path is malformed"), start)
 		return
 	case routing.NotFound:
-		in.reject(w, r, id, "", RejectNotFound, actors.NewError(http.StatusNotFound, "no route matches the path"), start)
+		in.reject(w, r, rs, id, "", RejectNotFound, actors.NewError(http.StatusNotFound, "no route matches the path"), start)
 		return
 	case routing.MethodNotAllowed:
 		if r.Method != http.MethodOptions {
-			in.rejectWith(w, r, id, "", RejectMethod, actors.Errorf(http.StatusMethodNotAllowed, "method %s is not allowed here", r.Method), start,
+			in.rejectWith(w, r, rs, id, "", RejectMethod, actors.Errorf(http.StatusMethodNotAllowed, "method %s is not allowed here", r.Method), start,
 				"Allow", m.Allow+", OPTIONS") // OPTIONS is answered on every route
 			return
 		}
@@ -134,7 +138,7 @@ func (in *Ingress) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		target := r.Header.Get("Access-Control-Request-Method")
 		pm, found := routing.Match[*Route]{}, routing.NotFound
 		if target != "" && r.Header.Get("Origin") != "" {
-			pm, found = in.routes.Lookup(target, r.URL.EscapedPath())
+			pm, found = rs.table.Lookup(target, r.URL.EscapedPath())
 		}
 		if found != routing.Found { // plain OPTIONS, or a preflight for a method the path lacks
 			w.Header().Set("Allow", allow)
@@ -144,15 +148,16 @@ func (in *Ingress) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		// A CORS preflight: run the stages of the route it asks about, so
 		// that the route's CORS stage answers it, but not the handler.
-		in.serve(w, r, id, pm, allow, start)
+		in.serve(w, r, rs, id, pm, allow, start)
 		return
 	}
-	in.serve(w, r, id, m, "", start)
+	in.serve(w, r, rs, id, m, "", start)
 }
 
 // serve runs the matched route's pipeline and writes its answer. preflight
-// is the Allow list of a CORS preflight, or "".
-func (in *Ingress) serve(w http.ResponseWriter, r *http.Request, id string, m routing.Match[*Route], preflight string, start time.Time) {
+// is the Allow list of a CORS preflight, or "". rs is the generation the
+// route is from.
+func (in *Ingress) serve(w http.ResponseWriter, r *http.Request, rs *Routes, id string, m routing.Match[*Route], preflight string, start time.Time) {
 	rt := m.Value
 
 	body, stream, err := in.readBody(r, rt)
@@ -164,7 +169,7 @@ func (in *Ingress) serve(w http.ResponseWriter, r *http.Request, id string, m ro
 		case http.StatusServiceUnavailable: // no in-flight place once the body was in
 			reason = RejectOverload
 		}
-		in.reject(w, r, id, rt.Pattern, reason, err, start)
+		in.reject(w, r, rs, id, rt.Pattern, reason, err, start)
 		return
 	}
 
@@ -211,7 +216,7 @@ func (in *Ingress) serve(w http.ResponseWriter, r *http.Request, id string, m ro
 	if in.limiter != nil {
 		permit, err = rt.workload(in.limiter).AcquireUntil(r.Context(), class, ex.Deadline)
 		if err != nil {
-			in.refuse(w, r, id, rt.Pattern, err, start)
+			in.refuse(w, r, rs, id, rt.Pattern, err, start)
 			return
 		}
 	}
@@ -242,7 +247,7 @@ func (in *Ingress) serve(w http.ResponseWriter, r *http.Request, id string, m ro
 		if err == nil { // it came back meanwhile; the refusal stands
 			err = &actors.Error{Status: ex.Response.Status, Detail: "a stage this route needs is down", RetryAfter: time.Second}
 		}
-		in.reject(w, r, id, rt.Pattern, RejectStageDown, err, start)
+		in.reject(w, r, rs, id, rt.Pattern, RejectStageDown, err, start)
 		return
 	case pipeline.Expired:
 		ex.Response.DropStream() // the client has its 504
@@ -388,7 +393,7 @@ func (in *Ingress) trusted(r *http.Request) bool {
 // the Retry-After the limiter computed and the reason in the problem's
 // detail. It does not pass through the rejections itinerary: under
 // overload a refusal must cost next to nothing.
-func (in *Ingress) refuse(w http.ResponseWriter, r *http.Request, id, route string, err error, start time.Time) {
+func (in *Ingress) refuse(w http.ResponseWriter, r *http.Request, rs *Routes, id, route string, err error, start time.Time) {
 	rej := err.(*overload.Rejection)           // Acquire's only error
 	if rej.Reason == overload.ReasonCanceled { // the client left while it waited
 		in.obs.Rejected(RejectClientGone)
@@ -399,7 +404,7 @@ func (in *Ingress) refuse(w http.ResponseWriter, r *http.Request, id, route stri
 	if rej.Reason == overload.ReasonDeadline {
 		detail = "the request could not be served within its deadline: the server now takes longer than the time it has left"
 	}
-	in.reject(w, r, id, route, RejectOverload, &actors.Error{
+	in.reject(w, r, rs, id, route, RejectOverload, &actors.Error{
 		Status:     rej.Status(), // 503; 504 for a deadline it could not meet
 		Detail:     detail,
 		RetryAfter: rej.RetryAfter,
@@ -407,17 +412,18 @@ func (in *Ingress) refuse(w http.ResponseWriter, r *http.Request, id, route stri
 	}, start)
 }
 
-// reject answers a request that did not get through, with a problem body.
-func (in *Ingress) reject(w http.ResponseWriter, r *http.Request, id, route string, reason Rejection, err error, start time.Time) {
-	in.rejectWith(w, r, id, route, reason, err, start)
+// reject answers a request that did not get through, with a problem body,
+// through the rejections of rs (nil before a generation is taken).
+func (in *Ingress) reject(w http.ResponseWriter, r *http.Request, rs *Routes, id, route string, reason Rejection, err error, start time.Time) {
+	in.rejectWith(w, r, rs, id, route, reason, err, start)
 }
 
 // rejectWith is reject with header, pairs of names and values, set on the
 // answer. Through the rejections itinerary, when there is one, except for
 // overload, which must stay immediate.
-func (in *Ingress) rejectWith(w http.ResponseWriter, r *http.Request, id, route string, reason Rejection, err error, start time.Time, header ...string) {
+func (in *Ingress) rejectWith(w http.ResponseWriter, r *http.Request, rs *Routes, id, route string, reason Rejection, err error, start time.Time, header ...string) {
 	in.obs.Rejected(reason)
-	if in.rejections == nil || reason == RejectOverload {
+	if rs == nil || rs.rejections == nil || reason == RejectOverload {
 		ex := actors.Exchange{Request: r, RequestID: id}
 		ex.Fail(err)
 		for i := 0; i+1 < len(header); i += 2 {
@@ -430,13 +436,13 @@ func (in *Ingress) rejectWith(w http.ResponseWriter, r *http.Request, id, route 
 	// Not the request's context: a rejection is written whether or not the
 	// client is still there (a body cut off for its slowness has ended the
 	// request's context, and the 408 is for it).
-	ex := pipeline.NewExchange(context.WithoutCancel(r.Context()), r, in.rejections)
+	ex := pipeline.NewExchange(context.WithoutCancel(r.Context()), r, rs.rejections)
 	// The rejection's own deadline counts from now: reading a slow body
 	// may have taken longer than a request's whole deadline.
 	ex.RequestID, ex.Route, ex.Path, ex.Start, ex.Deadline = id, route, r.URL.Path, start, time.Now().Add(in.cfg.RequestTimeout)
 	rejectionKey.Set(ex, err)
 	pipeline.Attach(ex, w)
-	if in.rejections.Serve(ex, in.expire) == pipeline.Expired {
+	if rs.rejections.Serve(ex, in.expire) == pipeline.Expired {
 		ex.Response.DropStream()
 		return
 	}
