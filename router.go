@@ -89,15 +89,15 @@ func (r *Router) removeIf(drop func(*Route) bool) int {
 	return n - len(r.app.routes)
 }
 
-// Reset removes every route, global stage, component and admin route, to
-// declare the app anew: what a configuration reload does. A stage declared
-// again as the same *actors.Spec keeps its actors and state; a component
-// added again (the same value) keeps running.
+// Reset removes every route, global stage and component, to declare the
+// app anew: what a configuration reload does. A stage declared again as
+// the same *actors.Spec keeps its actors and state; a component added
+// again (the same value) keeps running. Admin routes stay (see
+// RemoveAdmin).
 func (r *Router) Reset() {
 	r.app.routes = nil
 	r.app.root.stages = nil
 	r.app.components = nil
-	r.app.adminRoutes = nil
 }
 
 // Add adds components, started before the new routes are swapped in; see
@@ -113,12 +113,19 @@ func (r *Router) RemoveComponent(c Component) bool {
 	return n != len(r.app.components)
 }
 
-// AdminHandle adds or replaces a route of the admin listener; see
-// App.AdminHandle. (Reset drops them all; a pattern left out of an Update
-// answers 404.)
+// AdminHandle adds a route to the admin listener, or replaces the handler
+// of one with the same pattern; see App.AdminHandle.
 func (r *Router) AdminHandle(pattern string, h http.Handler) {
-	r.app.adminRoutes = slices.DeleteFunc(slices.Clone(r.app.adminRoutes), func(x adminRoute) bool { return x.pattern == pattern })
+	r.RemoveAdmin(pattern)
 	r.app.AdminHandle(pattern, h)
+}
+
+// RemoveAdmin removes the admin route of pattern, which then answers 404,
+// and reports whether there was one.
+func (r *Router) RemoveAdmin(pattern string) bool {
+	n := len(r.app.adminRoutes)
+	r.app.adminRoutes = slices.DeleteFunc(slices.Clone(r.app.adminRoutes), func(x adminRoute) bool { return x.pattern == pattern })
+	return n != len(r.app.adminRoutes)
 }
 
 // declarations is a copy of what an Update's function may change, to put

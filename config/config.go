@@ -177,6 +177,7 @@ type Config struct {
 
 	prints       map[string]carried // what it built, by fingerprint, for ParseNext (carry.go)
 	sharedPrints map[string]string  // "SECTION\x00NAME" → the resource's fingerprint
+	replaces     *Config            // the configuration ParseNext was given
 }
 
 // Log configures the logger.

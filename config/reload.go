@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"maps"
+	"net/http"
 	"os"
 	"reflect"
 	"slices"
@@ -30,7 +31,11 @@ func ParseNext(filename string, data []byte, reg *Registry, prev *Config) (*Conf
 	}
 	p := newParser(filename, reg)
 	p.prev = prev
-	return p.parse(data)
+	c, err := p.parse(data)
+	if c != nil {
+		c.replaces = prev
+	}
+	return c, err
 }
 
 // LoadNext reads and parses the configuration file at path; see ParseNext.
@@ -54,20 +59,40 @@ func (c *Config) Apply(app *troupe.App) (*troupe.Changes, error) {
 	if c.logs != nil {
 		c.logs.set(app.Logger().Core())
 	}
-	return app.Update(func(r *troupe.Router) error {
+	ch, err := app.Update(func(r *troupe.Router) error {
 		r.Reset()
 		r.Use(c.Global...)
 		r.Add(c.components...)
 		declare(r, c.Groups, c.Routes)
-		for _, name := range slices.Sorted(maps.Keys(c.Stages)) {
-			if ar, ok := c.Stages[name].Stage.(AdminRouter); ok {
-				for pattern, h := range ar.AdminRoutes() {
-					r.AdminHandle(pattern, h)
+		routes := c.adminRoutes()
+		if c.replaces != nil {
+			for pattern := range c.replaces.adminRoutes() {
+				if _, ok := routes[pattern]; !ok {
+					r.RemoveAdmin(pattern)
 				}
 			}
 		}
+		for _, pattern := range slices.Sorted(maps.Keys(routes)) {
+			r.AdminHandle(pattern, routes[pattern])
+		}
 		return nil
 	})
+	if err == nil {
+		c.replaces = nil // not kept: each configuration would hold every earlier one
+	}
+	return ch, err
+}
+
+// adminRoutes returns the admin routes of the configuration's stages (see
+// AdminRouter), by pattern.
+func (c *Config) adminRoutes() map[string]http.Handler {
+	out := map[string]http.Handler{}
+	for _, name := range slices.Sorted(maps.Keys(c.Stages)) {
+		if ar, ok := c.Stages[name].Stage.(AdminRouter); ok {
+			maps.Copy(out, ar.AdminRoutes())
+		}
+	}
+	return out
 }
 
 // NeedsRestart returns the settings of c that differ from prev's and that

@@ -11,12 +11,14 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/troupe-go/troupe"
 	"github.com/troupe-go/troupe/batching/batchproxy"
 	"github.com/troupe-go/troupe/config"
+	"github.com/troupe-go/troupe/internal/admin"
 	"github.com/troupe-go/troupe/internal/demo"
 	"github.com/troupe-go/troupe/internal/demobackend"
 	"github.com/troupe-go/troupe/internal/flakyupstream"
@@ -65,9 +67,8 @@ type runConfig struct {
 	// ready, if set, is called once the server accepts connections, with
 	// its address and the admin listener's (nil when off).
 	ready func(addr, admin net.Addr)
-	// reloaded, if set, is called after each SIGHUP's TLS reload, with
-	// its error.
-	reloaded func(error)
+	// reloaded, if set, is called after each reload attempt.
+	reloaded func(*reloadReport, error)
 }
 
 // run runs the server with command-line args until ctx ends or a signal
@@ -87,6 +88,7 @@ func (rc runConfig) run(ctx context.Context, args []string, stdout, stderr io.Wr
 	addr := fs.String("addr", "", "listen on `host:port`; overrides server.addr")
 	adminAddr := fs.String("admin-addr", "", "admin listener `host:port`, or off; overrides admin.addr")
 	version := fs.Bool("version", false, "print the version (from the build's module information) and exit")
+	watch := fs.Bool("watch", false, "reload the configuration when its file changes (SIGHUP and POST /reload on the admin listener always do)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: server [flags]\n\nRuns a troupe server from a YAML configuration.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -113,6 +115,9 @@ func (rc runConfig) run(ctx context.Context, args []string, stdout, stderr io.Wr
 	if err := checkAddr("-admin-addr", *adminAddr, true); err != nil {
 		return err
 	}
+	if *watch && *configPath == "" {
+		return &usageError{err: errors.New("-watch needs -config: the built-in configuration does not change")}
+	}
 
 	reg := &config.Registry{}
 	stages.Register(reg)
@@ -133,44 +138,35 @@ func (rc runConfig) run(ctx context.Context, args []string, stdout, stderr io.Wr
 	if err != nil {
 		return &usageError{err: err}
 	}
-	if *addr != "" {
-		cfg.App.HTTP.Addr = *addr
-	}
-	if *adminAddr != "" {
-		cfg.App.Admin.Addr = *adminAddr
-	}
-	if *logFormat != "" {
-		cfg.Log.Format = *logFormat
-	}
+	over := overrides{addr: *addr, adminAddr: *adminAddr, logFormat: *logFormat}
+	over.apply(cfg)
 	if *check {
 		return checkConfig(cfg, stdout)
 	}
 
 	log := newLogger(cfg.Log, stderr)
 	app := cfg.Build(troupe.WithLogger(log))
+	rl := &reloader{path: *configPath, reg: reg, over: over, cur: cfg, boot: cfg, app: app, log: log.Named("reload"), reloaded: rc.reloaded}
+	app.AdminHandle("POST /reload", admin.ReloadHandler(func(ctx context.Context) (any, error) { return rl.reload(ctx) }))
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	// app.Run would do, but the bound addresses are needed in between.
 	if err := app.Start(); err != nil {
 		return err
 	}
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
 	log.Info("serving", zap.String("config", cfg.File), zap.Int("routes", len(app.Routes())))
+	var triggers sync.WaitGroup // the reload triggers' goroutines, done once ctx ends
+	rl.onSIGHUP(ctx, &triggers)
+	if *watch {
+		if err := rl.watch(ctx, &triggers, watchDebounce); err != nil {
+			log.Error("cannot watch the configuration file; reload it with SIGHUP or POST /reload", zap.Error(err))
+		}
+	}
 	if rc.ready != nil {
 		rc.ready(app.Addr(), app.AdminAddr())
 	}
-	for ctx.Err() == nil {
-		select {
-		case <-ctx.Done():
-		case <-hup:
-			err := reloadTLS(app, log)
-			if rc.reloaded != nil {
-				rc.reloaded(err)
-			}
-		}
-	}
+	<-ctx.Done()
+	triggers.Wait()
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.App.HTTP.WithDefaults().ShutdownTimeout)
 	defer cancel()
 	return app.Shutdown(sctx)
