@@ -9,7 +9,6 @@ import (
 	"github.com/troupe-go/troupe/actors"
 	"github.com/troupe-go/troupe/httpin"
 	"github.com/troupe-go/troupe/internal/metrics"
-	"github.com/troupe-go/troupe/internal/pipeline"
 	"github.com/troupe-go/troupe/supervisor"
 	"go.uber.org/zap"
 )
@@ -55,7 +54,6 @@ type App struct {
 	metrics   *metrics.Metrics
 	sys       *actors.System
 	tree      *supervisor.Tree
-	hops      []*pipeline.Hop
 	ingress   *httpin.Ingress
 	server    *httpin.Server
 	admin     *http.Server

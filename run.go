@@ -87,7 +87,6 @@ func (a *App) build() error {
 		a.closeBounded()
 		return err
 	}
-	a.hops = hops
 	a.metrics = metrics.New()
 	a.metrics.Registry().MustRegister(metrics.NewStageCollector(a.tree, a.live.currentHops))
 	if err := a.startComponents(); err != nil {

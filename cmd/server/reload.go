@@ -43,6 +43,12 @@ type reloader struct {
 	app  *troupe.App
 	log  *zap.Logger
 
+	// also reloads what the configuration file does not hold, after the
+	// file on every reload that applied: the hook for the TLS
+	// certificate's Reload. Its failure is reported, and the
+	// configuration stays applied.
+	also []func() error
+
 	// reloaded, if set, is called after each reload attempt (tests).
 	reloaded func(*reloadReport, error)
 }
@@ -55,6 +61,8 @@ type reloadReport struct {
 	// NeedsRestart lists the settings that changed and are not applied
 	// until the server restarts (config.Config.NeedsRestart).
 	NeedsRestart []string `json:"needs_restart,omitempty"`
+	// Failed lists what failed to reload besides the file (reloader.also).
+	Failed []string `json:"failed,omitempty"`
 }
 
 // refused is a configuration that did not load: 422, with its errors.
@@ -76,7 +84,7 @@ func (r *reloader) reload(context.Context) (*reloadReport, error) {
 	} else {
 		r.log.Info("configuration reloaded", zap.String("config", rep.Config),
 			zap.Strings("routes_added", rep.RoutesAdded), zap.Strings("routes_removed", rep.RoutesRemoved),
-			zap.Strings("stages_replaced", rep.StagesReplaced), zap.Strings("needs_restart", rep.NeedsRestart))
+			zap.Strings("stages_replaced", rep.StagesReplaced), zap.Strings("needs_restart", rep.NeedsRestart), zap.Strings("failed", rep.Failed))
 	}
 	if r.reloaded != nil {
 		r.reloaded(rep, err)
@@ -102,5 +110,10 @@ func (r *reloader) reloadLocked() (*reloadReport, error) {
 	}
 	rep := &reloadReport{Config: next.File, Changes: ch, NeedsRestart: next.NeedsRestart(r.boot)}
 	r.cur = next
+	for _, f := range r.also {
+		if err := f(); err != nil {
+			rep.Failed = append(rep.Failed, err.Error())
+		}
+	}
 	return rep, nil
 }
