@@ -109,7 +109,8 @@ func New(cfg Config, opts ...Option) *App {
 // Logger returns the app's logger.
 func (a *App) Logger() *zap.Logger { return a.log }
 
-// Routes returns the routes declared so far, in order.
+// Routes returns the routes declared so far, in order. Once the app runs,
+// Update changes them: read them then inside Update (Router.Routes).
 func (a *App) Routes() []*Route { return a.routes }
 
 func (a *App) policy(stage string) supervisor.Policy {

@@ -115,6 +115,8 @@ func (a *App) Close(ctx context.Context) error {
 // (Shutdown does all of it for an app started with Start or Run.)
 func (a *App) Drain() {
 	a.ready.Store(false)
+	a.live.mu.Lock() // not while an Update changes the components
+	defer a.live.mu.Unlock()
 	a.drainComponents()
 }
 

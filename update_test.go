@@ -238,3 +238,44 @@ func TestUpdateAroundTheAppsLife(t *testing.T) {
 		t.Errorf("Update after Shutdown = %v (fn called %d times), want ErrStopped without calling fn", err, calls.Load())
 	}
 }
+
+// Updates that race a shutdown either apply before it or are refused with
+// ErrStopped; a component an Update added is stopped with the app.
+func TestUpdateRacingShutdown(t *testing.T) {
+	s := start(t, troupe.Config{}, func(app *troupe.App) { app.Handle("GET", "/a", ok("a")) })
+	var comps []*stopRecorder
+	done := make(chan error, 1)
+	go func() {
+		for i := 0; ; i++ {
+			c := &stopRecorder{stopped: make(chan struct{})}
+			_, err := s.app.Update(func(r *troupe.Router) error {
+				if !r.Remove("GET", "/b") {
+					r.Handle("GET", "/b", ok(fmt.Sprintf("b%d", i)))
+				}
+				r.Add(c)
+				return nil
+			})
+			if err != nil {
+				done <- err
+				return
+			}
+			comps = append(comps, c)
+		}
+	}()
+	if r := s.do(t, "GET", "/a", ""); r.status != http.StatusOK {
+		t.Errorf("/a during the updates: %d", r.status)
+	}
+	if err := s.app.Shutdown(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != troupe.ErrStopped {
+		t.Fatalf("Update after Shutdown = %v, want ErrStopped", err)
+	}
+	for i, c := range comps { // written before done was sent
+		select {
+		case <-c.stopped:
+		default:
+			t.Errorf("component %d of %d was not stopped by Shutdown", i, len(comps))
+		}
+	}
+}
