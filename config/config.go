@@ -138,6 +138,16 @@
 // resource declared is built and checked, and one that is a component (an
 // upstream is) runs with the app exactly once, whether one route, several
 // or none refer to it.
+//
+// # Reload
+//
+// A running app takes a new version of its file without a restart:
+// ParseNext parses and checks it in full, taking from the running
+// configuration every stage, handler and shared resource whose
+// configuration is the same (and so its actors, components and state), and
+// Apply swaps it in with troupe.App.Update, without dropping a request.
+// NeedsRestart lists the settings that changed and that only a restart
+// applies: those under server, admin, log and supervision.
 package config
 
 import (
