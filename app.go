@@ -65,7 +65,7 @@ type App struct {
 	shutdownOnce sync.Once
 	shutdownErr  error
 
-	live live // the running app's generation, Update and retirement (update.go)
+	live live // the running app's generation, Update and retirement (live.go, update.go)
 }
 
 // Option configures an App.

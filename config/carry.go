@@ -28,12 +28,12 @@ type deps struct {
 	prints []string
 }
 
-func (d *deps) add(print string) {
+func (d *deps) add(fp string) {
 	if d == nil {
 		return
 	}
 	d.mu.Lock()
-	d.prints = append(d.prints, print)
+	d.prints = append(d.prints, fp)
 	d.mu.Unlock()
 }
 
@@ -110,11 +110,11 @@ func printNode(b *strings.Builder, n *yaml.Node, skip []string, depth int) {
 // its kind added since mark, and returns what the configuration is to use:
 // the value the previous configuration built under the same fingerprint,
 // with its components in place of the new ones, or v.
-func (p *parser) carry(print string, mark int, v any) any {
+func (p *parser) carry(fp string, mark int, v any) any {
 	mark = min(mark, len(p.cfg.components))
 	c := carried{v: v, comps: slices.Clone(p.cfg.components[mark:])}
 	if p.prev != nil {
-		if old, ok := p.prev.prints[print]; ok {
+		if old, ok := p.prev.prints[fp]; ok {
 			p.cfg.components = append(p.cfg.components[:mark], old.comps...)
 			c = old
 		}
@@ -122,6 +122,6 @@ func (p *parser) carry(print string, mark int, v any) any {
 	if p.cfg.prints == nil {
 		p.cfg.prints = map[string]carried{}
 	}
-	p.cfg.prints[print] = c
+	p.cfg.prints[fp] = c
 	return c.v
 }

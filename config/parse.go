@@ -564,8 +564,8 @@ func (p *parser) stage(key, n *yaml.Node) {
 			spec = when.Stage(pred, spec)
 		}
 		// Its supervision is the app's, which a reload does not change.
-		print := fingerprint([]string{"stage", name}, []*yaml.Node{n}, []string{"supervision"}, used.list())
-		p.cfg.Stages[name] = p.carry(print, mark, spec).(*actors.Spec)
+		fp := fingerprint([]string{"stage", name}, []*yaml.Node{n}, []string{"supervision"}, used.list())
+		p.cfg.Stages[name] = p.carry(fp, mark, spec).(*actors.Spec)
 	}
 }
 
@@ -900,8 +900,8 @@ func (p *parser) route(n *yaml.Node, in scope) *Route {
 	if spec != nil {
 		spec.Priority = actors.Terminating
 		p.concurrency(spec, f.get("concurrency"), what+" handler")
-		print := fingerprint([]string{"handler", name, kindName}, []*yaml.Node{f.get("options"), f.get("concurrency")}, nil, used.list())
-		r.Handler = p.carry(print, mark, spec).(*actors.Spec)
+		fp := fingerprint([]string{"handler", name, kindName}, []*yaml.Node{f.get("options"), f.get("concurrency")}, nil, used.list())
+		r.Handler = p.carry(fp, mark, spec).(*actors.Spec)
 	}
 	return r
 }

@@ -157,12 +157,12 @@ func (p *parser) section(key string, s Section, n *yaml.Node) {
 		if c, ok := v.(troupe.Component); ok {
 			p.cfg.components = append(p.cfg.components, c)
 		}
-		print := fingerprint([]string{"shared", key, name}, []*yaml.Node{kv.value}, nil, used.list())
-		sh.built[name] = p.carry(print, mark, v)
+		fp := fingerprint([]string{"shared", key, name}, []*yaml.Node{kv.value}, nil, used.list())
+		sh.built[name] = p.carry(fp, mark, v)
 		if p.cfg.sharedPrints == nil {
 			p.cfg.sharedPrints = map[string]string{}
 		}
-		p.cfg.sharedPrints[key+"\x00"+name] = print
+		p.cfg.sharedPrints[key+"\x00"+name] = fp
 	}
 }
 
