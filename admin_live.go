@@ -6,20 +6,20 @@ import (
 	"time"
 
 	"github.com/troupe-go/troupe/actors"
-	"github.com/troupe-go/troupe/internal/live"
+	livepage "github.com/troupe-go/troupe/internal/live"
 	"github.com/troupe-go/troupe/overload"
 	"github.com/troupe-go/troupe/supervisor"
 )
 
 // liveBatcher is a component with a batcher's figures for the live page
 // (batching.Batcher).
-type liveBatcher interface{ LiveBatcher() live.Batcher }
+type liveBatcher interface{ LiveBatcher() livepage.Batcher }
 
 // liveUpstream is a component with an upstream's breaker and bulkhead for
 // the live page (upstream.Upstream).
 type liveUpstream interface {
 	Name() string
-	LiveUpstream() live.Upstream
+	LiveUpstream() livepage.Upstream
 	Bulkhead() *overload.Limiter
 }
 
@@ -32,30 +32,30 @@ type liveComposite interface{ LiveComponents() []any }
 // app has stopped its stage actors, which Shutdown does before it stops
 // the admin listener.
 func (a *App) mountLive(mux *http.ServeMux) {
-	live.New(a.liveSnapshot).Mount(mux)
+	livepage.New(a.liveSnapshot).Mount(mux)
 }
 
 // liveSnapshot returns the app's state for the live page, and false once
 // the app has stopped. Everything it reads is an atomic counter, a value
 // set before serving, or (for an upstream) a message to its keeper actor:
 // it adds no lock to any request's path.
-func (a *App) liveSnapshot() (live.Snapshot, bool) {
+func (a *App) liveSnapshot() (livepage.Snapshot, bool) {
 	ready, reasons, degraded := a.readiness()
-	s := live.Snapshot{
+	s := livepage.Snapshot{
 		Time: time.Now(),
-		Server: live.Server{
+		Server: livepage.Server{
 			Ready:       ready,
 			Reasons:     nonNil(reasons),
 			Degraded:    nonNil(degraded),
 			InFlight:    a.ingress.InFlight(),
 			MaxInFlight: a.cfg.HTTP.WithDefaults().MaxInFlight,
 		},
-		Hops:       []live.Hop{},
-		Components: []live.Stage{},
-		Routes:     []live.Route{},
-		Batchers:   []live.Batcher{},
-		Upstreams:  []live.Upstream{},
-		Limiters:   []live.Limiter{},
+		Hops:       []livepage.Hop{},
+		Components: []livepage.Stage{},
+		Routes:     []livepage.Route{},
+		Batchers:   []livepage.Batcher{},
+		Upstreams:  []livepage.Upstream{},
+		Limiters:   []livepage.Limiter{},
 	}
 	healths := a.tree.Health()
 	byName := make(map[string]*supervisor.Health, len(healths))
@@ -63,8 +63,12 @@ func (a *App) liveSnapshot() (live.Snapshot, bool) {
 		byName[h.Name()] = h
 	}
 	inHop := map[string]bool{}
-	for _, hop := range a.hops {
-		lh := live.Hop{Name: hop.Name(), Kind: hop.Kind().String(), Actors: nonNil(hop.Actors()), Mailbox: hop.Queued()}
+	a.live.mu.Lock() // an Update changes the declared routes and components
+	routes := append([]*Route(nil), a.routes...)
+	components := append([]Component(nil), a.components...)
+	a.live.mu.Unlock()
+	for _, hop := range a.live.currentHops() {
+		lh := livepage.Hop{Name: hop.Name(), Kind: hop.Kind().String(), Actors: nonNil(hop.Actors()), Mailbox: hop.Queued()}
 		if hop.Kind() == actors.Stateful && hop.Specs()[0].Partitions > 1 {
 			lh.Kind = "partitioned"
 		}
@@ -82,13 +86,13 @@ func (a *App) liveSnapshot() (live.Snapshot, bool) {
 			s.Components = append(s.Components, liveStage(h.Name(), h))
 		}
 	}
-	for _, r := range a.routes {
+	for _, r := range routes {
 		s.Routes = append(s.Routes, liveRoute(r))
 	}
 	for _, l := range a.limiters() {
-		s.Limiters = append(s.Limiters, live.LimiterOf(l.Name, l.L.Stats()))
+		s.Limiters = append(s.Limiters, livepage.LimiterOf(l.Name, l.L.Stats()))
 	}
-	for _, c := range a.components {
+	for _, c := range components {
 		parts := []any{c}
 		if lc, ok := c.(liveComposite); ok {
 			parts = lc.LiveComponents()
@@ -99,7 +103,7 @@ func (a *App) liveSnapshot() (live.Snapshot, bool) {
 			}
 			if u, ok := p.(liveUpstream); ok {
 				s.Upstreams = append(s.Upstreams, u.LiveUpstream())
-				s.Limiters = append(s.Limiters, live.LimiterOf("upstream:"+u.Name(), u.Bulkhead().Stats()))
+				s.Limiters = append(s.Limiters, livepage.LimiterOf("upstream:"+u.Name(), u.Bulkhead().Stats()))
 			}
 		}
 	}
@@ -108,15 +112,15 @@ func (a *App) liveSnapshot() (live.Snapshot, bool) {
 
 // liveStage returns a stage's restarts and gate; h is nil for a stage the
 // tree does not know (none, once built).
-func liveStage(name string, h *supervisor.Health) live.Stage {
-	st := live.Stage{Name: name, Up: true}
+func liveStage(name string, h *supervisor.Health) livepage.Stage {
+	st := livepage.Stage{Name: name, Up: true}
 	if h == nil {
 		return st
 	}
 	g := h.Gate()
 	st.Restarts, st.Up, st.Critical, st.Closures = h.Restarts(), !h.Down(), h.Critical(), g.Closures()
 	if !st.Up {
-		st.ReopensInMS = live.Millis(g.RetryAfter())
+		st.ReopensInMS = livepage.Millis(g.RetryAfter())
 	}
 	if reason, at, ok := h.LastFailure(); ok {
 		st.LastFailure, st.LastFailureAt = reason, &at
@@ -127,9 +131,9 @@ func liveStage(name string, h *supervisor.Health) live.Stage {
 // liveRoute returns a route and its itinerary: its stages in the order
 // they run, grouped into hops as the planner groups them (a run of
 // stateless stages shares a hop; a stateful stage has one of its own).
-func liveRoute(r *Route) live.Route {
+func liveRoute(r *Route) livepage.Route {
 	specs := r.plannedStages()
-	lr := live.Route{Method: r.method, Pattern: r.pattern, Criticality: r.criticality().String(), Stages: make([]string, len(specs))}
+	lr := livepage.Route{Method: r.method, Pattern: r.pattern, Criticality: r.criticality().String(), Stages: make([]string, len(specs))}
 	for i := 0; i < len(specs); {
 		j := i + 1
 		if specs[i].Kind == actors.Stateless {

@@ -10,7 +10,7 @@ import (
 // Itinerary is immutable and safe for concurrent use; Serve drives one
 // exchange along it.
 type Itinerary struct {
-	hops  []*Hop
+	hops    []*Hop
 	fixed   http.Header // the FixedHeaders of its stages, merged in order; nil if none
 	watches *sync.Pool  // of *watch (watch.go)
 }
