@@ -50,7 +50,7 @@ func TestLiveBatcher(t *testing.T) {
 		if flushes != 3 || s.Flushes["size"] != 1 {
 			t.Errorf("flushes = %v, want 3, one of them for size", s.Flushes)
 		}
-		if len(s.Rejections) != 3 || s.Rejections["queue_full"] != 0 {
+		if len(s.Rejections) != 4 || s.Rejections["queue_full"] != 0 || s.Rejections["queue_delay"] != 0 {
 			t.Errorf("rejections = %v, want every reason, at 0", s.Rejections)
 		}
 	})

@@ -46,6 +46,15 @@ type Config struct {
 	// bulkhead with no wait). QueueTarget, QueueInterval and MaxQueue are
 	// then unused.
 	NoQueue bool
+	// CutBelowUse lets the limit fall below the concurrency in use while
+	// no request reaches it. Off (the default), the limit falls only while
+	// it binds: below it, the concurrency is the callers' own (a closed
+	// loop of clients; a backend that batches, whose latency rises with
+	// its throughput), and a cut under it turns their requests away
+	// rather than shed an excess. On, for a limiter in front of a backend
+	// it must protect from its own callers (an upstream's bulkhead): a
+	// slower backend gets fewer calls at once, whoever makes them.
+	CutBelowUse bool
 	// MaxRetryAfter caps Rejection.RetryAfter. Default 30s.
 	MaxRetryAfter time.Duration
 	// ProbeInterval is how often the limiter re-measures the unloaded

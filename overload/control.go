@@ -291,7 +291,7 @@ func (l *Limiter) controlLocked(now int64, w window, wls []workloadSample) {
 		next = min(next, max(little, float64(l.cfg.MinLimit)))
 		jump = jump || next < c.limit
 	}
-	if !binding && next < c.limit {
+	if !binding && !l.cfg.CutBelowUse && next < c.limit {
 		// The limit falls only where it binds. Below it, the concurrency
 		// is the clients' own (a closed loop of callers; a backend that
 		// batches, whose latency rises with its throughput): cutting the
@@ -310,7 +310,7 @@ func (l *Limiter) controlLocked(now int64, w window, wls []workloadSample) {
 	}
 	l.limit.Store(int64(c.limit))
 
-	if binding && rtt > 2*(1+l.cfg.Tolerance)*c.minRTT {
+	if (binding || l.cfg.CutBelowUse) && rtt > 2*(1+l.cfg.Tolerance)*c.minRTT {
 		c.stale++
 	} else {
 		c.stale = 0

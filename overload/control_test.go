@@ -420,4 +420,12 @@ func TestLimitFallsOnlyWhereItBinds(t *testing.T) {
 	if got := d.l.Stats().Limit; got >= 40 {
 		t.Errorf("limit %d after a window at 40 in flight, 5× the unloaded time: want it cut", got)
 	}
+
+	// With CutBelowUse (an upstream's bulkhead), 20 in flight is enough.
+	d = newDriver(t, Config{MinLimit: 2, InitialLimit: 40, MaxLimit: 40, ProbeInterval: time.Hour, CutBelowUse: true})
+	d.warm(10 * time.Millisecond)
+	d.window(20, 50*time.Millisecond)
+	if got := d.l.Stats().Limit; got >= 40 {
+		t.Errorf("CutBelowUse: limit %d after a window at 20 in flight, 5× the unloaded time: want it cut", got)
+	}
 }

@@ -68,7 +68,9 @@ type bulkhead struct {
 // newBulkhead returns the bulkhead cfg (with its defaults in) describes.
 func newBulkhead(cfg BulkheadConfig) *bulkhead {
 	n := cfg.MaxConcurrent
-	oc := overload.Config{MinLimit: min(4, n), MaxLimit: n, InitialLimit: n, NoQueue: cfg.MaxWait <= 0}
+	// CutBelowUse: the calls are this server's own, and a slower upstream
+	// gets fewer of them at once however many requests want one.
+	oc := overload.Config{MinLimit: min(4, n), MaxLimit: n, InitialLimit: n, NoQueue: cfg.MaxWait <= 0, CutBelowUse: true}
 	if !cfg.adaptive() {
 		oc.MinLimit = n
 	}

@@ -30,8 +30,8 @@ func TestLiveUpstream(t *testing.T) {
 			t.Errorf("4 s after opening: %+v, want open for 6000 ms more", lu)
 		}
 		time.Sleep(6*time.Second + time.Nanosecond)
-		if lu := u.LiveUpstream(); lu.State != "half-open" || lu.OpenForMS != 0 {
-			t.Errorf("after the open timeout: %+v, want half-open", lu)
+		if lu := u.LiveUpstream(); lu.State != "half_open" || lu.OpenForMS != 0 {
+			t.Errorf("after the open timeout: %+v, want half_open", lu)
 		}
 		if st := u.Bulkhead().Stats(); st.InFlight != 0 || st.Admitted[0]+st.Admitted[1]+st.Admitted[2] != 3 {
 			t.Errorf("bulkhead stats = %+v, want 3 admitted, none in flight", st)

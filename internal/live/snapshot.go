@@ -140,7 +140,7 @@ type Bucket struct {
 type Upstream struct {
 	// Name is the upstream's name.
 	Name string `json:"name"`
-	// State is the breaker's state: closed, half-open or open.
+	// State is the breaker's state: closed, half_open or open.
 	State string `json:"state"`
 	// OpenForMS is how long the breaker stays open; 0 unless open.
 	OpenForMS float64 `json:"open_for_ms"`
