@@ -78,7 +78,7 @@ func TestSIGHUPReloadsCertificate(t *testing.T) {
 		err error
 	}
 	reloaded := make(chan outcome, 2) // once per SIGHUP sent
-	done := make(chan error, 1)     // run's result
+	done := make(chan error, 1)       // run's result
 	rc := runConfig{ready: func(addr, _ net.Addr) { ready <- addr }, reloaded: func(rep *reloadReport, err error) { reloaded <- outcome{rep, err} }}
 	go func() {
 		done <- rc.run(ctx, []string{"-config", cfg, "-addr", "127.0.0.1:0", "-admin-addr", "off"}, io.Discard, logs)
