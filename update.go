@@ -177,9 +177,7 @@ func (a *App) swapComponents(added, removed []Component) error {
 }
 
 // hopReleaser is a supervision tree that can stop the actors of one hop,
-// leaving the others running. supervisor.Tree does not yet: until it does,
-// the actors of a retired hop stay idle (no goroutine, no message) under
-// the tree until it stops at shutdown.
+// leaving the others running (supervisor.Tree.Release).
 type hopReleaser interface {
 	Release(ctx context.Context, hop *pipeline.Hop) error
 }

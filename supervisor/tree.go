@@ -29,6 +29,7 @@ type Tree struct {
 	mu          sync.Mutex
 	health      map[string]*Health
 	order       []string
+	hops        []*pipeline.Hop // hops[i] is supervised by supervisors[i]
 	supervisors []*actor.PID
 	exited      []chan struct{} // exited[i] closes when supervisors[i] and its children have stopped
 	guardian    actor.SupervisorStrategy
@@ -116,6 +117,7 @@ func (t *Tree) Supervise(hop *pipeline.Hop) error {
 		actor.WithDispatcher(actor.NewSynchronizedDispatcher(300)),
 	)
 	pid := pipeline.Root(t.sys).SpawnPrefix(props, "stage:"+hop.Name())
+	t.hops = append(t.hops, hop)
 	t.supervisors = append(t.supervisors, pid)
 	t.exited = append(t.exited, stopped)
 	return <-ready // the synchronized dispatcher has run Started by now
@@ -128,7 +130,7 @@ func (t *Tree) Supervise(hop *pipeline.Hop) error {
 func (t *Tree) Stop(ctx context.Context) error {
 	t.mu.Lock()
 	sups, exited := t.supervisors, t.exited
-	t.supervisors, t.exited, t.stopped = nil, nil, true
+	t.hops, t.supervisors, t.exited, t.stopped = nil, nil, nil, true
 	t.mu.Unlock()
 	for _, h := range t.Health() {
 		h.stop()
@@ -144,6 +146,33 @@ func (t *Tree) Stop(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// Release stops hop's stage supervisor, and so its actors, leaving the
+// others running: for a hop no request can reach any more (an app's
+// routes changed while it runs). It waits for the actors until ctx ends,
+// and then returns ctx's error. A hop the tree does not supervise is
+// nothing to release. The health of its stages stays: a stage of the same
+// name may run in another hop.
+func (t *Tree) Release(ctx context.Context, hop *pipeline.Hop) error {
+	t.mu.Lock()
+	i := slices.Index(t.hops, hop)
+	if i < 0 {
+		t.mu.Unlock()
+		return nil
+	}
+	pid, done := t.supervisors[i], t.exited[i]
+	t.hops = slices.Delete(t.hops, i, i+1)
+	t.supervisors = slices.Delete(t.supervisors, i, i+1)
+	t.exited = slices.Delete(t.exited, i, i+1)
+	t.mu.Unlock()
+	pipeline.Root(t.sys).Stop(pid)
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("supervisor: releasing %s: %w", hop.Name(), ctx.Err())
+	}
 }
 
 // stageSupervisor is the parent of one hop's actors. On start it spawns
