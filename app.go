@@ -48,6 +48,7 @@ type App struct {
 	routes      []*Route
 	adminRoutes []adminRoute
 	components  []Component
+	trace       traceConfig // WithTracerProvider's
 
 	componentsOnce sync.Once // components are stopped once
 

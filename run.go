@@ -93,7 +93,7 @@ func (a *App) build() error {
 		a.closeBounded()
 		return err
 	}
-	a.ingress = httpin.NewIngress(a.cfg.HTTP, table, a.log.Named("ingress"), a.metrics, httpin.WithRejections(rejections))
+	a.ingress = httpin.NewIngress(a.cfg.HTTP, table, a.log.Named("ingress"), a.metrics, httpin.WithRejections(rejections), a.tracing())
 	a.live.begin(a, hops)
 	a.metrics.WatchInFlight(a.ingress.InFlight)
 	a.metrics.Registry().MustRegister(metrics.NewOverloadCollector(a.limiters))

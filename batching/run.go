@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/troupe-go/troupe/internal/tracing"
 	"go.uber.org/zap"
 )
 
@@ -25,7 +26,9 @@ func (b *Batcher[In, Out]) start(bt *batch[In, Out]) {
 	}
 	b.batches.Go(func() {
 		begin := b.cfg.Clock.Now()
+		ctx, span := tracing.StartBatch(ctx, b.cfg.Name, bt.entries[0].key, items, Item[In].Context) // a batch has an entry at least
 		bt.results, bt.failure, bt.failed = b.call(ctx, items)
+		span.End(batchError(bt))
 		bt.took = b.cfg.Clock.Now().Sub(begin)
 		release()
 		b.send(bt) // always gets through: Stop lets the actor exit only once every batch is back
@@ -107,4 +110,13 @@ func batchContext[In, Out any](entries []*entry[In, Out]) (ctx context.Context, 
 		cancel()
 	}
 	return ctx, cancel, release
+}
+
+// batchError returns the error that failed the whole of bt, for its span:
+// the one every item's result holds; nil if it did not fail.
+func batchError[In, Out any](bt *batch[In, Out]) error {
+	if !bt.failed || len(bt.results) == 0 {
+		return nil
+	}
+	return bt.results[0].Err
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/troupe-go/troupe/actors"
 	"github.com/troupe-go/troupe/internal/pipeline"
+	"github.com/troupe-go/troupe/internal/tracing"
 	"github.com/troupe-go/troupe/routing"
 	"go.uber.org/zap"
 )
@@ -41,6 +42,8 @@ type Ingress struct {
 	// limiter is the adaptive concurrency limit every routed request
 	// passes once its body is in; nil with Config.StaticLimit.
 	limiter *overload.Limiter
+	// tracer starts each request's server span; nil: tracing is off.
+	tracer *tracing.Tracer
 }
 
 // IngressOption configures an Ingress.
@@ -103,6 +106,16 @@ func (in *Ingress) InFlight() int64 { return in.inFlight.Load() }
 
 // ServeHTTP implements http.Handler.
 func (in *Ingress) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if in.tracer != nil {
+		in.serveTraced(w, r)
+		return
+	}
+	in.serveHTTP(w, r)
+}
+
+// serveHTTP answers r: ServeHTTP without tracing, or within its server
+// span.
+func (in *Ingress) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	id := r.Header.Get(RequestIDHeader)
 	if !validRequestID(id) {
@@ -179,6 +192,7 @@ func (in *Ingress) serve(w http.ResponseWriter, r *http.Request, rs *Routes, id 
 	}
 	ex := pipeline.NewExchange(r.Context(), r, rt.Itinerary)
 	ex.Body, ex.Route, ex.Path, ex.Params, ex.RequestID = body, rt.Pattern, m.Path, m.Params, id
+	traceExchange(w, ex)
 	if stream != nil {
 		ex.BodyReader = stream
 		// Full duplex: the handler (a proxy sending the body upstream) may
@@ -261,7 +275,7 @@ func (in *Ingress) serve(w http.ResponseWriter, r *http.Request, rs *Routes, id 
 	if ex.Response.Stream != nil {
 		// A streamed response is bounded by its idle timeout and the write
 		// rate, not by write_timeout.
-		if gw, ok := w.(*guardWriter); ok {
+		if gw := guardOf(w); gw != nil {
 			gw.liftLimit()
 		}
 	}
@@ -423,6 +437,7 @@ func (in *Ingress) reject(w http.ResponseWriter, r *http.Request, rs *Routes, id
 // overload, which must stay immediate.
 func (in *Ingress) rejectWith(w http.ResponseWriter, r *http.Request, rs *Routes, id, route string, reason Rejection, err error, start time.Time, header ...string) {
 	in.obs.Rejected(reason)
+	traceRoute(w, route)
 	if rs == nil || rs.rejections == nil || reason == RejectOverload {
 		ex := actors.Exchange{Request: r, RequestID: id}
 		ex.Fail(err)
@@ -441,6 +456,7 @@ func (in *Ingress) rejectWith(w http.ResponseWriter, r *http.Request, rs *Routes
 	// may have taken longer than a request's whole deadline.
 	ex.RequestID, ex.Route, ex.Path, ex.Start, ex.Deadline = id, route, r.URL.Path, start, time.Now().Add(in.cfg.RequestTimeout)
 	rejectionKey.Set(ex, err)
+	traceExchange(w, ex)
 	pipeline.Attach(ex, w)
 	if rs.rejections.Serve(ex, in.expire) == pipeline.Expired {
 		ex.Response.DropStream()

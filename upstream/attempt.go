@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/troupe-go/troupe/actors"
+	"github.com/troupe-go/troupe/internal/tracing"
 )
 
 // attempt is what one attempt came to: a response (read in full, or with
@@ -49,8 +50,11 @@ func (a *attempt) status() int {
 // attempt sends req to target i and reads the response in full, or, if
 // stream, returns it with its body unread. path is req.Path unescaped. The
 // attempt is bounded by ctx and AttemptTimeout (a streamed one until its
-// body is closed); the time left is sent in the deadline header.
-func (u *Upstream) attempt(ctx context.Context, i int, req *Request, path string, stream bool) attempt {
+// body is closed); the time left is sent in the deadline header. resend is
+// how many attempts went before it. If ctx carries a span, the attempt has
+// a client span of its own (ended with the response's header), whose trace
+// context goes upstream in traceparent.
+func (u *Upstream) attempt(ctx context.Context, i int, req *Request, path string, stream bool, resend int) attempt {
 	actx, cancel := ctx, context.CancelFunc(nil)
 	if u.cfg.AttemptTimeout > 0 {
 		actx, cancel = context.WithTimeout(ctx, u.cfg.AttemptTimeout)
@@ -101,10 +105,14 @@ func (u *Upstream) attempt(ctx context.Context, i int, req *Request, path string
 		}
 	}
 	out = out.WithContext(actx)
+	span := tracing.StartClient(out, resend)
 
 	start := time.Now()
 	a := attempt{}
 	resp, err := u.transport.RoundTrip(out)
+	if span != nil {
+		span.End(statusOf(resp, err), err)
+	}
 	switch {
 	case err == nil && stream:
 		body := resp.Body

@@ -176,7 +176,7 @@ func (u *Upstream) call(ctx context.Context, req *Request, stream bool) (resp *R
 		if n > 1 {
 			last.discard() // the attempt being retried
 		}
-		last = u.try(ctx, pid, adm.ticket, req, path, stream)
+		last = u.try(ctx, pid, adm.ticket, req, path, stream, n-1)
 		last.n = n
 		r := u.cls.result(ctx, last.status(), last.err, last.elapsed)
 		if last.clientBody {
@@ -201,14 +201,14 @@ func (u *Upstream) call(ctx context.Context, req *Request, stream bool) (resp *R
 // caller's), the attempt is reported as a failure before the panic goes
 // on, as gobreaker's Execute does: an admission never reported would hold
 // a half-open probe slot for good.
-func (u *Upstream) try(ctx context.Context, pid *actor.PID, t ticket, req *Request, path string, stream bool) attempt {
+func (u *Upstream) try(ctx context.Context, pid *actor.PID, t ticket, req *Request, path string, stream bool, resend int) attempt {
 	defer func() {
 		if r := recover(); r != nil {
 			u.report(pid, t, resultConnect, failure, false)
 			panic(r)
 		}
 	}()
-	return u.attempt(ctx, t.target, req, path, stream)
+	return u.attempt(ctx, t.target, req, path, stream, resend)
 }
 
 // finish turns the last attempt into Do's results.

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/troupe-go/troupe/internal/tracing"
 	"github.com/troupe-go/troupe/overload"
 	"github.com/troupe-go/troupe/routing"
 )
@@ -79,6 +80,8 @@ type Exchange struct {
 	preflight string          // for a CORS preflight: the Allow list; "" otherwise
 	cause     error           // what made the response a 5xx, to log once; nil if logged or nothing to say
 
+	trace *tracing.Request // the request's spans if it is traced; nil otherwise (SetTrace)
+
 	state      atomic.Uint32
 	watch      *watch        // the deadline watch, armed by Serve
 	onExpire   func(*Expiry) // called once, from the timer's goroutine, if the deadline wins
@@ -147,6 +150,9 @@ func (ex *Exchange) Context() context.Context {
 		if d, ok := ex.parent.Deadline(); !ex.Deadline.IsZero() && (!ok || ex.Deadline.Before(d)) {
 			ex.ctx, ex.cancel = context.WithDeadline(ex.parent, ex.Deadline)
 		}
+	}
+	if ex.trace != nil {
+		return ex.trace.Context(ex.ctx) // carries the span of the hop it is in
 	}
 	return ex.ctx
 }

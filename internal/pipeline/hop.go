@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"github.com/troupe-go/troupe/internal/loglimit"
 	"hash/maphash"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -25,6 +26,8 @@ type Hop struct {
 	gates    []*Gate
 	limits   []*limit // limits[i] caps stage i's concurrency, or is nil
 	hasAfter bool
+	names    []string // the stages' names, for the hop's span
+	waits    bool     // an exchange may wait here (a Stateful stage, a concurrency cap)
 
 	// Set by Spawn.
 	root      *actor.RootContext
@@ -65,7 +68,8 @@ func NewHop(specs []*Spec, gates []*Gate) (*Hop, error) {
 		}
 		h.hasAfter = h.hasAfter || after
 	}
-	h.name = strings.Join(names, "+")
+	h.name, h.names = strings.Join(names, "+"), names
+	h.waits = h.kind == Stateful || slices.ContainsFunc(h.limits, func(l *limit) bool { return l != nil })
 	return h, nil
 }
 
@@ -140,6 +144,9 @@ func (h *Hop) visit(ex *Exchange) {
 	}
 	if ex.wake == nil {
 		ex.wake = wakes.Get().(chan struct{})
+	}
+	if ex.trace != nil {
+		ex.trace.Sent()
 	}
 	h.root.Send(pid, ex)
 	select {

@@ -97,6 +97,9 @@ func (it *Itinerary) forward(ex *Exchange) int {
 			ex.completed = 0
 			return i
 		}
+		if ex.trace != nil {
+			ex.trace.StartHop(h.name, h.names, h.kind == Stateful, h.waits)
+		}
 		if h.kind == Stateful {
 			ex.returning = false
 			h.visit(ex)
@@ -115,21 +118,29 @@ func (it *Itinerary) forward(ex *Exchange) int {
 func (it *Itinerary) back(ex *Exchange, last int) {
 	n := ex.completed
 	for i := last; i >= 0; i-- {
-		h := it.hops[i]
 		if i < last {
-			n = len(h.specs)
+			n = len(it.hops[i].specs)
 		}
-		if !h.hasAfter || n == 0 {
-			continue
+		it.backHop(ex, i, n)
+		if ex.trace != nil {
+			ex.trace.EndHops(i) // it has left hop i
 		}
-		ex.hop = i
-		if h.kind == Stateful {
-			ex.returning = true
-			h.visit(ex)
-			continue
-		}
-		h.after(ex, n)
 	}
+}
+
+// backHop runs the after-phases of the first n stages of hop i.
+func (it *Itinerary) backHop(ex *Exchange, i, n int) {
+	h := it.hops[i]
+	if !h.hasAfter || n == 0 {
+		return
+	}
+	ex.hop = i
+	if h.kind == Stateful {
+		ex.returning = true
+		h.visit(ex)
+		return
+	}
+	h.after(ex, n)
 }
 
 // logCause logs, once, why the exchange's answer is a 5xx, when the error
@@ -144,8 +155,8 @@ func (it *Itinerary) logCause(ex *Exchange) {
 	}
 	log := it.hops[len(it.hops)-1].log
 	if log != nil {
-		log.Error("request failed", zap.String("request_id", ex.RequestID), zap.String("route", ex.Route),
-			zap.Int("status", ex.Response.Status), zap.Error(ex.cause))
+		log.Error("request failed", ex.logFields(zap.String("request_id", ex.RequestID), zap.String("route", ex.Route),
+			zap.Int("status", ex.Response.Status), zap.Error(ex.cause))...)
 	}
 	ex.cause = nil
 }

@@ -50,6 +50,9 @@ func (a *stageActor) Receive(c actor.Context) {
 	if !ok {
 		return // lifecycle messages
 	}
+	if ex.trace != nil {
+		ex.trace.Received() // its wait for this actor ends
+	}
 	var failure *StagePanic
 	if ex.returning {
 		failure = a.runAfter(ex)

@@ -35,7 +35,7 @@ func (h *Hop) process(ex *Exchange) (i int) {
 			return i
 		}
 		if l := h.limits[i]; l != nil {
-			if err := l.acquire(ex, h.specs[i].Name); err != nil {
+			if err := l.acquireTraced(ex, h.specs[i].Name); err != nil {
 				if err != errGone {
 					ex.Fail(err)
 				}
@@ -106,10 +106,13 @@ func (h *Hop) runAfter(ex *Exchange, i int, a AfterStage) {
 // exchange back.)
 func (h *Hop) reportPanic(ex *Exchange, i int, r any, answer bool) *StagePanic {
 	p := &StagePanic{Stage: h.specs[i].Name, Value: r, Stack: debug.Stack()}
-	h.log.WithOptions(zap.AddStacktrace(zapcore.ErrorLevel)).Error("stage panicked",
+	h.log.WithOptions(zap.AddStacktrace(zapcore.ErrorLevel)).Error("stage panicked", ex.logFields(
 		zap.String("failed_stage", p.Stage),
 		zap.String("request_id", ex.RequestID),
-		zap.String("panic", fmt.Sprint(r)))
+		zap.String("panic", fmt.Sprint(r)))...)
+	if ex.trace != nil {
+		ex.trace.Panicked(p.Stage, r)
+	}
 	if answer {
 		ex.Fail(Errorf(http.StatusInternalServerError, "the request failed in stage %s", p.Stage)) // logged above
 	}

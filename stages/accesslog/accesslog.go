@@ -33,6 +33,9 @@
 // client got (504) or 499 when the client left first, and bytes 0 (the
 // pipeline's body was never sent).
 //
+// A request that is traced (the app has a TracerProvider and head
+// sampling kept it) has "trace_id" and "span_id" too: its server span's.
+//
 // A streamed response (Exchange.RespondStream: the proxy's, for one) is
 // logged when the ingress has finished copying it and closes the stream,
 // with the bytes it copied and the duration to then, and "streamed":true;
@@ -143,7 +146,7 @@ func (stage) fields(ex *actors.Exchange, status int) []zap.Field {
 	if a := clientip.From(ex); a.IsValid() {
 		ip = a.String()
 	}
-	return append(make([]zap.Field, 0, 12),
+	fields := append(make([]zap.Field, 0, 14),
 		zap.String("request_id", clean(ex.RequestID)),
 		zap.String("method", clean(r.Method)),
 		zap.String("route", clean(ex.Route)),
@@ -152,6 +155,7 @@ func (stage) fields(ex *actors.Exchange, status int) []zap.Field {
 		zap.String("client_ip", ip),
 		zap.String("user_agent", clean(r.UserAgent())),
 	)
+	return appendTrace(fields, ex)
 }
 
 // since is the duration field: the time from the ingress's admission.

@@ -7,7 +7,7 @@ import (
 
 // doc describes the kind access_log, for `server -kinds`.
 const doc = "one log line per request, at Info on the app's logger, when the response is final: request_id, method, route, path, " +
-	"status, bytes, duration, client_ip, user_agent (client strings escaped). No options."
+	"status, bytes, duration, client_ip, user_agent (client strings escaped), and trace_id, span_id for a traced request. No options."
 
 // Register adds the stage kind access_log to reg. Its stages write to the
 // app's logger (config.Options.Logger), named "access":
