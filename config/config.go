@@ -73,6 +73,15 @@
 //	log:
 //	  format: json              # json | console
 //	  level: info               # debug | info | warn | error
+//	tracing:                    # OpenTelemetry traces over OTLP (package tracing); the OTEL_* variables fill in
+//	  enabled: false
+//	  exporter: otlp-http       # otlp-http | otlp-grpc
+//	  endpoint: ""              # a URL (http://collector:4318) or host:port; "": OTEL_EXPORTER_OTLP_ENDPOINT
+//	  insecure: false           # with host:port: no TLS
+//	  headers: {}               # sent with every export
+//	  sample_ratio: 1           # ParentBased(TraceIDRatioBased); unset: OTEL_TRACES_SAMPLER, else every trace
+//	  service_name: ""          # "": OTEL_SERVICE_NAME, else troupe
+//	  trace_response: false     # true: answers carry traceresponse (W3C Level 2 draft)
 //	supervision:                # default restart policy (supervisor.Policy)
 //	  max_restarts: 100         # more failures than this within window → stage down
 //	  window: 1s
@@ -160,6 +169,7 @@ import (
 	"github.com/troupe-go/troupe"
 	"github.com/troupe-go/troupe/actors"
 	"github.com/troupe-go/troupe/overload"
+	"github.com/troupe-go/troupe/tracing"
 	"go.uber.org/zap/zapcore"
 )
 
@@ -180,6 +190,9 @@ type Config struct {
 	Groups []*Group
 	// Routes lists the top-level routes, in file order.
 	Routes []*Route
+	// Tracing says whether and where the app exports traces (package
+	// tracing); Build gives the app its provider.
+	Tracing tracing.Config
 
 	logs       *logSink           // behind Options.Logger; Build points it at the app's logger
 	components []troupe.Component // from sections and Options.Add; Build adds them to the app
@@ -285,11 +298,15 @@ var (
 // their errors) and belong to the first app that starts them: a second app
 // built from the same Config fails to start. Parse again for another app.
 func (c *Config) Build(opts ...troupe.Option) *troupe.App {
-	app := troupe.New(c.App, opts...)
+	traceOpts, provider := c.tracingOptions()
+	app := troupe.New(c.App, append(traceOpts, opts...)...)
 	if c.logs != nil {
 		c.logs.set(app.Logger().Core())
 	}
 	app.Use(c.Global...)
+	if provider != nil { // first: started before the components whose spans it exports, stopped after them
+		app.Add(provider)
+	}
 	app.Add(c.components...)
 	declare(app, c.Groups, c.Routes)
 	names := make([]string, 0, len(c.Stages))

@@ -121,6 +121,7 @@ func (p *parser) parse(data []byte) (*Config, error) {
 	p.server(top.get("server"))
 	p.admin(top.get("admin"))
 	p.log(top.get("log"))
+	p.tracing(top.get("tracing"))
 	p.base = p.policy(top.get("supervision"), "supervision", supervisor.Policy{})
 	p.cfg.App.Supervision = p.base
 	for _, key := range p.reg.sectionOrder {

@@ -26,8 +26,8 @@ type Config struct {
 	// Exporter is ExporterHTTP (the default) or ExporterGRPC.
 	Exporter string
 	// Endpoint is where spans go: a URL ("http://collector:4318", whose
-	// scheme says whether to use TLS; for otlp-http its path, if any, is
-	// the traces path) or host:port. Empty: the OTEL_EXPORTER_OTLP_*
+	// scheme says whether to use TLS; for otlp-http its path is the
+	// traces path, /v1/traces if it has none) or host:port. Empty: the OTEL_EXPORTER_OTLP_*
 	// variables, else the exporter's default (localhost:4318 or :4317).
 	Endpoint string
 	// Insecure sends to a host:port Endpoint in plaintext, without TLS.

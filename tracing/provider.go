@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	neturl "net/url"
 	"strings"
 	"sync/atomic"
 
@@ -128,7 +129,7 @@ func newExporter(ctx context.Context, cfg Config) (sdktrace.SpanExporter, error)
 	var opts []otlptracehttp.Option
 	switch {
 	case url:
-		opts = append(opts, otlptracehttp.WithEndpointURL(cfg.Endpoint))
+		opts = append(opts, otlptracehttp.WithEndpointURL(tracesURL(cfg.Endpoint)))
 	case cfg.Endpoint != "":
 		opts = append(opts, otlptracehttp.WithEndpoint(cfg.Endpoint))
 	}
@@ -139,4 +140,15 @@ func newExporter(ctx context.Context, cfg Config) (sdktrace.SpanExporter, error)
 		opts = append(opts, otlptracehttp.WithHeaders(cfg.Headers))
 	}
 	return otlptracehttp.New(ctx, opts...)
+}
+
+// tracesURL returns the OTLP/HTTP endpoint u with the traces path,
+// /v1/traces, if it has no path of its own.
+func tracesURL(u string) string {
+	parsed, err := neturl.Parse(u)
+	if err != nil || strings.Trim(parsed.Path, "/") != "" {
+		return u
+	}
+	parsed.Path = "/v1/traces"
+	return parsed.String()
 }

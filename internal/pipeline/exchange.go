@@ -164,7 +164,12 @@ func (ex *Exchange) Context() context.Context {
 // (the reverse proxy's) — never for the wait for the answer itself, which
 // Context bounds. The client still gets 504 at the deadline if the
 // pipeline has not answered by then.
-func (ex *Exchange) ClientContext() context.Context { return ex.parent }
+func (ex *Exchange) ClientContext() context.Context {
+	if ex.trace != nil {
+		return ex.trace.Context(ex.parent) // carries the span of the hop it is in
+	}
+	return ex.parent
+}
 
 // Respond sets the response and ends the exchange early: no later stage's
 // Process runs, though earlier stages' after-phases do. A handler calls it
