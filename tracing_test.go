@@ -1,6 +1,7 @@
 package troupe_test
 
 import (
+	"errors"
 	"net/http"
 	"slices"
 	"strings"
@@ -14,6 +15,8 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 )
 
 // tracedApp starts an app traced into a span recorder, with sampler.
@@ -207,5 +210,28 @@ func TestTracingPanicIsARestartEvent(t *testing.T) {
 	}
 	if v, _ := spanAttr(srv[0], "http.response.status_code"); v.AsInt64() != 500 {
 		t.Errorf("status_code %v, want 500", v.Emit())
+	}
+}
+
+// TestTracingErrorLogCarriesTraceID: the pipeline's "request failed" line
+// about a traced request names its trace.
+func TestTracingErrorLogCarriesTraceID(t *testing.T) {
+	core, logs := observer.New(zap.ErrorLevel)
+	s, rec := tracedApp(t, sdktrace.AlwaysSample(), func(app *troupe.App) {
+		app.GET("/fail", func(ex *actors.Exchange) error { return errors.New("the database is gone") })
+	}, troupe.WithLogger(zap.New(core)))
+	if r := s.do(t, "GET", "/fail", ""); r.status != 500 {
+		t.Fatalf("status %d, want 500", r.status)
+	}
+	srv := byName(rec.Ended(), "GET /fail")
+	if len(srv) != 1 {
+		t.Fatalf("%d server spans", len(srv))
+	}
+	lines := logs.FilterMessage("request failed").All()
+	if len(lines) != 1 {
+		t.Fatalf("%d request failed lines, want 1", len(lines))
+	}
+	if got := lines[0].ContextMap()["trace_id"]; got != srv[0].SpanContext().TraceID().String() {
+		t.Errorf("trace_id %v, want %s", got, srv[0].SpanContext().TraceID())
 	}
 }
