@@ -89,11 +89,11 @@ func troupePipeline(b *testing.B, n int) http.Handler {
 
 // troupePipelineOf is troupePipeline; with taught, the counting stage is
 // Stateful (one partition) and the handler comes from app.GET, as the
-// README teaches.
-func troupePipelineOf(b *testing.B, n int, taught bool) http.Handler {
+// README teaches. opts are the app's further options.
+func troupePipelineOf(b *testing.B, n int, taught bool, opts ...troupe.Option) http.Handler {
 	b.Helper()
 	var hits atomic.Int64
-	app := troupe.New(troupe.Config{Admin: troupe.AdminConfig{Addr: "off"}}, troupe.WithLogger(zap.NewNop()))
+	app := troupe.New(troupe.Config{Admin: troupe.AdminConfig{Addr: "off"}}, append([]troupe.Option{troupe.WithLogger(zap.NewNop())}, opts...)...)
 	for i := range n {
 		w := pipelineWork(i % int(pipelineWorks))
 		name := fmt.Sprintf("work-%d", i)
