@@ -41,7 +41,12 @@ func NewTroupe(stages int, log *zap.Logger) *Troupe {
 // which keeps its count in a Stateful stage's actor (one partition, so
 // every request visits the same actor), and the handler from app.GET.
 func NewTroupeAsTaught(stages int, log *zap.Logger) *Troupe {
-	p := newTroupePeer(log)
+	return newTroupeAsTaught(stages, log)
+}
+
+// newTroupeAsTaught is NewTroupeAsTaught with the app's further options.
+func newTroupeAsTaught(stages int, log *zap.Logger, opts ...troupe.Option) *Troupe {
+	p := newTroupePeer(log, opts...)
 	for i := range stages {
 		w := Kinds[i%len(Kinds)]
 		name := fmt.Sprintf("%s-%d", w, i)
@@ -57,12 +62,12 @@ func NewTroupeAsTaught(stages int, log *zap.Logger) *Troupe {
 
 // newTroupePeer returns a peer with an app and no routes: serving on a
 // free loopback port, the admin listener off.
-func newTroupePeer(log *zap.Logger) *Troupe {
+func newTroupePeer(log *zap.Logger, opts ...troupe.Option) *Troupe {
 	p := &Troupe{}
 	p.app = troupe.New(troupe.Config{
 		HTTP:  serverConfig("127.0.0.1:0"),
 		Admin: troupe.AdminConfig{Addr: "off"},
-	}, troupe.WithLogger(log))
+	}, append([]troupe.Option{troupe.WithLogger(log)}, opts...)...)
 	return p
 }
 

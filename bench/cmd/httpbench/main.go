@@ -81,7 +81,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.scenario, "scenario", scenarioTrivial, "what to load: "+scenarioTrivial+" (-stages trivial middleware, GET), "+scenarioTaught+" (the same as the README teaches it), "+
 		scenarioAPI+" (the api stack, POST /items), "+scenarioBatch+" (a simulated model, batched, POST /score), "+
-		scenarioProxy+" (a reverse proxy, GET /proxy/data) or "+scenarioOverload+" (open-loop load past capacity, with vegeta)")
+		scenarioProxy+" (a reverse proxy, GET /proxy/data), "+scenarioTracing+" (taught with tracing off, at 1% and at 100%) or "+scenarioOverload+" (open-loop load past capacity, with vegeta)")
 	conns := fs.String("conns", "", "comma-separated wrk connection counts, each measured in turn (default 64,256; 4,64,256 for -scenario batch)")
 	fs.IntVar(&c.rounds, "rounds", 5, "measured rounds per peer and connection count")
 	fs.DurationVar(&c.duration, "duration", 5*time.Second, "length of each round (whole seconds; scenario overload: of each run, default 30s)")
@@ -122,7 +122,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		errs = append(errs, errors.New("-warmup must be whole seconds"))
 	}
 	switch c.scenario {
-	case scenarioTrivial, scenarioTaught, scenarioAPI, scenarioBatch, scenarioProxy:
+	case scenarioTrivial, scenarioTaught, scenarioAPI, scenarioBatch, scenarioProxy, scenarioTracing:
 	case scenarioOverload:
 		if err := c.overload.validate(); err != nil {
 			errs = append(errs, err)

@@ -20,13 +20,14 @@ const (
 	scenarioAPI     = "api"     // the catalogue's api stack, POST /items
 	scenarioBatch   = "batch"   // a simulated model, per request, hand-batched and troupe-batched, POST /score
 	scenarioProxy   = "proxy"   // troupe's reverse proxy vs httputil.ReverseProxy, GET /proxy/data
+	scenarioTracing = "tracing" // the taught app with tracing off, sampled at 1% and at 100%
 	// scenarioOverload is open-loop load past a workload's capacity, run by
 	// runOverload rather than as rounds of wrk.
 	scenarioOverload = "overload"
 )
 
 // scenarioNames lists the scenarios, as -h and the errors name them.
-const scenarioNames = scenarioTrivial + ", " + scenarioTaught + ", " + scenarioAPI + ", " + scenarioBatch + ", " + scenarioProxy + " or " + scenarioOverload
+const scenarioNames = scenarioTrivial + ", " + scenarioTaught + ", " + scenarioAPI + ", " + scenarioBatch + ", " + scenarioProxy + ", " + scenarioTracing + " or " + scenarioOverload
 
 // defaultConns returns the scenario's -conns when the flag is not given.
 func defaultConns(scenario string) string {
@@ -121,6 +122,8 @@ func newScenario(c *config, log *zap.Logger) (*scenario, error) {
 				{num: "taught", den: "troupe"},
 			},
 		}, nil
+	case scenarioTracing:
+		return tracingScenario(c, log)
 	case scenarioAPI:
 		accessLog := bench.NewAccessLogger(io.Discard)
 		tr, err := bench.NewAPITroupe(log, accessLog)
