@@ -145,6 +145,7 @@ func (rc runConfig) run(ctx context.Context, args []string, stdout, stderr io.Wr
 	}
 
 	log := newLogger(cfg.Log, stderr)
+	setUpTracing(cfg, log)
 	app := cfg.Build(troupe.WithLogger(log))
 	rl := &reloader{path: *configPath, reg: reg, over: over, cur: cfg, boot: cfg, app: app, log: log.Named("reload"), reloaded: rc.reloaded}
 	rl.also = append(rl.also, func() error { return reloadTLS(app, log) })

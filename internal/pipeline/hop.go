@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/troupe-go/troupe/internal/loglimit"
+	"github.com/troupe-go/troupe/internal/tracing"
 	"hash/maphash"
 	"slices"
 	"strings"
@@ -26,8 +27,7 @@ type Hop struct {
 	gates    []*Gate
 	limits   []*limit // limits[i] caps stage i's concurrency, or is nil
 	hasAfter bool
-	names    []string // the stages' names, for the hop's span
-	waits    bool     // an exchange may wait here (a Stateful stage, a concurrency cap)
+	span     *tracing.Hop // what the hop's span says
 
 	// Set by Spawn.
 	root      *actor.RootContext
@@ -68,8 +68,9 @@ func NewHop(specs []*Spec, gates []*Gate) (*Hop, error) {
 		}
 		h.hasAfter = h.hasAfter || after
 	}
-	h.name, h.names = strings.Join(names, "+"), names
-	h.waits = h.kind == Stateful || slices.ContainsFunc(h.limits, func(l *limit) bool { return l != nil })
+	h.name = strings.Join(names, "+")
+	waits := h.kind == Stateful || slices.ContainsFunc(h.limits, func(l *limit) bool { return l != nil })
+	h.span = tracing.NewHop(h.name, names, h.kind == Stateful, waits)
 	return h, nil
 }
 

@@ -98,7 +98,7 @@ func (it *Itinerary) forward(ex *Exchange) int {
 			return i
 		}
 		if ex.trace != nil {
-			ex.trace.StartHop(h.name, h.names, h.kind == Stateful, h.waits)
+			ex.trace.StartHop(h.span)
 		}
 		if h.kind == Stateful {
 			ex.returning = false

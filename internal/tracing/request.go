@@ -23,6 +23,7 @@ type Request struct {
 	method string
 	hops   []hop // the hops entered and not yet left, outermost first
 	sent   time.Time
+	buf    [4]hop // hops' first array: most itineraries have a few hops
 
 	// The last context Context made, for the base and span it was made
 	// from: stages that ask again in the same hop get the same one.
@@ -60,18 +61,15 @@ func (r *Request) current() (trace.Span, context.Context) {
 	return r.span, r.ctx
 }
 
-// StartHop starts the span of the hop the exchange enters, "hop NAME", a
-// child of the hop it is in. waits says the hop can make it wait (a
-// stateful stage, or a concurrency cap): its span then carries the wait.
-func (r *Request) StartHop(name string, stages []string, stateful, waits bool) {
+// StartHop starts the span of the hop the exchange enters, a child of the
+// hop it is in.
+func (r *Request) StartHop(h *Hop) {
 	_, parent := r.current()
-	kind := "stateless"
-	if stateful {
-		kind = "stateful"
+	ctx, span := r.tracer.Start(parent, h.name, h.opts...)
+	if r.hops == nil {
+		r.hops = r.buf[:0]
 	}
-	ctx, span := r.tracer.Start(parent, "hop "+name, trace.WithSpanKind(trace.SpanKindInternal),
-		trace.WithAttributes(HopStagesKey.StringSlice(stages), HopKindKey.String(kind)))
-	r.hops = append(r.hops, hop{span: span, ctx: ctx, waits: waits})
+	r.hops = append(r.hops, hop{span: span, ctx: ctx, waits: h.waits})
 }
 
 // Waited adds d to the time the exchange waited in the hop it is in.

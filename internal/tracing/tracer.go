@@ -44,8 +44,11 @@ func New(tp trace.TracerProvider, traceResponse bool) *Tracer {
 // server span, so that a client can find its request's trace. It is not
 // traceparent: a response has no child.
 func (t *Tracer) Start(r *http.Request, w http.ResponseWriter) (context.Context, *Request) {
-	ctx := Propagator.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
-	ctx, span := t.tracer.Start(ctx, methodName(r.Method), trace.WithSpanKind(trace.SpanKindServer))
+	ctx := r.Context()
+	if len(r.Header["Traceparent"]) > 0 || len(r.Header["Baggage"]) > 0 { // else there is nothing to extract
+		ctx = Propagator.Extract(ctx, requestCarrier(r.Header))
+	}
+	ctx, span := t.tracer.Start(ctx, methodName(r.Method), serverSpan...)
 	if t.traceResponse {
 		if sc := span.SpanContext(); sc.IsValid() {
 			w.Header().Set("Traceresponse", traceparent(sc))
@@ -57,6 +60,42 @@ func (t *Tracer) Start(r *http.Request, w http.ResponseWriter) (context.Context,
 	span.SetAttributes(serverAttributes(r)...)
 	return ctx, &Request{span: span, ctx: ctx, tracer: t.tracer, method: methodName(r.Method)}
 }
+
+// serverSpan are the options of every server span, made once.
+var serverSpan = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindServer)}
+
+// requestCarrier is a request's header as the propagators read it,
+// without canonicalising the keys they ask for on every request.
+type requestCarrier http.Header
+
+// Get implements propagation.TextMapCarrier.
+func (c requestCarrier) Get(key string) string {
+	var v []string
+	switch key {
+	case "traceparent":
+		v = c["Traceparent"]
+	case "tracestate":
+		v = c["Tracestate"]
+	case "baggage":
+		v = c["Baggage"]
+	default:
+		return http.Header(c).Get(key)
+	}
+	if len(v) == 0 {
+		return ""
+	}
+	return v[0]
+}
+
+// Values implements propagation.ValuesGetter: every line of a header, as
+// baggage may come in several.
+func (c requestCarrier) Values(key string) []string { return http.Header(c).Values(key) }
+
+// Set implements propagation.TextMapCarrier; extraction never sets.
+func (c requestCarrier) Set(key, value string) { http.Header(c).Set(key, value) }
+
+// Keys implements propagation.TextMapCarrier.
+func (c requestCarrier) Keys() []string { return propagation.HeaderCarrier(c).Keys() }
 
 // traceparent renders sc as a traceparent value.
 func traceparent(sc trace.SpanContext) string {
