@@ -47,6 +47,9 @@ func (p *Provider) Tracer(name string, opts ...trace.TracerOption) trace.Tracer 
 // Start builds the SDK provider and its exporter. The actor system is not
 // used: the SDK runs its own goroutine, which Stop ends.
 func (p *Provider) Start(*actors.System) error {
+	if p.sdk.Load() != nil {
+		return errors.New("tracing: the provider was started twice")
+	}
 	if err := p.cfg.Validate(); err != nil {
 		return fmt.Errorf("tracing: %w", err)
 	}
@@ -62,14 +65,16 @@ func (p *Provider) Start(*actors.System) error {
 	if r := p.cfg.SampleRatio; r != nil {
 		opts = append(opts, sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.TraceIDRatioBased(*r))))
 	} // else the SDK reads OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG
-	if !p.sdk.CompareAndSwap(nil, sdktrace.NewTracerProvider(opts...)) {
-		return errors.Join(errors.New("tracing: the provider was started twice"), exp.Shutdown(context.Background()))
+	if tp := sdktrace.NewTracerProvider(opts...); !p.sdk.CompareAndSwap(nil, tp) { // started meanwhile
+		return errors.Join(errors.New("tracing: the provider was started twice"), tp.Shutdown(context.Background()))
 	}
 	return nil
 }
 
 // Stop flushes the spans buffered and shuts the provider down, waiting at
-// most until ctx ends.
+// most until ctx ends. If ctx ends first, an export under way finishes on
+// its own goroutine, within the exporter's timeout
+// (OTEL_EXPORTER_OTLP_TIMEOUT, 10 s by default).
 func (p *Provider) Stop(ctx context.Context) error {
 	tp := p.sdk.Swap(nil)
 	if tp == nil {
