@@ -25,10 +25,12 @@ type Request struct {
 	sent   time.Time
 	buf    [4]hop // hops' first array: most itineraries have a few hops
 
-	// The last context Context made, for the base and span it was made
-	// from: stages that ask again in the same hop get the same one.
+	// The last context Context made, for the base and the hop it was made
+	// from: stages that ask again in the same hop get the same one. gen
+	// counts the hops entered and left, so that a new hop's span is never
+	// taken for the old one's.
 	base, derived context.Context
-	of            trace.Span
+	gen, of       int
 }
 
 // hop is the span of a hop the exchange is in.
@@ -70,6 +72,7 @@ func (r *Request) StartHop(h *Hop) {
 		r.hops = r.buf[:0]
 	}
 	r.hops = append(r.hops, hop{span: span, ctx: ctx, waits: h.waits})
+	r.gen++
 }
 
 // Waited adds d to the time the exchange waited in the hop it is in.
@@ -113,6 +116,7 @@ func (r *Request) EndHops(depth int) {
 		h.span.End()
 		r.hops[len(r.hops)-1] = hop{}
 		r.hops = r.hops[:len(r.hops)-1]
+		r.gen++
 	}
 }
 
@@ -120,9 +124,9 @@ func (r *Request) EndHops(depth int) {
 // (or the server span): what a stage calling out passes on, so that an
 // upstream's client span is a child of its hop.
 func (r *Request) Context(base context.Context) context.Context {
-	span, _ := r.current()
-	if base != r.base || span != r.of {
-		r.base, r.of, r.derived = base, span, trace.ContextWithSpan(base, span)
+	if r.derived == nil || r.gen != r.of || !sameContext(base, r.base) {
+		span, _ := r.current()
+		r.base, r.of, r.derived = base, r.gen, trace.ContextWithSpan(base, span)
 	}
 	return r.derived
 }
@@ -139,5 +143,17 @@ func (r *Request) End(status int) {
 		r.span.SetStatus(codes.Error, http.StatusText(status))
 	}
 	r.span.End()
-	r.base, r.derived, r.of = nil, nil, nil
+	r.base, r.derived = nil, nil
+}
+
+// sameContext reports whether a and b are the same context; a context of
+// a type that cannot be compared (a struct holding a map) is never the
+// same.
+func sameContext(a, b context.Context) (same bool) {
+	defer func() {
+		if recover() != nil {
+			same = false
+		}
+	}()
+	return a == b
 }
