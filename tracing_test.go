@@ -235,3 +235,37 @@ func TestTracingErrorLogCarriesTraceID(t *testing.T) {
 		t.Errorf("trace_id %v, want %s", got, srv[0].SpanContext().TraceID())
 	}
 }
+
+// TestTracingCappedStageAndRejection: a hop with a concurrency cap carries
+// its queue wait; a request no route matches still has its server span,
+// named after its method alone, with the 404.
+func TestTracingCappedStageAndRejection(t *testing.T) {
+	capped := troupe.Handler("GET /c", func(ex *actors.Exchange) error { return nil })
+	capped.Concurrency = 1
+	s, rec := tracedApp(t, sdktrace.AlwaysSample(), func(app *troupe.App) {
+		app.Handle("GET", "/c", capped)
+	})
+	if r := s.do(t, "GET", "/c", ""); r.status != 200 {
+		t.Fatalf("status %d", r.status)
+	}
+	hops := byName(rec.Ended(), "hop GET /c")
+	if len(hops) != 1 {
+		t.Fatalf("%d spans named hop GET /c", len(hops))
+	}
+	if v, ok := spanAttr(hops[0], "troupe.hop.queue_wait"); !ok || v.AsFloat64() < 0 {
+		t.Errorf("queue_wait %v present %v, want a wait of zero or more on a capped hop", v.Emit(), ok)
+	}
+	if r := s.do(t, "GET", "/nowhere", ""); r.status != 404 {
+		t.Fatalf("status %d", r.status)
+	}
+	srv := byName(rec.Ended(), "GET")
+	if len(srv) != 1 {
+		t.Fatalf("%d spans named GET", len(srv))
+	}
+	if v, _ := spanAttr(srv[0], "http.response.status_code"); v.AsInt64() != 404 || srv[0].Status().Code == codes.Error {
+		t.Errorf("status_code %v, span status %v: want 404, not an error", v.Emit(), srv[0].Status())
+	}
+	if _, ok := spanAttr(srv[0], "http.route"); ok {
+		t.Error("an unmatched request has http.route")
+	}
+}
