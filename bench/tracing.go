@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -24,15 +25,19 @@ type Traced struct {
 	*Troupe
 	tp        *sdktrace.TracerProvider
 	collector *httptest.Server
+	exports   atomic.Int64
 }
 
 // NewTraced returns the taught peer with stages stages, traced with
 // sampling ratio ratio (0 to 1).
 func NewTraced(stages int, log *zap.Logger, ratio float64) (*Traced, error) {
-	col := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	p := &Traced{}
+	p.collector = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
+		p.exports.Add(1)
 		w.Header().Set("Content-Type", "application/x-protobuf")
 	}))
+	col := p.collector
 	exp, err := otlptracehttp.New(context.Background(), otlptracehttp.WithEndpointURL(col.URL+"/v1/traces"))
 	if err != nil {
 		col.Close()
@@ -40,8 +45,12 @@ func NewTraced(stages int, log *zap.Logger, ratio float64) (*Traced, error) {
 	}
 	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp),
 		sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.TraceIDRatioBased(ratio))))
-	return &Traced{Troupe: newTroupeAsTaught(stages, log, troupe.WithTracerProvider(tp)), tp: tp, collector: col}, nil
+	p.Troupe, p.tp = newTroupeAsTaught(stages, log, troupe.WithTracerProvider(tp)), tp
+	return p, nil
 }
+
+// Exports returns how many exports the collector has received.
+func (p *Traced) Exports() int64 { return p.exports.Load() }
 
 // Shutdown stops the app, then flushes the spans and stops the collector.
 func (p *Traced) Shutdown(ctx context.Context) error {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -13,10 +14,13 @@ import (
 // drops the spans). What tracing costs is the difference in CPU per
 // request; the target is at most 1 µs at 1%.
 func tracingScenario(c *config, log *zap.Logger) (*scenario, error) {
-	one, err1 := bench.NewTraced(c.stages, log, 0.01)
-	all, err2 := bench.NewTraced(c.stages, log, 1)
-	if err := errors.Join(err1, err2); err != nil {
-		return nil, fmt.Errorf("traced peers: %w", err)
+	one, err := bench.NewTraced(c.stages, log, 0.01)
+	if err != nil {
+		return nil, fmt.Errorf("traced peer: %w", err)
+	}
+	all, err := bench.NewTraced(c.stages, log, 1)
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("traced peer: %w", err), one.Shutdown(context.Background()))
 	}
 	return &scenario{
 		name:  scenarioTracing,
