@@ -269,3 +269,27 @@ func TestTracingCappedStageAndRejection(t *testing.T) {
 		t.Error("an unmatched request has http.route")
 	}
 }
+
+// TestTracingStatefulPanic: a stateful stage that panics in its actor
+// marks its own hop's span with the restart event.
+func TestTracingStatefulPanic(t *testing.T) {
+	s, rec := tracedApp(t, sdktrace.AlwaysSample(), func(app *troupe.App) {
+		app.Use(&actors.Spec{Name: "fragile", Kind: actors.Stateful, Priority: actors.Business, New: func() actors.Stage {
+			return actors.StageFunc(func(ex *actors.Exchange) error { panic("fragile") })
+		}})
+		app.GET("/f", func(ex *actors.Exchange) error { return nil })
+	})
+	if r := s.do(t, "GET", "/f", ""); r.status != 500 {
+		t.Fatalf("status %d, want 500", r.status)
+	}
+	hops := byName(rec.Ended(), "hop fragile")
+	if len(hops) != 1 {
+		t.Fatalf("%d spans named hop fragile", len(hops))
+	}
+	if ev := hops[0].Events(); len(ev) != 1 || ev[0].Name != "restart" || hops[0].Status().Code != codes.Error {
+		t.Errorf("events %v, status %v: want one restart and an error", ev, hops[0].Status())
+	}
+	if n := len(byName(rec.Ended(), "hop GET /f")); n != 0 {
+		t.Errorf("the handler's hop has %d spans: the exchange never reached it", n)
+	}
+}
