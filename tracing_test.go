@@ -50,7 +50,7 @@ func byName(spans []sdktrace.ReadOnlySpan, name string) []sdktrace.ReadOnlySpan 
 }
 
 // counter is a stateful stage: it owns a count in its actor.
-func counter() *actors.Spec {
+func tracedCounter() *actors.Spec {
 	return &actors.Spec{Name: "counter", Kind: actors.Stateful, Priority: actors.Business, New: func() actors.Stage {
 		n := 0
 		return actors.StageFunc(func(ex *actors.Exchange) error { n++; return nil })
@@ -63,7 +63,7 @@ func counter() *actors.Spec {
 func TestTracingOneTracePerRequest(t *testing.T) {
 	s, rec := tracedApp(t, sdktrace.AlwaysSample(), func(app *troupe.App) {
 		app.Use(mark("first", actors.Global), mark("second", actors.Routing))
-		app.Group("/items", counter()).GET("/{id}", func(ex *actors.Exchange) error {
+		app.Group("/items", tracedCounter()).GET("/{id}", func(ex *actors.Exchange) error {
 			ex.Respond(http.StatusOK, "text/plain", []byte("item"))
 			return nil
 		})
