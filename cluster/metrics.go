@@ -1,0 +1,61 @@
+package cluster
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// metrics are a member's figures on /metrics.
+type metrics struct {
+	members     prometheus.Gauge
+	up          prometheus.Gauge
+	active      prometheus.Gauge
+	activations prometheus.Counter
+	calls       *prometheus.HistogramVec
+	leases      *prometheus.CounterVec
+}
+
+func newMetrics() *metrics {
+	return &metrics{
+		members: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "troupe_cluster_members",
+			Help: "Members of the cluster this member sees, itself included.",
+		}),
+		up: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "troupe_cluster_up",
+			Help: "1 while this member is in the cluster and reaches the grains it calls; 0 while it runs on its own state.",
+		}),
+		active: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "troupe_cluster_grains",
+			Help: "Grains (cluster-wide buckets) active on this member.",
+		}),
+		activations: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "troupe_cluster_grain_activations_total",
+			Help: "Grains activated on this member, re-activations after a member left included.",
+		}),
+		calls: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "troupe_cluster_remote_call_seconds",
+			Help:    "Calls to grains (on this member or another), by result: ok or error.",
+			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5},
+		}, []string{"result"}),
+		leases: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "troupe_cluster_lease_refills_total",
+			Help: "Calls for leases of cluster-wide rate-limit tokens, by limiter and result: granted, empty (the bucket had none) or error (its grain was not reached).",
+		}, []string{"limiter", "result"}),
+	}
+}
+
+func (m *metrics) collectors() []prometheus.Collector {
+	return []prometheus.Collector{m.members, m.up, m.active, m.activations, m.calls, m.leases}
+}
+
+// leased counts one call for a lease of the limiter named name.
+func (m *metrics) leased(name string, granted int64, err error) {
+	result := "granted"
+	switch {
+	case err != nil:
+		result = "error"
+	case granted == 0:
+		result = "empty"
+	}
+	m.leases.WithLabelValues(name, result).Inc()
+}
