@@ -87,6 +87,7 @@
 //	  window: 1s
 //	  backoff: 1s               # how long a stage stays down, doubling…
 //	  max_backoff: 30s          # …up to this
+//	BLOCK: {…}                  # a registered block, such as cluster: one thing's options (see Block)
 //	SECTION:                    # a registered section of shared resources, such as upstreams:
 //	  NAME: {…}                 # name → the resource's options (see Section)
 //	stages:                     # named stages: name → definition
@@ -201,6 +202,7 @@ type Config struct {
 	prints       map[string]carried // what it built, by fingerprint, for ParseNext (carry.go)
 	sharedPrints map[string]string  // "SECTION\x00NAME" → the resource's fingerprint
 	replaces     *Config            // the configuration ParseNext was given
+	blocks       map[string]any     // what the blocks built, by block key
 }
 
 // Log configures the logger.

@@ -116,7 +116,7 @@ func (p *parser) parse(data []byte) (*Config, error) {
 	if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
 		root = doc.Content[0]
 	}
-	top := p.fields(root, "the configuration", append(slices.Clone(builtinKeys), p.reg.sectionOrder...)...)
+	top := p.fields(root, "the configuration", slices.Concat(builtinKeys, p.reg.blockOrder, p.reg.sectionOrder)...)
 	// Order matters where sections refer to each other, not in the file.
 	p.server(top.get("server"))
 	p.admin(top.get("admin"))
@@ -124,6 +124,9 @@ func (p *parser) parse(data []byte) (*Config, error) {
 	p.tracing(top.get("tracing"))
 	p.base = p.policy(top.get("supervision"), "supervision", supervisor.Policy{})
 	p.cfg.App.Supervision = p.base
+	for _, key := range p.reg.blockOrder {
+		p.block(key, p.reg.blocks[key], top.get(key))
+	}
 	for _, key := range p.reg.sectionOrder {
 		p.section(key, p.reg.sections[key], top.get(key))
 	}

@@ -39,6 +39,8 @@ type Registry struct {
 	handlers     map[string]Kind
 	sections     map[string]Section
 	sectionOrder []string // the keys of sections, in the order registered
+	blocks       map[string]Block
+	blockOrder   []string // the keys of blocks, in the order registered
 }
 
 // Register adds a stage kind: a middleware that configuration files

@@ -67,7 +67,7 @@ func (r *Registry) RegisterSection(key string, s Section) {
 	case slices.Contains(builtinKeys, key):
 		panic(fmt.Sprintf("config: section %q: that key is the configuration's own", key))
 	}
-	if _, ok := r.sections[key]; ok {
+	if _, ok := r.sections[key]; ok || r.blocks[key].New != nil {
 		panic(fmt.Sprintf("config: section %q registered twice", key))
 	}
 	if r.sections == nil {
