@@ -77,6 +77,19 @@ type Config struct {
 	// (the one the sweep would look at next), which lets that key burst
 	// again. About 50 bytes a key. Defaults to 1,048,576.
 	MaxKeys int `yaml:"max_keys"`
+	// Scope is "local" (the default: this server's buckets) or "cluster"
+	// (one bucket per key for every server of the cluster; see
+	// ScopeCluster). A cluster-scoped limit ignores Partitions, IdleTTL
+	// and MaxKeys, and is named by its stage name across the cluster:
+	// give it the same rate and burst on every member.
+	Scope string `yaml:"scope"`
+	// OnClusterLoss is what a cluster-scoped limit does while a bucket's
+	// grain cannot be reached: "open" (the default: limit on this server
+	// alone) or "closed" (503). See LossOpen and LossClosed.
+	OnClusterLoss string `yaml:"on_cluster_loss"`
+	// Cluster provides the cluster-wide buckets of scope "cluster":
+	// package cluster's *Node. Configuration files get the server's own.
+	Cluster Cluster `yaml:"-"`
 	// Now tells the time. Defaults to time.Now; tests inject a fake clock.
 	Now func() time.Time `yaml:"-"`
 }
@@ -99,6 +112,13 @@ func New(name string, cfg Config) (*actors.Spec, error) {
 	s, partitions, err := newShared(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("rate limit %q: %w", name, err)
+	}
+	switch cfg.Scope {
+	case "", ScopeLocal:
+	case ScopeCluster:
+		return newCluster(name, cfg, s)
+	default:
+		return nil, &optionError{"scope", fmt.Errorf("rate limit %q: scope %q: want local or cluster", name, cfg.Scope)}
 	}
 	return &actors.Spec{
 		Name:       name,
