@@ -294,6 +294,7 @@ func (a *App) readiness() (ready bool, reasons, degraded []string) {
 			degraded = append(degraded, "stage "+h.Name()+" is down; its routes answer 503")
 		}
 	}
+	degraded = append(degraded, a.degradedComponents()...)
 	return len(reasons) == 0, reasons, degraded
 }
 
