@@ -38,7 +38,10 @@ func (s *eventSubscription) stop() { s.es.Unsubscribe(s.sub) }
 // call until the topology catches up).
 func newSlog(log *zap.Logger) *slog.Logger {
 	limited := loglimit.RateLimited(log, 10, time.Now)
-	return slog.New(zapslog.NewHandler(warnAndAbove{limited.Core()}, zapslog.WithName("cluster")))
+	// No stack traces: Proto.Actor logs a member that left as an error on
+	// every poll, and the stack says nothing the message does not.
+	return slog.New(zapslog.NewHandler(warnAndAbove{limited.Core()}, zapslog.WithName("cluster"),
+		zapslog.AddStacktraceAt(slog.LevelError+1000)))
 }
 
 // warnAndAbove is a zap core that drops entries below Warn.

@@ -14,6 +14,7 @@ import (
 	"github.com/asynkron/protoactor-go/cluster/identitylookup/disthash"
 	"github.com/asynkron/protoactor-go/remote"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/troupe-go/troupe"
 	"github.com/troupe-go/troupe/actors"
 	"github.com/troupe-go/troupe/cluster/clusterpb"
 	"github.com/troupe-go/troupe/cluster/lease"
@@ -38,6 +39,7 @@ type Node struct {
 	pools   []*lease.Pool
 	started bool
 	stopped bool
+	offline bool
 	sys     *actor.ActorSystem
 	sub     *eventSubscription
 }
@@ -57,7 +59,16 @@ func New(cfg Config, log *zap.Logger) (*Node, error) {
 }
 
 // Config returns the node's configuration, defaults filled in.
-func (n *Node) Config() Config { return n.cfg }
+func (n *Node) Config() Config {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.cfg
+}
+
+var (
+	_ troupe.Degrader      = (*Node)(nil)
+	_ prometheus.Collector = (*Node)(nil)
+)
 
 // errNotRunning is the error of a call to a grain while the node is not a
 // member (before Start, after Stop).
@@ -75,6 +86,9 @@ func (n *Node) Start(*actors.System) (err error) {
 		return errors.New("cluster: node started twice")
 	}
 	n.started = true
+	if n.offline {
+		return nil
+	}
 	provider, err := newProvider(n.cfg)
 	if err != nil {
 		return err
@@ -189,13 +203,17 @@ func (n *Node) down() string {
 	return ""
 }
 
-// Degraded returns why this member runs on its own state, for /readyz:
-// nothing while it is up. It does not make the server unready: requests
-// are still served, each cluster-scoped limit doing what its
-// on_cluster_loss says.
+// Degraded returns why this member runs on its own state, or, for the
+// automanaged provider, that it sees fewer members than its seeds name,
+// for /readyz: nothing while all is well. It does not make the server
+// unready: requests are still served, each cluster-scoped limit doing
+// what its on_cluster_loss says.
 func (n *Node) Degraded() []string {
 	if why := n.down(); why != "" {
 		return []string{fmt.Sprintf("cluster %q: %s; cluster-scoped limits run on this member's own state", n.cfg.Name, why)}
+	}
+	if seeds := len(n.cfg.Seeds); n.cfg.Provider == Automanaged && n.Members() < seeds {
+		return []string{fmt.Sprintf("cluster %q: %d of %d members seen; cluster-wide limits are shared by those", n.cfg.Name, n.Members(), seeds)}
 	}
 	return nil
 }
@@ -286,4 +304,38 @@ type observer struct{ n *Node }
 // Leased counts one lease call.
 func (o observer) Leased(name string, _ time.Duration, granted int64, err error) {
 	o.n.m.leased(name, granted, err)
+}
+
+// SetPorts replaces the member's port and health port (a zero leaves one
+// as it is), before Start: for a command line that runs several members
+// from one configuration file. It returns the problems with the result,
+// and then changes nothing.
+func (n *Node) SetPorts(port, healthPort int) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.started {
+		return errors.New("cluster: SetPorts after Start")
+	}
+	c := n.cfg
+	if port != 0 {
+		c.Port = port
+	}
+	if healthPort != 0 {
+		c.HealthPort = healthPort
+	}
+	if err := c.validate(); err != nil {
+		return err
+	}
+	n.cfg = c
+	return nil
+}
+
+// Offline makes Start join nothing: the node takes no part in the
+// cluster, and its limits decide as if the cluster were lost. It is for
+// `server -check`, which starts the app without serving. Call it before
+// Start.
+func (n *Node) Offline() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.offline = true
 }

@@ -90,9 +90,9 @@ type Decision struct {
 var ErrClosed = errors.New("lease: pool closed")
 
 // Pool holds this member's leases of the buckets of one limiter, one per
-// key in use. It is safe for concurrent use. It owns a goroutine that
-// gives back expired leases and one per call to an owner; Close stops and
-// waits for them.
+// key in use. It is safe for concurrent use. From its first Take it owns a
+// goroutine that gives back expired leases, and one per call to an owner;
+// Close stops and waits for them. A pool never used starts none.
 type Pool struct {
 	cfg   Config
 	epoch time.Time
@@ -102,9 +102,10 @@ type Pool struct {
 	wg     sync.WaitGroup
 	stop   chan struct{}
 
-	mu      sync.Mutex
-	entries map[string]*entry
-	closed  bool
+	mu       sync.Mutex
+	entries  map[string]*entry
+	closed   bool
+	sweeping bool // the sweeper runs: it starts with the first Take
 }
 
 // entry is this member's lease of one key's bucket. Times are nanoseconds
@@ -121,7 +122,7 @@ type entry struct {
 }
 
 // New returns a Pool for cfg, or an error if cfg lacks what is required.
-// Its sweeper runs until Close.
+// Its goroutines start with the first Take; Close stops them.
 func New(cfg Config) (*Pool, error) {
 	switch {
 	case cfg.Name == "":
@@ -148,7 +149,6 @@ func New(cfg Config) (*Pool, error) {
 	}
 	p := &Pool{cfg: cfg, epoch: cfg.Now(), entries: map[string]*entry{}, stop: make(chan struct{})}
 	p.ctx, p.cancel = context.WithCancel(context.Background())
-	p.wg.Go(p.sweeper)
 	return p, nil
 }
 
@@ -173,6 +173,10 @@ func (p *Pool) Take(ctx context.Context, key string) Decision {
 		if p.closed {
 			p.mu.Unlock()
 			return p.lost(key)
+		}
+		if !p.sweeping {
+			p.sweeping = true
+			p.wg.Go(p.sweeper)
 		}
 		now := p.now()
 		e := p.entries[key]

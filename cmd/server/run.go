@@ -17,6 +17,7 @@ import (
 
 	"github.com/troupe-go/troupe"
 	"github.com/troupe-go/troupe/batching/batchproxy"
+	"github.com/troupe-go/troupe/cluster"
 	"github.com/troupe-go/troupe/config"
 	"github.com/troupe-go/troupe/internal/admin"
 	"github.com/troupe-go/troupe/internal/demo"
@@ -87,6 +88,8 @@ func (rc runConfig) run(ctx context.Context, args []string, stdout, stderr io.Wr
 	logFormat := fs.String("log-format", "", "log `format`, json or console; overrides log.format")
 	addr := fs.String("addr", "", "listen on `host:port`; overrides server.addr")
 	adminAddr := fs.String("admin-addr", "", "admin listener `host:port`, or off; overrides admin.addr")
+	clusterPort := fs.Int("cluster-port", 0, "this member's cluster `port`; overrides cluster.port")
+	clusterHealthPort := fs.Int("cluster-health-port", 0, "this member's automanaged health `port`; overrides cluster.health_port")
 	version := fs.Bool("version", false, "print the version (from the build's module information) and exit")
 	watch := fs.Bool("watch", false, "reload the configuration when its file changes (SIGHUP and POST /reload on the admin listener always do)")
 	fs.Usage = func() {
@@ -120,6 +123,7 @@ func (rc runConfig) run(ctx context.Context, args []string, stdout, stderr io.Wr
 	}
 
 	reg := &config.Registry{}
+	cluster.Register(reg)
 	stages.Register(reg)
 	upstream.Register(reg)
 	batchproxy.Register(reg)
@@ -140,7 +144,13 @@ func (rc runConfig) run(ctx context.Context, args []string, stdout, stderr io.Wr
 	}
 	over := overrides{addr: *addr, adminAddr: *adminAddr, logFormat: *logFormat}
 	over.apply(cfg)
+	if err := setClusterPorts(cfg, *clusterPort, *clusterHealthPort); err != nil {
+		return &usageError{err: err}
+	}
 	if *check {
+		if v, ok := cfg.Block(cluster.BlockKey); ok {
+			v.(*cluster.Node).Offline() // check, without joining
+		}
 		return checkConfig(cfg, stdout)
 	}
 
@@ -233,6 +243,11 @@ func printKinds(w io.Writer, reg *config.Registry) error {
 	for _, key := range reg.Sections() {
 		s, _ := reg.Section(key)
 		fmt.Fprintf(&b, "  %-*s %s\n", width, key, s.Doc)
+	}
+	b.WriteString("\nBlocks (BLOCK: {…}, one each; left out, nothing of it runs):\n")
+	for _, key := range reg.Blocks() {
+		bl, _ := reg.Block(key)
+		fmt.Fprintf(&b, "  %-*s %s\n", width, key, bl.Doc)
 	}
 	b.WriteString("\nEvery stage also takes priority, supervision, when and concurrency; every route timeout,\n" +
 		"max_body_bytes, stream_body, supervision, concurrency and criticality (groups take criticality\n" +
