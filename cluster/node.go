@@ -240,10 +240,12 @@ func (n *Node) Collect(ch chan<- prometheus.Metric) {
 
 // onTopology records a new topology of the cluster.
 func (n *Node) onTopology(t *cluster.ClusterTopology) {
+	// Providers name members differently (etcd as cluster@id), so this
+	// member is found by its address.
 	in := false
-	id := n.sys.ID
+	self := n.sys.Address()
 	for _, m := range t.Members {
-		if m.Id == id {
+		if m.Address() == self {
 			in = true
 		}
 	}
