@@ -201,8 +201,9 @@ func (p *Pool) Take(ctx context.Context, key string) Decision {
 			p.mu.Unlock()
 			return d
 		case now < e.emptyUntil:
+			d := Decision{RetryAfter: time.Duration(e.emptyUntil - now)}
 			p.mu.Unlock()
-			return Decision{RetryAfter: time.Duration(e.emptyUntil - now)}
+			return d
 		}
 		done := e.done
 		if done == nil {

@@ -2,6 +2,9 @@ package lease_test
 
 import (
 	"context"
+	"runtime"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -183,5 +186,45 @@ func TestPoolGivesBackExpiredLeases(t *testing.T) {
 	pool.Close() // waits for the call that gives back
 	if got := o.tokens("rl/k", p); got != p.Burst-1 {
 		t.Errorf("bucket holds %d after the lease expired, want %d: all but the one spent", got, p.Burst-1)
+	}
+}
+
+// Concurrent requests on a few keys, with calls to the owner in flight and
+// time moving, admit no more than the buckets give (and, under -race,
+// share the pool's state safely).
+func TestPoolConcurrentTakes(t *testing.T) {
+	clock := fakeclock.New()
+	o := newOwner(clock.Now)
+	p := lease.Policy{Interval: 10 * time.Millisecond, Burst: 20}
+	pools := []*lease.Pool{
+		newPool(t, o, clock, 2, p, lease.FailClosed),
+		newPool(t, o, clock, 2, p, lease.FailClosed),
+	}
+	keys := []string{"a", "b", "c"}
+	const workers, each, ticks = 8, 200, 100
+	var admitted [3]atomic.Int64
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := range each {
+				k := (w + i) % len(keys)
+				if d := pools[w%2].Take(t.Context(), keys[k]); d.Allowed {
+					admitted[k].Add(1)
+				}
+			}
+		})
+	}
+	wg.Go(func() {
+		for range ticks {
+			clock.Advance(p.Interval)
+			runtime.Gosched()
+		}
+	})
+	wg.Wait()
+	most := p.Burst + ticks // every token the bucket can have given
+	for k := range keys {
+		if got := admitted[k].Load(); got > most {
+			t.Errorf("key %s: admitted %d, want at most %d", keys[k], got, most)
+		}
 	}
 }
