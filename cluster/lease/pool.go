@@ -189,7 +189,9 @@ func (p *Pool) Take(ctx context.Context, key string) Decision {
 		if e.tokens > 0 {
 			e.tokens--
 			d := Decision{Allowed: true, Remaining: e.tokens}
-			if want := p.Want(); e.tokens <= want/2 && e.done == nil && now >= e.lostUntil {
+			// Half spent: ask for the next lease now, unless a call is in
+			// flight, the owner is lost, or it said it has nothing yet.
+			if want := p.Want(); e.tokens <= want/2 && e.done == nil && now >= e.lostUntil && now >= e.emptyUntil {
 				p.callLocked(key, e, want)
 			}
 			p.mu.Unlock()
