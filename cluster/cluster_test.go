@@ -175,3 +175,35 @@ func gauge(t *testing.T, n *cluster.Node, name string) float64 {
 	t.Helper()
 	return sumCounter(t, n, name)
 }
+
+// A bucket's grain stops once its bucket is full again and idle, and a
+// later request re-activates it, full.
+func TestIdleGrainsPassivate(t *testing.T) {
+	clock := fakeclock.New()
+	inmem := cluster.NewInMem()
+	node := startMember(t, cluster.Config{Name: t.Name(), Provider: cluster.InMemory, InMem: inmem, Now: clock.Now, GrainIdle: 100 * time.Millisecond})
+	waitFor(t, func() bool { return node.Up() }, "the member to be up")
+	p := lease.Policy{Interval: time.Second, Burst: 4}
+	pool, err := node.Pool(lease.Config{Name: "rl", Policy: p, OnLoss: lease.FailClosed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := pool.Take(t.Context(), "k"); !d.Allowed {
+		t.Fatalf("Take = %+v", d)
+	}
+	if g := gauge(t, node, "troupe_cluster_grains"); g != 1 {
+		t.Fatalf("troupe_cluster_grains = %v after a request, want 1", g)
+	}
+	// Full again once the lease's unspent tokens are back and the spent
+	// one has come back with time.
+	clock.Advance(time.Second) // the lease expires…
+	pool.Sweep()               // …and goes back
+	clock.Advance(p.Interval)  // the spent token is back: full
+	waitFor(t, func() bool { return gauge(t, node, "troupe_cluster_grains") == 0 }, "the idle grain to stop")
+	if d := pool.Take(t.Context(), "k"); !d.Allowed || d.Lost {
+		t.Fatalf("Take after the grain stopped = %+v, want allowed from a new activation", d)
+	}
+	if a := sumCounter(t, node, "troupe_cluster_grain_activations_total"); a != 2 {
+		t.Errorf("activations = %v, want 2", a)
+	}
+}

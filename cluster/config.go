@@ -61,6 +61,10 @@ type Config struct {
 	// LeaseTTL is how long a lease of tokens lasts before unspent tokens
 	// go back. Defaults to one second.
 	LeaseTTL time.Duration `yaml:"lease_ttl"`
+	// GrainIdle is how long a bucket's grain that is full again waits for
+	// a request before it stops (it starts full when next needed, so
+	// nothing is lost). Defaults to 30 seconds.
+	GrainIdle time.Duration `yaml:"grain_idle"`
 
 	// InMem joins the members of one process that share it, for provider
 	// "inmem".
@@ -113,6 +117,9 @@ func (c Config) withDefaults() Config {
 	if c.LeaseTTL == 0 {
 		c.LeaseTTL = time.Second
 	}
+	if c.GrainIdle == 0 {
+		c.GrainIdle = 30 * time.Second
+	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -138,6 +145,9 @@ func (c Config) validate() error {
 	}
 	if c.LeaseTTL < 0 {
 		bad("lease_ttl", "must not be negative")
+	}
+	if c.GrainIdle < 0 {
+		bad("grain_idle", "must not be negative")
 	}
 	switch c.Provider {
 	case Automanaged:

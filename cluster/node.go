@@ -101,7 +101,7 @@ func (n *Node) Start(*actors.System) (err error) {
 		actor.WithDeadLetterRequestLogging(false),
 	)
 	props := actor.PropsFromProducer(func() actor.Actor {
-		return &bucketGrain{now: n.cfg.Now, m: n.m}
+		return &bucketGrain{now: n.cfg.Now, idle: n.cfg.GrainIdle, m: n.m}
 	})
 	cfg := cluster.Configure(n.cfg.Name, provider, disthash.New(),
 		remote.Configure(n.cfg.Host, n.cfg.Port),

@@ -26,7 +26,7 @@ func Register(reg *config.Registry) {
 		Doc: "this server's membership of a Proto.Actor cluster, for limits that hold cluster-wide (rate_limit scope: cluster). " +
 			"Options: name (default troupe), host (default 127.0.0.1), port (for the other members), provider (automanaged | etcd; default automanaged), " +
 			"health_port and seeds (automanaged: this member's health port; every member's health address), endpoints and prefix (etcd; prefix default /troupe), " +
-			"identity_lookup (disthash), request_timeout (a call to a grain; default 250ms), lease_ttl (default 1s).",
+			"identity_lookup (disthash), request_timeout (a call to a grain; default 250ms), lease_ttl (default 1s), grain_idle (a full bucket's grain stops after this long idle; default 30s).",
 		New: func(opts config.Options) (any, error) {
 			var cfg Config
 			if err := opts.Decode(&cfg); err != nil {
