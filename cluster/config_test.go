@@ -44,3 +44,17 @@ func TestConfigErrors(t *testing.T) {
 		t.Errorf("New(good) = %v", err)
 	}
 }
+
+// A member not started is not up, and says so where /readyz reads it.
+func TestNotStartedIsDegraded(t *testing.T) {
+	n, err := cluster.New(cluster.Config{Port: 7101, HealthPort: 7201, Seeds: []string{"127.0.0.1:7201"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.Up() || n.Members() != 1 {
+		t.Errorf("before Start: Up() = %v, Members() = %d; want false, 1", n.Up(), n.Members())
+	}
+	if d := n.Degraded(); len(d) != 1 || !strings.Contains(d[0], "not a member") {
+		t.Errorf("Degraded() = %q, want why it is not a member", d)
+	}
+}
