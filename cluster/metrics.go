@@ -39,7 +39,7 @@ func newMetrics() *metrics {
 		}, []string{"result"}),
 		leases: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "troupe_cluster_lease_refills_total",
-			Help: "Calls for leases of cluster-wide rate-limit tokens, by limiter and result: granted, empty (the bucket had none) or error (its grain was not reached).",
+			Help: "Calls for leases of cluster-wide rate-limit tokens, by limiter and result: granted, empty (the bucket had none), returned (unspent tokens given back, none asked for) or error (its grain was not reached).",
 		}, []string{"limiter", "result"}),
 	}
 }
@@ -49,11 +49,13 @@ func (m *metrics) collectors() []prometheus.Collector {
 }
 
 // leased counts one call for a lease of the limiter named name.
-func (m *metrics) leased(name string, granted int64, err error) {
+func (m *metrics) leased(name string, want, granted int64, err error) {
 	result := "granted"
 	switch {
 	case err != nil:
 		result = "error"
+	case want == 0:
+		result = "returned"
 	case granted == 0:
 		result = "empty"
 	}

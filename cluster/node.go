@@ -304,8 +304,8 @@ func retryPause(i int) int {
 type observer struct{ n *Node }
 
 // Leased counts one lease call.
-func (o observer) Leased(name string, _ time.Duration, granted int64, err error) {
-	o.n.m.leased(name, granted, err)
+func (o observer) Leased(name string, _ time.Duration, want, granted int64, err error) {
+	o.n.m.leased(name, want, granted, err)
 }
 
 // SetPorts replaces the member's port and health port (a zero leaves one

@@ -39,8 +39,9 @@ func (l Loss) String() string {
 // for concurrent use.
 type Observer interface {
 	// Leased reports one call for the pool named name: how long it took,
-	// how many tokens it granted, and its error.
-	Leased(name string, took time.Duration, granted int64, err error)
+	// how many tokens it asked for (0 when it only gave some back), how
+	// many it was granted, and its error.
+	Leased(name string, took time.Duration, want, granted int64, err error)
 }
 
 // Config configures a Pool.
@@ -271,7 +272,7 @@ func (p *Pool) callLocked(key string, e *entry, want int64) chan struct{} {
 		took := time.Since(start)
 		cancel()
 		if p.cfg.Observer != nil {
-			p.cfg.Observer.Leased(p.cfg.Name, took, granted, err)
+			p.cfg.Observer.Leased(p.cfg.Name, took, want, granted, err)
 		}
 		p.mu.Lock()
 		defer p.mu.Unlock()
