@@ -5,6 +5,8 @@ package cluster_test
 import (
 	"context"
 	"fmt"
+	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -205,5 +207,27 @@ func TestIdleGrainsPassivate(t *testing.T) {
 	}
 	if a := sumCounter(t, node, "troupe_cluster_grain_activations_total"); a != 2 {
 		t.Errorf("activations = %v, want 2", a)
+	}
+}
+
+// A member that cannot listen fails to start with an error, not a panic,
+// and leaves nothing running (the package's leak check).
+func TestStartFailsOnATakenPort(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	port := ln.Addr().(*net.TCPAddr).Port
+	node, err := cluster.New(cluster.Config{Name: t.Name(), Provider: cluster.InMemory, InMem: cluster.NewInMem(), Port: port}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = node.Start(nil)
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("127.0.0.1:%d", port)) {
+		t.Errorf("Start on a taken port = %v, want an error naming it", err)
+	}
+	if err := node.Stop(context.Background()); err != nil {
+		t.Errorf("Stop after a failed Start = %v", err)
 	}
 }
