@@ -32,8 +32,8 @@ type Node struct {
 	running atomic.Pointer[cluster.Cluster] // set while a member
 	members atomic.Int64
 	inTopo  atomic.Bool
-	lostAt  atomic.Int64 // when a call to a grain last failed (UnixNano); 0: never, or since succeeded
-	health  healthChecker
+	lostAt  atomic.Int64                  // when a call to a grain last failed (UnixNano); 0: never, or since succeeded
+	health  atomic.Pointer[healthChecker] // set by Start; read by /metrics and /readyz at any time
 
 	mu      sync.Mutex
 	pools   []*lease.Pool
@@ -94,7 +94,7 @@ func (n *Node) Start(*actors.System) (err error) {
 		return err
 	}
 	if h, ok := provider.(healthChecker); ok {
-		n.health = h
+		n.health.Store(&h)
 	}
 	n.sys = actor.NewActorSystem(
 		actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return newSlog(n.log) }),
@@ -192,8 +192,8 @@ func (n *Node) down() string {
 	case !n.inTopo.Load():
 		return "not in the cluster's topology yet"
 	}
-	if n.health != nil {
-		if err := n.health.GetHealthStatus(); err != nil {
+	if h := n.health.Load(); h != nil {
+		if err := (*h).GetHealthStatus(); err != nil {
 			return "provider: " + err.Error()
 		}
 	}
