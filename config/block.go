@@ -94,6 +94,7 @@ func (p *parser) block(key string, b Block, n *yaml.Node) {
 		return
 	}
 	opts := p.options(n, n)
+	mark := len(p.cfg.components)
 	v, err := b.New(opts)
 	if err != nil {
 		p.newFailed(opts, err)
@@ -103,11 +104,14 @@ func (p *parser) block(key string, b Block, n *yaml.Node) {
 		p.errorf(n, "%s: built nothing", key)
 		return
 	}
+	if c, ok := v.(troupe.Component); ok {
+		p.cfg.components = append(p.cfg.components, c)
+	}
+	// A reload whose block is as before keeps the running one (a cluster
+	// member stays a member, on its port), as stages are carried over.
+	v = p.carry(fingerprint([]string{"block", key}, []*yaml.Node{n}, nil, nil), mark, v)
 	if p.cfg.blocks == nil {
 		p.cfg.blocks = map[string]any{}
 	}
 	p.cfg.blocks[key] = v
-	if c, ok := v.(troupe.Component); ok {
-		p.cfg.components = append(p.cfg.components, c)
-	}
 }

@@ -81,3 +81,31 @@ func TestRegisterBlockTwice(t *testing.T) {
 	}()
 	reg.RegisterSection("member", config.Section{New: func(string, config.Options) (any, error) { return nil, nil }})
 }
+
+// A reload whose block is as before keeps the very value the running
+// configuration built (a cluster member stays on its port); a changed block
+// is built anew.
+func TestBlockCarriedOverByReload(t *testing.T) {
+	reg := blockRegistry()
+	const routes = "routes: [{method: GET, path: /, handler: whoami}]\n"
+	prev, err := config.Parse("t.yaml", []byte("member: {port: 7101}\n"+routes), reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	same, err := config.ParseNext("t.yaml", []byte("# reformatted\nmember:\n  port: 7101\n"+routes), reg, prev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := prev.Block("member")
+	b, _ := same.Block("member")
+	if a != b {
+		t.Error("an unchanged block was built anew on reload, want the running one")
+	}
+	changed, err := config.ParseNext("t.yaml", []byte("member: {port: 7102}\n"+routes), reg, same)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := changed.Block("member"); c == b || c.(*member).Port != 7102 {
+		t.Errorf("a changed block: %+v, want a new one on port 7102", c)
+	}
+}
