@@ -17,7 +17,10 @@ func TestAdaptiveBulkheadFollowsASlowUpstream(t *testing.T) {
 		srv := newUpstreamServer(t, func(w http.ResponseWriter, r *http.Request) {
 			d := 2 * time.Millisecond
 			if slow.Load() {
-				d = 40 * time.Millisecond // 20× slower: far past the limit's tolerance
+				// 100× slower: far past the limit's tolerance even when a
+				// loaded machine (and -race) adds tens of milliseconds to
+				// the fast calls' measured time.
+				d = 200 * time.Millisecond
 			}
 			time.Sleep(d)
 			_, _ = w.Write([]byte("ok"))
