@@ -9,6 +9,9 @@ import (
 	"github.com/troupe-go/troupe/actors"
 	"github.com/troupe-go/troupe/httpin"
 	"github.com/troupe-go/troupe/internal/metrics"
+
+	"github.com/troupe-go/troupe/internal/pipeline"
+	"github.com/troupe-go/troupe/jobs"
 	"github.com/troupe-go/troupe/supervisor"
 	"go.uber.org/zap"
 )
@@ -49,6 +52,11 @@ type App struct {
 	adminRoutes []adminRoute
 	components  []Component
 	trace       traceConfig // WithTracerProvider's
+
+	queues   []*JobQueue   // jobs.go
+	jobStore jobs.Store    // jobs.go
+	jobOpts  []jobs.Option // jobs.go
+	jobs     *jobs.Runner  // jobs.go: made by the plan
 
 	componentsOnce sync.Once // components are stopped once
 

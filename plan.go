@@ -48,6 +48,7 @@ func (a *App) plan() (*routing.Table[*httpin.Route], *pipeline.Itinerary, []*pip
 			errs = append(errs, fmt.Errorf("route %s %s: %w", r.method, r.pattern, err))
 		}
 	}
+	errs = append(errs, p.planQueues()...)
 	if len(a.routes) == 0 {
 		errs = append(errs, errors.New("troupe: no routes"))
 	}

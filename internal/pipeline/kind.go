@@ -82,6 +82,10 @@ type Spec struct {
 	// database pool of 20 connections); it is reported on /metrics as the
 	// stage's running and waiting counts.
 	Concurrency int
+	// HTTPOnly marks a stage that only makes sense for an HTTP request
+	// from a client (CORS, compression, security headers): the plan of a
+	// job queue, whose exchanges come from a store, refuses it.
+	HTTPOnly bool
 
 	limit *limit // the Concurrency cap, shared by every hop the stage is in; made by NewHop
 }

@@ -137,7 +137,7 @@ func New(name string, cfg Config) (*actors.Spec, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cors: %w", err)
 	}
-	return &actors.Spec{Name: name, Kind: actors.Stateless, Priority: Priority, Stage: s}, nil
+	return &actors.Spec{Name: name, Kind: actors.Stateless, Priority: Priority, Stage: s, HTTPOnly: true}, nil
 }
 
 // newStage returns the stage cfg describes, or an error naming every bad
