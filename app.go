@@ -53,10 +53,11 @@ type App struct {
 	components  []Component
 	trace       traceConfig // WithTracerProvider's
 
-	queues   []*JobQueue   // jobs.go
-	jobStore jobs.Store    // jobs.go
-	jobOpts  []jobs.Option // jobs.go
-	jobs     *jobs.Runner  // jobs.go: made by the plan
+	queues    []*JobQueue   // jobs.go
+	jobStore  jobs.Store    // jobs.go
+	jobOpts   []jobs.Option // jobs.go
+	jobs      *jobs.Runner  // jobs.go: made by the plan
+	jobPrefix string        // jobs_http.go: where JobRoutes put the job routes
 
 	componentsOnce sync.Once // components are stopped once
 
