@@ -194,6 +194,8 @@ type Config struct {
 	// Tracing says whether and where the app exports traces (package
 	// tracing); Build gives the app its provider.
 	Tracing tracing.Config
+	// Jobs is the jobs section, or nil (see Jobs).
+	Jobs *Jobs
 
 	logs       *logSink           // behind Options.Logger; Build points it at the app's logger
 	components []troupe.Component // from sections and Options.Add; Build adds them to the app
@@ -252,6 +254,9 @@ type Route struct {
 	// Criticality is the route's class under overload (see
 	// troupe.Route.Criticality); nil: its group's.
 	Criticality *overload.Class
+	// Enqueue, if set, names the queue the route enqueues its body into,
+	// in place of a handler (see Jobs).
+	Enqueue string
 	// Line is the route's line in the file.
 	Line int
 }
@@ -285,6 +290,7 @@ func Parse(filename string, data []byte, reg *Registry) (*Config, error) {
 type declarer interface {
 	Group(prefix string, stages ...*actors.Spec) *troupe.Group
 	Handle(method, pattern string, handler *actors.Spec) *troupe.Route
+	EnqueueRoute(pattern, queue string) *troupe.Route
 }
 
 var (
@@ -310,6 +316,7 @@ func (c *Config) Build(opts ...troupe.Option) *troupe.App {
 		app.Add(provider)
 	}
 	app.Add(c.components...)
+	c.declareJobs(app) // jobs.go
 	declare(app, c.Groups, c.Routes)
 	names := make([]string, 0, len(c.Stages))
 	for name := range c.Stages {
@@ -335,10 +342,13 @@ type AdminRouter interface {
 
 func declare(d declarer, groups []*Group, routes []*Route) {
 	for _, r := range routes {
-		rt := d.Handle(r.Method, r.Path, r.Handler).
-			With(r.Stages...).
-			Timeout(r.Timeout).
-			MaxBodyBytes(r.MaxBodyBytes)
+		var rt *troupe.Route
+		if r.Enqueue != "" {
+			rt = d.EnqueueRoute(r.Path, r.Enqueue)
+		} else {
+			rt = d.Handle(r.Method, r.Path, r.Handler)
+		}
+		rt.With(r.Stages...).Timeout(r.Timeout).MaxBodyBytes(r.MaxBodyBytes)
 		if r.StreamBody {
 			rt.StreamBody()
 		}

@@ -135,6 +135,7 @@ func (p *parser) parse(data []byte) (*Config, error) {
 	}
 	p.stacks(top.get("stacks"))
 	p.cfg.Global = p.refs(top.get("global"), "global")
+	p.jobsSection(top.get("jobs"), p.cfg.Global, top.get("global")) // jobs.go: before the routes that name its queues
 	p.cfg.Routes = p.routeList(top.get("routes"), scope{d: p.scratch}, "routes")
 	p.cfg.Groups = p.groupList(top.get("groups"), scope{d: p.scratch}, "groups")
 	if p.routes == 0 && !p.patternsTooBig { // groups past the limit are not looked into
@@ -824,7 +825,7 @@ func (p *parser) route(n *yaml.Node, in scope) *Route {
 		p.errorf(n, "a route must be a mapping with method, path and handler, got %s", describe(r))
 		return nil
 	}
-	f := p.fields(n, "a route", "method", "path", "handler", "options", "stages", "timeout", "max_body_bytes", "stream_body", "supervision", "concurrency", "criticality")
+	f := p.fields(n, "a route", "method", "path", "handler", "options", "stages", "timeout", "max_body_bytes", "stream_body", "supervision", "concurrency", "criticality", "enqueue")
 	r := &Route{Line: n.Line}
 	method, mok := p.str(f.get("method"), "route method")
 	switch {
@@ -880,6 +881,10 @@ func (p *parser) route(n *yaml.Node, in scope) *Route {
 	}
 	if sv := f.get("supervision"); !isNull(sv) {
 		p.cfg.App.Policies[name] = p.policy(sv, what+" supervision", p.base)
+	}
+	if v := f.get("enqueue"); v != nil {
+		p.enqueueRoute(r, v, f.get("handler"), what) // jobs.go
+		return r
 	}
 	kindName, ok := "", true
 	if v := f.get("handler"); v != nil {

@@ -51,7 +51,7 @@ type Section struct {
 
 // builtinKeys are the top-level keys of the configuration that sections
 // may not take.
-var builtinKeys = []string{"server", "admin", "log", "tracing", "supervision", "stages", "stacks", "global", "groups", "routes"}
+var builtinKeys = []string{"server", "admin", "log", "tracing", "supervision", "stages", "stacks", "global", "groups", "routes", "jobs"}
 
 // sectionKey is what a section may be called: a snake_case YAML key.
 var sectionKey = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)

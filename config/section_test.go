@@ -224,7 +224,7 @@ func TestSectionErrors(t *testing.T) {
 		{
 			name: "unknown top-level key, sections listed",
 			give: "pool:\n  main: {}\nroutes:\n  - {method: GET, path: /a, handler: ok}\n",
-			want: []string{`s.yaml:1: unknown key "pool" in the configuration (want one of server, admin, log, tracing, supervision, stages, stacks, global, groups, routes, pools)`},
+			want: []string{`s.yaml:1: unknown key "pool" in the configuration (want one of server, admin, log, tracing, supervision, stages, stacks, global, groups, routes, jobs, pools)`},
 		},
 		{
 			name: "everything at once",
