@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -130,6 +131,7 @@ func (rc runConfig) run(ctx context.Context, args []string, stdout, stderr io.Wr
 	demo.Register(reg)
 	demobackend.Register(reg)
 	flakyupstream.Register(reg)
+	reg.RegisterHandler("job_log", jobLogKind())
 	switch {
 	case *printDefault:
 		_, err := stdout.Write(defaultConfig)
@@ -156,7 +158,12 @@ func (rc runConfig) run(ctx context.Context, args []string, stdout, stderr io.Wr
 
 	log := newLogger(cfg.Log, stderr)
 	setUpTracing(cfg, log)
-	app := cfg.Build(troupe.WithLogger(log))
+	jobOpts, closeJobs, err := jobStore(ctx, cfg, "")
+	if err != nil {
+		return err
+	}
+	defer closeJobs()
+	app := cfg.Build(append(jobOpts, troupe.WithLogger(log))...)
 	rl := &reloader{path: *configPath, reg: reg, over: over, cur: cfg, boot: cfg, app: app, log: log.Named("reload"), reloaded: rc.reloaded}
 	rl.also = append(rl.also, func() error { return reloadTLS(app, log) })
 	app.AdminHandle("POST /reload", admin.ReloadHandler(func(ctx context.Context) (any, error) { return rl.reload(ctx) }))
@@ -207,7 +214,17 @@ func loadConfig(path string, reg *config.Registry) (*config.Config, error) {
 // checkConfig builds cfg's app, stage actors included, without listening,
 // and reports the number of routes.
 func checkConfig(cfg *config.Config, stdout io.Writer) error {
-	app := cfg.Build(troupe.WithLogger(zap.NewNop()))
+	dir, err := os.MkdirTemp("", "troupe-check-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	jobOpts, closeJobs, err := jobStore(context.Background(), cfg, filepath.Join(dir, "jobs.db"))
+	if err != nil {
+		return err
+	}
+	defer closeJobs()
+	app := cfg.Build(append(jobOpts, troupe.WithLogger(zap.NewNop()))...)
 	if _, err := app.Handler(); err != nil {
 		return &usageError{err: fmt.Errorf("%s: %w", cfg.File, err)}
 	}
@@ -216,7 +233,7 @@ func checkConfig(cfg *config.Config, stdout io.Writer) error {
 	if err := app.Close(ctx); err != nil {
 		return fmt.Errorf("%s: stopping the checked app: %w", cfg.File, err)
 	}
-	_, err := fmt.Fprintf(stdout, "config OK: %d routes\n", len(app.Routes()))
+	_, err = fmt.Fprintf(stdout, "config OK: %d routes\n", len(app.Routes()))
 	return err
 }
 
