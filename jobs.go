@@ -123,6 +123,7 @@ func (p *planner) planQueues() []error {
 	}
 	a.jobs = r
 	a.components = append(a.components, jobComponent{r})
+	a.addJobAdminRoutes()
 	return nil
 }
 
