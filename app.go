@@ -53,11 +53,12 @@ type App struct {
 	components  []Component
 	trace       traceConfig // WithTracerProvider's
 
-	queues    []*JobQueue   // jobs.go
-	jobStore  jobs.Store    // jobs.go
-	jobOpts   []jobs.Option // jobs.go
-	jobs      *jobs.Runner  // jobs.go: made by the plan
-	jobPrefix string        // jobs_http.go: where JobRoutes put the job routes
+	queues     []*JobQueue   // jobs.go
+	jobStore   jobs.Store    // jobs.go
+	jobOpts    []jobs.Option // jobs.go
+	jobs       *jobs.Runner  // jobs.go: made by the plan
+	jobPrefix  string        // jobs_http.go: where JobRoutes put the job routes
+	jobWebhook string        // jobs_admin.go: the alert webhook's URL, or ""
 
 	componentsOnce sync.Once // components are stopped once
 

@@ -117,11 +117,20 @@ func (p *planner) planQueues() []error {
 	if len(errs) > 0 {
 		return errs
 	}
-	r, err := jobs.New(a.jobStore, cfgs, a.jobOpts...)
+	opts := append([]jobs.Option{jobs.WithLogger(a.log.Named("jobs"))}, a.jobOpts...)
+	var hook *jobs.Webhook
+	if a.jobWebhook != "" {
+		hook = jobs.NewWebhook(a.jobWebhook, nil, a.log.Named("jobs"))
+		opts = append(opts, jobs.WithAlert(hook.Alert))
+	}
+	r, err := jobs.New(a.jobStore, cfgs, opts...)
 	if err != nil {
 		return []error{err}
 	}
 	a.jobs = r
+	if hook != nil {
+		a.components = append(a.components, webhookComponent{hook})
+	}
 	a.components = append(a.components, jobComponent{r})
 	a.addJobAdminRoutes()
 	return nil

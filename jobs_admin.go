@@ -82,13 +82,10 @@ func writeProblem(w http.ResponseWriter, r *http.Request, status int, detail str
 
 // WithJobAlertWebhook makes the app post each job that dies, as JSON, to
 // url, once per death (see jobs.Webhook). The webhook runs as a component
-// of the app.
+// of the app, stopped after the runner, so that a job that dies while the
+// runner stops is still posted.
 func WithJobAlertWebhook(url string) Option {
-	return optionFunc(func(a *App) {
-		w := jobs.NewWebhook(url, nil, a.log)
-		a.jobOpts = append(a.jobOpts, jobs.WithAlert(w.Alert))
-		a.components = append(a.components, webhookComponent{w})
-	})
+	return optionFunc(func(a *App) { a.jobWebhook = url })
 }
 
 // webhookComponent runs a jobs.Webhook as a component.

@@ -307,7 +307,7 @@ var (
 // built from the same Config fails to start. Parse again for another app.
 func (c *Config) Build(opts ...troupe.Option) *troupe.App {
 	traceOpts, provider := c.tracingOptions()
-	app := troupe.New(c.App, append(traceOpts, opts...)...)
+	app := troupe.New(c.App, append(append(traceOpts, c.jobOptions()...), opts...)...)
 	if c.logs != nil {
 		c.logs.set(app.Logger().Core())
 	}

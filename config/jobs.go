@@ -1,6 +1,7 @@
 package config
 
 import (
+	"net/url"
 	"slices"
 
 	"github.com/troupe-go/troupe"
@@ -15,6 +16,7 @@ import (
 //	jobs:
 //	  store: troupe-jobs.db     # the SQLite file; default troupe-jobs.db
 //	  routes: /jobs             # GET and DELETE /jobs/{id}; default /jobs
+//	  alert_webhook: URL        # posted each job that dies, once; default none
 //	  queues:
 //	    - name: mail            # required: letters, digits, '-', '_', '.'
 //	      handler: KIND         # required: a registered handler kind, as a route's
@@ -40,6 +42,8 @@ type Jobs struct {
 	Store string
 	// Routes is the prefix of the job routes. Defaults to "/jobs".
 	Routes string
+	// AlertWebhook, if set, is posted each job that dies, once.
+	AlertWebhook string
 	// Queues are the queues, in file order.
 	Queues []*Queue
 }
@@ -62,7 +66,7 @@ func (p *parser) jobsSection(n *yaml.Node, global []*actors.Spec, globalNode *ya
 	if isNull(n) {
 		return
 	}
-	f := p.fields(n, "jobs", "store", "routes", "queues")
+	f := p.fields(n, "jobs", "store", "routes", "alert_webhook", "queues")
 	j := &Jobs{Store: "troupe-jobs.db", Routes: "/jobs"}
 	if s, ok := p.str(f.get("store"), "jobs store"); ok && s != "" {
 		j.Store = s
@@ -72,6 +76,12 @@ func (p *parser) jobsSection(n *yaml.Node, global []*actors.Spec, globalNode *ya
 			p.errorf(f.get("routes"), "jobs routes %q must start with \"/\"", s)
 		}
 		j.Routes = s
+	}
+	if s, ok := p.str(f.get("alert_webhook"), "jobs alert_webhook"); ok && s != "" {
+		if u, err := url.Parse(s); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			p.errorf(f.get("alert_webhook"), "jobs alert_webhook %q must be an http or https URL", s)
+		}
+		j.AlertWebhook = s
 	}
 	seen := map[string]bool{}
 	for _, item := range p.list(f.get("queues"), "jobs queues") {
@@ -173,6 +183,14 @@ func (p *parser) enqueueRoute(r *Route, v, handler *yaml.Node, what string) {
 		return
 	}
 	r.Enqueue = name
+}
+
+// jobOptions returns the app options of the jobs section.
+func (c *Config) jobOptions() []troupe.Option {
+	if c.Jobs == nil || c.Jobs.AlertWebhook == "" {
+		return nil
+	}
+	return []troupe.Option{troupe.WithJobAlertWebhook(c.Jobs.AlertWebhook)}
 }
 
 // declareJobs declares the jobs section's queues and job routes on app.

@@ -30,6 +30,7 @@ const jobsFile = `stages:
   web: {kind: webonly}
 jobs:
   store: /tmp/x.db
+  alert_webhook: http://127.0.0.1:9/dead
   queues:
     - name: mail
       handler: ok
@@ -50,7 +51,7 @@ func TestParseJobs(t *testing.T) {
 		t.Fatal(err)
 	}
 	j := cfg.Jobs
-	if j == nil || j.Store != "/tmp/x.db" || j.Routes != "/jobs" || len(j.Queues) != 1 {
+	if j == nil || j.Store != "/tmp/x.db" || j.Routes != "/jobs" || j.AlertWebhook != "http://127.0.0.1:9/dead" || len(j.Queues) != 1 {
 		t.Fatalf("Jobs = %+v", j)
 	}
 	q := j.Queues[0]
@@ -78,31 +79,34 @@ func TestParseJobsErrors(t *testing.T) {
 	}{
 		{"HTTP-only stage in a queue",
 			strings.Replace(jobsFile, "stages: [tag]", "stages: [tag, web]", 1),
-			`t.yaml:9: queue mail: stage "web" only makes sense for HTTP requests`},
+			`t.yaml:10: queue mail: stage "web" only makes sense for HTTP requests`},
 		{"HTTP-only global stage",
 			jobsFile + "global: [web]\n",
-			`t.yaml:7: queue mail: global stage "web" only makes sense for HTTP requests: put it in a group`},
+			`t.yaml:8: queue mail: global stage "web" only makes sense for HTTP requests: put it in a group`},
 		{"unknown queue",
 			strings.Replace(jobsFile, "enqueue: mail", "enqueue: post", 1),
-			`t.yaml:17: route POST /mail enqueues into queue "post", which the jobs section does not declare`},
+			`t.yaml:18: route POST /mail enqueues into queue "post", which the jobs section does not declare`},
 		{"enqueue and handler",
 			strings.Replace(jobsFile, "enqueue: mail", "enqueue: mail, handler: ok", 1),
-			`t.yaml:17: route POST /mail has both enqueue and handler`},
+			`t.yaml:18: route POST /mail has both enqueue and handler`},
 		{"enqueue with GET",
 			strings.Replace(jobsFile, "method: POST", "method: GET", 1),
-			`t.yaml:17: route GET /mail: an enqueue route's method must be POST, got GET`},
+			`t.yaml:18: route GET /mail: an enqueue route's method must be POST, got GET`},
 		{"queue without handler",
 			strings.Replace(jobsFile, "      handler: ok\n", "", 1),
-			`t.yaml:7: queue mail has no handler`},
+			`t.yaml:8: queue mail has no handler`},
 		{"queue twice",
 			strings.Replace(jobsFile, "routes:\n", "    - {name: mail, handler: ok}\nroutes:\n", 1),
-			`t.yaml:16: queue "mail" is declared twice`},
+			`t.yaml:17: queue "mail" is declared twice`},
 		{"backoff max below base",
 			strings.Replace(jobsFile, "max: 1m", "max: 1s", 1),
-			`t.yaml:12: queue mail backoff max (1s) is below its base (2s)`},
+			`t.yaml:13: queue mail backoff max (1s) is below its base (2s)`},
+		{"bad webhook",
+			strings.Replace(jobsFile, "http://127.0.0.1:9/dead", "ftp://x", 1),
+			`t.yaml:6: jobs alert_webhook "ftp://x" must be an http or https URL`},
 		{"bad duration",
 			strings.Replace(jobsFile, "lease: 10s", "lease: soon", 1),
-			`t.yaml:14: queue mail lease: bad duration "soon"`},
+			`t.yaml:15: queue mail lease: bad duration "soon"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
