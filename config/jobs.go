@@ -14,7 +14,7 @@ import (
 // travels the global stages, its queue's stages and its queue's handler:
 //
 //	jobs:
-//	  store: troupe-jobs.db     # the SQLite file; default troupe-jobs.db
+//	  store: troupe-jobs.db     # the SQLite file, or a postgres:// URL; default troupe-jobs.db
 //	  routes: /jobs             # GET and DELETE /jobs/{id}; default /jobs
 //	  alert_webhook: URL        # posted each job that dies, once; default none
 //	  queues:
@@ -38,7 +38,8 @@ import (
 // security_headers) is refused in a queue, at the line that names it; a
 // global one too, at the queue's line: put such stages in a group.
 type Jobs struct {
-	// Store is the SQLite file. Defaults to "troupe-jobs.db".
+	// Store is the SQLite file, or a postgres:// URL for PostgreSQL (the
+	// store of several servers). Defaults to "troupe-jobs.db".
 	Store string
 	// Routes is the prefix of the job routes. Defaults to "/jobs".
 	Routes string

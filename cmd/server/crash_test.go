@@ -16,26 +16,68 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // TestCrashNoJobLost builds the server, enqueues 10,000 jobs over HTTP on
-// loopback, SIGKILLs the server half-way, restarts it on the same SQLite
-// file and enqueues the rest: every job the server accepted (202), and
+// loopback, SIGKILLs the server half-way, restarts it on the same store
+// (a SQLite file; a PostgreSQL schema) and enqueues the rest: every job the server accepted (202), and
 // every one the client sent again with its Idempotency-Key after the
 // crash, completes at least once. The handler (job_log) writes one line
 // per execution; duplicates are reported and held to 1%. Skipped under
 // -short.
 func TestCrashNoJobLost(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds and runs the server twice: skipped under -short")
+		t.Skip("builds and runs the server twice per store: skipped under -short")
 	}
-	const total = 10_000
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "server")
+	bin := filepath.Join(t.TempDir(), "server")
 	build := exec.Command("go", "build", "-o", bin, ".")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
+	t.Run("sqlite", func(t *testing.T) { crash(t, bin, filepath.Join(t.TempDir(), "jobs.db")) })
+	t.Run("postgres", func(t *testing.T) { crash(t, bin, postgresSchema(t)) })
+}
+
+// postgresSchema returns the DSN of a schema of its own in the test
+// database (TROUPE_TEST_POSTGRES; .ci/postgres.sh starts one), dropped when
+// the test ends. Without the variable the test is skipped, except under
+// CI=true, where it fails.
+func postgresSchema(t *testing.T) string {
+	t.Helper()
+	base := os.Getenv("TROUPE_TEST_POSTGRES")
+	if base == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("TROUPE_TEST_POSTGRES is not set: CI runs the crash test on PostgreSQL too (see .ci/postgres.sh)")
+		}
+		t.Skip("TROUPE_TEST_POSTGRES is not set (see .ci/postgres.sh)")
+	}
+	ctx := context.Background()
+	admin, err := pgx.Connect(ctx, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := fmt.Sprintf("troupe_crash_%d", os.Getpid())
+	if _, err := admin.Exec(ctx, "DROP SCHEMA IF EXISTS "+name+" CASCADE; CREATE SCHEMA "+name); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_, _ = admin.Exec(context.Background(), "DROP SCHEMA "+name+" CASCADE")
+		admin.Close(context.Background())
+	})
+	sep := "?"
+	if strings.Contains(base, "?") {
+		sep = "&"
+	}
+	return base + sep + "search_path=" + name
+}
+
+// crash runs the crash scenario with the server binary bin on store (a
+// SQLite file or a postgres:// URL).
+func crash(t *testing.T, bin, store string) {
+	const total = 10_000
+	dir := t.TempDir()
 	addr := freeAddr(t)
 	logFile := filepath.Join(dir, "executions.log")
 	cfgFile := filepath.Join(dir, "crash.yaml")
@@ -55,7 +97,7 @@ jobs:
       poll: 20ms
 routes:
   - {method: POST, path: /count, enqueue: count}
-`, addr, filepath.Join(dir, "jobs.db"), logFile)
+`, addr, store, logFile)
 	if err := os.WriteFile(cfgFile, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
