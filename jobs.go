@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"time"
 
@@ -86,10 +87,15 @@ func (a *App) Enqueue(ctx context.Context, queue string, payload []byte, o jobs.
 // before them).
 func (p *planner) planQueues() []error {
 	a := p.app
-	if len(a.queues) == 0 {
-		return nil
-	}
 	var errs []error
+	for _, name := range a.enqueues {
+		if !slices.ContainsFunc(a.queues, func(q *JobQueue) bool { return q.cfg.Name == name }) {
+			errs = append(errs, fmt.Errorf("an enqueue route names queue %q, which is not declared", name))
+		}
+	}
+	if len(a.queues) == 0 {
+		return errs
+	}
 	cfgs := make([]jobs.Queue, 0, len(a.queues))
 	for _, q := range a.queues {
 		var httpOnly []string

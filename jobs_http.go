@@ -23,6 +23,7 @@ import (
 // with Retry-After.
 func (g *Group) EnqueueRoute(pattern, queue string) *Route {
 	a := g.app
+	a.enqueues = append(a.enqueues, queue)
 	name := "enqueue " + joinPath(g.prefix, pattern)
 	return g.Handle(http.MethodPost, pattern, Handler(name, func(ex *actors.Exchange) error {
 		if a.jobs == nil {

@@ -120,6 +120,18 @@ func TestJobQueueRefusesHTTPOnlyStages(t *testing.T) {
 	}
 }
 
+// TestEnqueueRouteUnknownQueue: an enqueue route into a queue nobody
+// declared is a plan error.
+func TestEnqueueRouteUnknownQueue(t *testing.T) {
+	app := troupe.New(troupe.Config{}, troupe.WithLogger(nopLogger()), troupe.WithJobStore(openJobStore(t)))
+	app.GET("/", ok("root").Stage.Process)
+	app.Queue(jobs.Queue{Name: "mail"}, ok("h"))
+	app.EnqueueRoute("/post", "post")
+	if _, err := app.Handler(); err == nil || !strings.Contains(err.Error(), `an enqueue route names queue "post", which is not declared`) {
+		t.Fatalf("Handler() = %v, want the unknown queue refused", err)
+	}
+}
+
 // TestJobQueueNeedsStore: queues without a store are a plan error.
 func TestJobQueueNeedsStore(t *testing.T) {
 	app := troupe.New(troupe.Config{}, troupe.WithLogger(nopLogger()))
