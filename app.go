@@ -10,7 +10,6 @@ import (
 	"github.com/troupe-go/troupe/httpin"
 	"github.com/troupe-go/troupe/internal/metrics"
 
-	"github.com/troupe-go/troupe/internal/pipeline"
 	"github.com/troupe-go/troupe/jobs"
 	"github.com/troupe-go/troupe/supervisor"
 	"go.uber.org/zap"

@@ -54,6 +54,12 @@ func (r *Router) PATCH(pattern string, h HandlerFunc) *Route { return r.app.root
 // DELETE adds a top-level DELETE route; see Group.GET.
 func (r *Router) DELETE(pattern string, h HandlerFunc) *Route { return r.app.root.DELETE(pattern, h) }
 
+// EnqueueRoute adds a route that enqueues its body as a job of queue (see
+// App.EnqueueRoute).
+func (r *Router) EnqueueRoute(pattern, queue string) *Route {
+	return r.app.root.EnqueueRoute(pattern, queue)
+}
+
 // Routes returns the routes declared, in order.
 func (r *Router) Routes() []*Route { return slices.Clone(r.app.routes) }
 
