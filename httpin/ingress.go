@@ -234,7 +234,11 @@ func (in *Ingress) serve(w http.ResponseWriter, r *http.Request, rs *Routes, id 
 			return
 		}
 	}
-	pipeline.Attach(ex, w)
+	if body, ok := stream.(*requestStream); ok {
+		pipeline.Attach(ex, &streamed{w, body})
+	} else {
+		pipeline.Attach(ex, w)
+	}
 	pipeline.SetClass(ex, class)
 	outcome := rt.Itinerary.Serve(ex, in.expire)
 	switch outcome {
@@ -300,7 +304,7 @@ func (in *Ingress) serve(w http.ResponseWriter, r *http.Request, rs *Routes, id 
 // headers of the route's stages (pipeline.FixedHeaderStage): the headers
 // its stages set on the exchange are out of reach.
 func (in *Ingress) expired(e *pipeline.Expiry) {
-	w, r := e.Attached.(http.ResponseWriter), e.Request
+	w, r := attachedWriter(e.Attached), e.Request
 	in.obs.Rejected(RejectDeadline)
 	ex := actors.Exchange{Request: r, RequestID: e.RequestID}
 	h := ex.Response.Header()

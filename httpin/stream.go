@@ -26,6 +26,32 @@ type requestStream struct {
 	limit int64
 	left  int64 // bytes still allowed; the reader asks for one more to see an excess
 	err   error // sticky
+	// answered is set once the deadline's 504 has been written while the
+	// handler may still read: from then on every read fails, so that
+	// what the client sends after the answer is never taken for the end
+	// of the body.
+	answered atomic.Bool
+}
+
+// errAnswered is the error of a read after the request was answered.
+var errAnswered = &actors.Error{Status: http.StatusGatewayTimeout, Detail: "the request was answered before its body was read"}
+
+// streamed is what the ingress attaches to an exchange whose route streams
+// its body: its ResponseWriter, and the body, for the deadline to cut.
+type streamed struct {
+	w      http.ResponseWriter
+	stream *requestStream
+}
+
+// attachedWriter returns the ResponseWriter the ingress attached to an
+// exchange, cutting off its streamed body if it has one: the deadline's
+// 504 is about to be written.
+func attachedWriter(a any) http.ResponseWriter {
+	if s, ok := a.(*streamed); ok {
+		s.stream.answered.Store(true)
+		return s.w
+	}
+	return a.(http.ResponseWriter)
 }
 
 func newRequestStream(body io.Reader, limit int64) *requestStream {
@@ -37,10 +63,18 @@ func (s *requestStream) Read(p []byte) (int, error) {
 	if s.err != nil {
 		return 0, s.err
 	}
+	if s.answered.Load() {
+		s.err = errAnswered
+		return 0, s.err
+	}
 	if s.left < math.MaxInt64 && int64(len(p)) > s.left+1 {
 		p = p[:s.left+1]
 	}
 	n, err := s.body.Read(p)
+	if s.answered.Load() { // answered while this read waited
+		s.err = errAnswered
+		return 0, s.err
+	}
 	if int64(n) > s.left {
 		n, err = int(s.left), tooLarge(s.limit)
 	}
