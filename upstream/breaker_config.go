@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/sony/gobreaker/v2"
+	"github.com/troupe-go/troupe/internal/httpstatus"
 )
 
 // BreakerConfig configures an upstream's circuit breaker, a gobreaker v2
@@ -91,7 +92,7 @@ func (b BreakerConfig) validate() error {
 	if b.Buckets < 0 || time.Duration(b.Buckets) > b.Window {
 		errs = append(errs, fmt.Errorf("breaker: buckets must be from 1 to the window in nanoseconds, got %d", b.Buckets))
 	}
-	if _, err := parseStatuses(b.FailureStatuses); err != nil {
+	if _, err := httpstatus.Parse(b.FailureStatuses); err != nil {
 		errs = append(errs, fmt.Errorf("breaker: failure_statuses: %w", err))
 	}
 	return errors.Join(errs...)

@@ -4,12 +4,13 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"github.com/troupe-go/troupe/overload"
 	"io"
 	"net/http"
 	"net/url"
 	"sync"
 	"time"
+
+	"github.com/troupe-go/troupe/overload"
 
 	"github.com/asynkron/protoactor-go/actor"
 )

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net"
 	"time"
+
+	"github.com/troupe-go/troupe/internal/httpstatus"
 )
 
 // result is what came of one attempt, finer than an outcome: the metrics
@@ -52,8 +54,8 @@ func (o outcome) err() error {
 // classifier turns an attempt's result into an outcome, and decides what
 // is worth a retry, by the upstream's configuration.
 type classifier struct {
-	failStatus  statusSet
-	retryStatus statusSet
+	failStatus  httpstatus.Set
+	retryStatus httpstatus.Set
 	slow        time.Duration
 	ignoreConn  bool
 	ignoreTime  bool
@@ -64,7 +66,7 @@ type classifier struct {
 // cancelled (not timed out), the client went away.
 func (c *classifier) result(ctx context.Context, status int, err error, elapsed time.Duration) result {
 	switch {
-	case err == nil && c.failStatus.has(status):
+	case err == nil && c.failStatus.Has(status):
 		return resultStatus
 	case err == nil && c.slow > 0 && elapsed > c.slow:
 		return resultSlow
@@ -108,7 +110,7 @@ func (c *classifier) retryable(r result, status int) bool {
 	case resultConnect, resultTimeout:
 		return true
 	case resultOK, resultStatus, resultSlow:
-		return c.retryStatus.has(status)
+		return c.retryStatus.Has(status)
 	}
 	return false
 }

@@ -7,11 +7,13 @@ import (
 	"os"
 	"testing"
 	"time"
+
+	"github.com/troupe-go/troupe/internal/httpstatus"
 )
 
 func TestClassify(t *testing.T) {
-	fail, _ := parseStatuses([]string{"5xx"})
-	retry, _ := parseStatuses([]string{"502", "503", "504", "429"})
+	fail, _ := httpstatus.Parse([]string{"5xx"})
+	retry, _ := httpstatus.Parse([]string{"502", "503", "504", "429"})
 	c := classifier{failStatus: fail, retryStatus: retry, slow: 100 * time.Millisecond}
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()

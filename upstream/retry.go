@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/troupe-go/troupe/internal/httpstatus"
 )
 
 // RetryConfig configures retries: which calls are tried again, how often,
@@ -68,7 +70,7 @@ func (r RetryConfig) validate() error {
 	if r.Multiplier < 1 {
 		errs = append(errs, fmt.Errorf("retry: multiplier must be at least 1, got %v", r.Multiplier))
 	}
-	if _, err := parseStatuses(r.Statuses); err != nil {
+	if _, err := httpstatus.Parse(r.Statuses); err != nil {
 		errs = append(errs, fmt.Errorf("retry: statuses: %w", err))
 	}
 	return errors.Join(append(errs, r.Budget.validate())...)

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/troupe-go/troupe"
 	"github.com/troupe-go/troupe/actors"
+	"github.com/troupe-go/troupe/internal/httpstatus"
 	"github.com/troupe-go/troupe/internal/pipeline"
 	"github.com/troupe-go/troupe/supervisor"
 	"go.uber.org/zap"
@@ -98,8 +99,8 @@ func New(cfg Config, opts ...Option) (*Upstream, error) {
 		tu, _ := parseTarget(t) // validated
 		u.targets = append(u.targets, tu)
 	}
-	fail, _ := parseStatuses(cfg.Breaker.FailureStatuses) // validated
-	retry, _ := parseStatuses(cfg.Retry.Statuses)
+	fail, _ := httpstatus.Parse(cfg.Breaker.FailureStatuses) // validated
+	retry, _ := httpstatus.Parse(cfg.Retry.Statuses)
 	u.cls = classifier{failStatus: fail, retryStatus: retry, slow: cfg.Breaker.SlowCallDuration,
 		ignoreConn: cfg.Breaker.IgnoreConnectionErrors, ignoreTime: cfg.Breaker.IgnoreTimeouts}
 	if u.transport == nil {

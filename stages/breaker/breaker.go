@@ -9,6 +9,7 @@ import (
 
 	"github.com/sony/gobreaker/v2"
 	"github.com/troupe-go/troupe/actors"
+	"github.com/troupe-go/troupe/internal/httpstatus"
 )
 
 // Priority is the priority of a breaker stage: actors.Terminating, so that
@@ -49,7 +50,7 @@ type breaker struct {
 	cb       *gobreaker.TwoStepCircuitBreaker[struct{}]
 	open     time.Duration // Config.OpenTimeout
 	slow     time.Duration // Config.SlowCallDuration
-	failures statusSet
+	failures httpstatus.Set
 	fallback *Fallback
 	call     actors.Key[call] // the admission of the exchange, from Process to After
 	m        *metrics

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/sony/gobreaker/v2"
+	"github.com/troupe-go/troupe/internal/httpstatus"
 )
 
 // Config configures a breaker stage. Its names and defaults are those of
@@ -100,9 +101,9 @@ func (c Config) withDefaults() Config {
 
 // check returns the first problem of c (with its defaults), naming the
 // stage, or nil; and the failure statuses parsed.
-func (c Config) check(name string) (statusSet, error) {
-	bad := func(key, format string, args ...any) (statusSet, error) {
-		return statusSet{}, &optionError{key: key, msg: fmt.Sprintf("breaker %q: %s: ", name, key) + fmt.Sprintf(format, args...)}
+func (c Config) check(name string) (httpstatus.Set, error) {
+	bad := func(key, format string, args ...any) (httpstatus.Set, error) {
+		return httpstatus.Set{}, &optionError{key: key, msg: fmt.Sprintf("breaker %q: %s: ", name, key) + fmt.Sprintf(format, args...)}
 	}
 	switch {
 	case c.FailureRatio < 0 || c.FailureRatio > 1:
@@ -118,7 +119,7 @@ func (c Config) check(name string) (statusSet, error) {
 	case c.Fallback != nil && (c.Fallback.Status < 200 || c.Fallback.Status > 599):
 		return bad("fallback", "status must be from 200 to 599, got %d", c.Fallback.Status)
 	}
-	set, err := parseStatuses(c.FailureStatuses)
+	set, err := httpstatus.Parse(c.FailureStatuses)
 	if err != nil {
 		return bad("failure_statuses", "%v", err)
 	}

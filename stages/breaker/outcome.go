@@ -51,7 +51,7 @@ func (b *breaker) outcome(ex *actors.Exchange, elapsed time.Duration) outcome {
 		return slow
 	case ex.Expired() || !ex.Deadline.IsZero() && !time.Now().Before(ex.Deadline):
 		return neutral
-	case b.failures.has(ex.Response.Status):
+	case b.failures.Has(ex.Response.Status):
 		return failure
 	}
 	return success

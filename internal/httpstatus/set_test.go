@@ -1,9 +1,9 @@
-package upstream
+package httpstatus
 
 import "testing"
 
-func TestParseStatuses(t *testing.T) {
-	s, err := parseStatuses([]string{"5xx", "429", " 404 "})
+func TestParse(t *testing.T) {
+	s, err := Parse([]string{"5xx", "429", " 404 "})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -16,13 +16,13 @@ func TestParseStatuses(t *testing.T) {
 		{give: 200, want: false}, {give: 499, want: false}, {give: 0, want: false}, {give: 600, want: false},
 	}
 	for _, tt := range tests {
-		if got := s.has(tt.give); got != tt.want {
-			t.Errorf("has(%d) = %v, want %v", tt.give, got, tt.want)
+		if got := s.Has(tt.give); got != tt.want {
+			t.Errorf("Has(%d) = %v, want %v", tt.give, got, tt.want)
 		}
 	}
 	for _, bad := range []string{"6xx", "99", "abc", "5x", ""} {
-		if _, err := parseStatuses([]string{bad}); err == nil {
-			t.Errorf("parseStatuses(%q) = nil error", bad)
+		if _, err := Parse([]string{bad}); err == nil {
+			t.Errorf("Parse(%q) = nil error", bad)
 		}
 	}
 }

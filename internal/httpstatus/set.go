@@ -1,4 +1,7 @@
-package breaker
+// Package httpstatus holds sets of HTTP statuses as configuration names
+// them: codes ("503") and classes ("5xx"). Upstreams and the breaker stage
+// read their failure and retry statuses through it.
+package httpstatus
 
 import (
 	"fmt"
@@ -6,16 +9,15 @@ import (
 	"strings"
 )
 
-// statusSet is a set of HTTP statuses from 100 to 599, as parsed from a
-// list of codes ("503") and classes ("5xx").
-type statusSet [6]uint128
+// Set is a set of HTTP statuses from 100 to 599. Its zero value is empty.
+type Set [6]uint128
 
 // uint128 is a bit set of 100 statuses of one class.
 type uint128 [2]uint64
 
-// parseStatuses parses codes and classes into a set.
-func parseStatuses(list []string) (statusSet, error) {
-	var s statusSet
+// Parse parses codes and classes into a set.
+func Parse(list []string) (Set, error) {
+	var s Set
 	for _, item := range list {
 		item = strings.ToLower(strings.TrimSpace(item))
 		if len(item) == 3 && item[1:] == "xx" && item[0] >= '1' && item[0] <= '5' {
@@ -34,13 +36,13 @@ func parseStatuses(list []string) (statusSet, error) {
 	return s, nil
 }
 
-func (s *statusSet) add(code int) {
+func (s *Set) add(code int) {
 	i := code % 100
 	s[code/100][i/64] |= 1 << (i % 64)
 }
 
-// has reports whether code is in the set.
-func (s *statusSet) has(code int) bool {
+// Has reports whether code is in the set.
+func (s *Set) Has(code int) bool {
 	if code < 100 || code > 599 {
 		return false
 	}
