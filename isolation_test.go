@@ -18,14 +18,14 @@ import (
 // nothing else: 20,000 requests from 64 concurrent callers.
 func TestPanicIsolation(t *testing.T) {
 	const total, callers = 20000, 64
-	// A request whose stage panicked must be answered at once, not left to
-	// the 10 s deadline a dropped request would wait for. 1 s is a tenth of
-	// that: far enough from it to tell the two apart, and loose enough for
-	// 64 callers on a loaded 2-core machine, with or without the race
-	// detector (a single request stalled 230 ms behind the garbage
-	// collector and the scheduler in one run). How fast it is, is for the
-	// benchmarks.
-	bound := time.Second
+	// A request whose stage panicked must be answered by the panic, not
+	// left to its 10 s deadline: the status tells the two apart (500 from
+	// the supervisor, 504 from the deadline), and the bound, half the
+	// deadline, catches an answer that waited on anything of the deadline's
+	// order. It is not a speed figure (the benchmarks have those): on a
+	// 2-core machine loaded with other builds (load average 12), 64 callers
+	// under the race detector saw a panicked request take 1.8 s.
+	bound := 5 * time.Second
 	flaky := troupe.Stage("flaky", actors.Business, actors.StageFunc(func(ex *actors.Exchange) error {
 		if ex.Request.Header.Get("X-Panic") == "1" {
 			panic("injected failure")

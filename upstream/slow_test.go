@@ -26,8 +26,10 @@ func TestSlowHandlerDeadline(t *testing.T) {
 	p := proxy(t, Config{Targets: []string{srv.URL}}, ProxyConfig{})
 	const deadline = 100 * time.Millisecond
 	a := get(t, p, "/slow", deadline)
-	if a.status != http.StatusGatewayTimeout || a.took < deadline-time.Millisecond || a.took > deadline+50*time.Millisecond {
-		t.Errorf("hanging upstream: %d after %v, want 504 at %v ± 50ms", a.status, a.took, deadline)
+	// Not before the deadline, and nowhere near the upstream's minute: the
+	// second of slack is for a loaded machine, not a figure of speed.
+	if a.status != http.StatusGatewayTimeout || a.took < deadline-time.Millisecond || a.took > deadline+time.Second {
+		t.Errorf("hanging upstream: %d after %v, want 504 at %v (+ up to 1s)", a.status, a.took, deadline)
 	}
 }
 
