@@ -137,7 +137,9 @@ func TestOverloadIsRejectedAtOnce(t *testing.T) {
 		if r.status != http.StatusServiceUnavailable || r.header.Get("Retry-After") == "" {
 			t.Fatalf("over the limit: status %d Retry-After %q, want 503 with Retry-After", r.status, r.header.Get("Retry-After"))
 		}
-		if r.took > 100*time.Millisecond {
+		// A refusal that waited would wait for the release, after this
+		// loop: 2 s of slack is for a loaded machine, not a speed figure.
+		if r.took > 2*time.Second {
 			t.Errorf("a rejection took %s", r.took)
 		}
 	}
@@ -162,8 +164,10 @@ func TestDeadlineAnswers504(t *testing.T) {
 	if r.status != http.StatusGatewayTimeout {
 		t.Fatalf("status %d, want 504", r.status)
 	}
-	if d := r.took - deadline; d < -50*time.Millisecond || d > 50*time.Millisecond {
-		t.Errorf("504 after %s, want %s ± 50ms", r.took, deadline)
+	// Not before the deadline; after it, the stage blocks for good, so a
+	// second of slack (for a loaded machine) still tells the two apart.
+	if d := r.took - deadline; d < -50*time.Millisecond || d > time.Second {
+		t.Errorf("504 after %s, want %s (-50ms, +1s)", r.took, deadline)
 	}
 	if !strings.Contains(r.body, `"status":504`) {
 		t.Errorf("body %s is not a 504 problem", r.body)
@@ -286,8 +290,10 @@ func TestShortenedDeadlineAnswers504(t *testing.T) {
 	if r.status != http.StatusGatewayTimeout {
 		t.Fatalf("status %d, want 504", r.status)
 	}
-	if d := r.took - short; d < -50*time.Millisecond || d > 50*time.Millisecond {
-		t.Errorf("504 after %s, want %s ± 50ms", r.took, short)
+	// The route's own deadline is 5 s: a second of slack past the short
+	// one (for a loaded machine) still tells them apart.
+	if d := r.took - short; d < -50*time.Millisecond || d > time.Second {
+		t.Errorf("504 after %s, want %s (-50ms, +1s)", r.took, short)
 	}
 	<-b.entered // the blocking stage saw the request, and its context carried the short deadline
 }

@@ -130,7 +130,9 @@ func TestDemoSlow(t *testing.T) {
 	}
 	begin := time.Now()
 	code, _, _ := d.do(t, "GET", d.base+"/demo/upstream", "")
-	if took := time.Since(begin); code != 504 || took < time.Second || took > 1500*time.Millisecond {
+	// 504 at the 1 s deadline, nowhere near the upstream's 5 s (the slack
+	// is for a loaded machine).
+	if took := time.Since(begin); code != 504 || took < time.Second || took > 4*time.Second {
 		t.Errorf("slow: %d after %v, want 504 at 1s", code, took)
 	}
 }
