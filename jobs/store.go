@@ -5,6 +5,27 @@ import (
 	"time"
 )
 
+// Counts is how many of a queue's jobs are in each state.
+type Counts struct {
+	Queued, Running, Succeeded, Dead, Cancelled int
+}
+
+// Add counts n more jobs in state s.
+func (c *Counts) Add(s State, n int) {
+	switch s {
+	case Queued:
+		c.Queued += n
+	case Running:
+		c.Running += n
+	case Succeeded:
+		c.Succeeded += n
+	case Dead:
+		c.Dead += n
+	case Cancelled:
+		c.Cancelled += n
+	}
+}
+
 // Store keeps jobs durably. Every method is safe for concurrent use, by
 // several runners, on one node or (for a shared database) several. Times
 // come from the caller, so that a runner's injected clock rules the
@@ -39,8 +60,11 @@ type Store interface {
 	// Get returns a job, with its errors.
 	Get(ctx context.Context, id int64) (Job, error)
 	// Dead lists up to limit dead jobs, oldest first, from every queue if
-	// queue is empty.
+	// queue is empty, each with its errors (as Get has them).
 	Dead(ctx context.Context, queue string, limit int) ([]Job, error)
+	// Counts returns how many jobs each queue holds in each state, for the
+	// queues that hold any.
+	Counts(ctx context.Context) (map[string]Counts, error)
 	// Replay queues a dead or cancelled job again at now, with its
 	// attempts counted from zero (its past errors are kept).
 	Replay(ctx context.Context, id int64, now time.Time) (Job, error)

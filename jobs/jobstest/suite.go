@@ -41,6 +41,7 @@ func Run(t *testing.T, open Open) {
 		{"DeadReplay", testDeadReplay},
 		{"Cancel", testCancel},
 		{"Release", testRelease},
+		{"Counts", testCounts},
 		{"ConcurrentClaims", testConcurrentClaims},
 	}
 	for _, tt := range tests {
@@ -266,6 +267,10 @@ func testDeadReplay(t *testing.T, s jobs.Store) {
 	enqueue(t, s, jobs.NewJob{Queue: "a"})
 	enqueue(t, s, jobs.NewJob{Queue: "b"})
 	ja, jb := claimOne(t, s, "a", t0), claimOne(t, s, "b", t0)
+	if err := s.Fail(ctx, ja.Lease(), "first", t0, t0); err != nil {
+		t.Fatal(err)
+	}
+	ja = claimOne(t, s, "a", t0)
 	if err := s.Kill(ctx, ja.Lease(), "gave up", t0.Add(time.Second)); err != nil {
 		t.Fatal(err)
 	}
@@ -276,6 +281,15 @@ func testDeadReplay(t *testing.T, s jobs.Store) {
 	if err != nil || fmt.Sprint(ids(all)) != fmt.Sprint([]int64{ja.ID, jb.ID}) {
 		t.Fatalf("Dead(all) = %v, %v; want %v", ids(all), err, []int64{ja.ID, jb.ID})
 	}
+	// Each dead job comes with every failed attempt's error, oldest first.
+	wantA := []jobs.AttemptError{{Attempt: 1, At: t0, Error: "first"}, {Attempt: 2, At: t0.Add(time.Second), Error: "gave up"}}
+	wantB := []jobs.AttemptError{{Attempt: 1, At: t0.Add(2 * time.Second), Error: "gave up"}}
+	if fmt.Sprint(all[0].Errors) != fmt.Sprint(wantA) || fmt.Sprint(all[1].Errors) != fmt.Sprint(wantB) {
+		t.Errorf("Dead's errors = %v and %v, want %v and %v", all[0].Errors, all[1].Errors, wantA, wantB)
+	}
+	if !all[0].UpdatedAt.Equal(t0.Add(time.Second)) || all[0].Attempt != 2 {
+		t.Errorf("dead job a: updated %v, attempt %d; want %v (its death), 2", all[0].UpdatedAt, all[0].Attempt, t0.Add(time.Second))
+	}
 	if onlyB, _ := s.Dead(ctx, "b", 10); fmt.Sprint(ids(onlyB)) != fmt.Sprint([]int64{jb.ID}) {
 		t.Errorf("Dead(b) = %v, want [%d]", ids(onlyB), jb.ID)
 	}
@@ -283,8 +297,8 @@ func testDeadReplay(t *testing.T, s jobs.Store) {
 		t.Fatalf("a dead job was claimed")
 	}
 	r, err := s.Replay(ctx, ja.ID, t0.Add(time.Minute))
-	if err != nil || r.State != jobs.Queued || r.Attempt != 0 || !r.RunAt.Equal(t0.Add(time.Minute)) || len(r.Errors) != 1 {
-		t.Fatalf("Replay = %+v, %v; want queued, attempt 0, run now, its error kept", r, err)
+	if err != nil || r.State != jobs.Queued || r.Attempt != 0 || !r.RunAt.Equal(t0.Add(time.Minute)) || len(r.Errors) != 2 {
+		t.Fatalf("Replay = %+v, %v; want queued, attempt 0, run now, its errors kept", r, err)
 	}
 	if c := claimOne(t, s, "a", t0.Add(time.Minute)); c.Attempt != 1 {
 		t.Errorf("replayed job's attempt = %d, want 1", c.Attempt)
@@ -339,6 +353,37 @@ func testRelease(t *testing.T, s jobs.Store) {
 	}
 	if c := claimOne(t, s, "q", t0.Add(time.Second)); c.Attempt != 1 {
 		t.Errorf("attempt after a release = %d, want 1: a release does not count", c.Attempt)
+	}
+}
+
+// testCounts: a queue's jobs are counted by state, each queue apart; a
+// queue with no jobs is absent.
+func testCounts(t *testing.T, s jobs.Store) {
+	ctx := t.Context()
+	if c, err := s.Counts(ctx); err != nil || len(c) != 0 {
+		t.Fatalf("Counts of an empty store = %v, %v; want none", c, err)
+	}
+	for range 5 {
+		enqueue(t, s, jobs.NewJob{Queue: "q"})
+	}
+	enqueue(t, s, jobs.NewJob{Queue: "other"})
+	js := claim(t, s, "q", 4, t0)
+	if err := s.Complete(ctx, js[0].Lease(), nil, t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Kill(ctx, js[1].Lease(), "dead", t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Cancel(ctx, js[2].ID, t0); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Counts(ctx)
+	want := map[string]jobs.Counts{
+		"q":     {Queued: 1, Running: 1, Succeeded: 1, Dead: 1, Cancelled: 1},
+		"other": {Queued: 1},
+	}
+	if err != nil || fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("Counts = %v, %v; want %v", got, err, want)
 	}
 }
 

@@ -83,5 +83,63 @@ func (s *Store) Dead(ctx context.Context, queue string, limit int) ([]jobs.Job, 
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: dead jobs: %w", err)
 	}
+	if err := s.withErrors(ctx, out); err != nil {
+		return nil, fmt.Errorf("pgstore: dead jobs' errors: %w", err)
+	}
+	return out, nil
+}
+
+// withErrors fills in the errors of js, in one query.
+func (s *Store) withErrors(ctx context.Context, js []jobs.Job) error {
+	if len(js) == 0 {
+		return nil
+	}
+	byID := make(map[int64]*jobs.Job, len(js))
+	ids := make([]int64, len(js))
+	for i := range js {
+		byID[js[i].ID] = &js[i]
+		ids[i] = js[i].ID
+	}
+	rows, err := s.pool.Query(ctx, `SELECT job_id, attempt, at, error FROM troupe_job_errors
+		WHERE job_id = ANY($1) ORDER BY seq`, ids)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, at int64
+		var e jobs.AttemptError
+		if err := rows.Scan(&id, &e.Attempt, &at, &e.Error); err != nil {
+			return err
+		}
+		e.At = fromNanos(at)
+		j := byID[id]
+		j.Errors = append(j.Errors, e)
+	}
+	return rows.Err()
+}
+
+// Counts implements jobs.Store.
+func (s *Store) Counts(ctx context.Context) (map[string]jobs.Counts, error) {
+	rows, err := s.pool.Query(ctx, `SELECT queue, state, COUNT(*) FROM troupe_jobs GROUP BY queue, state`)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: counts: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]jobs.Counts{}
+	for rows.Next() {
+		var queue string
+		var state int16
+		var n int64
+		if err := rows.Scan(&queue, &state, &n); err != nil {
+			return nil, fmt.Errorf("pgstore: counts: %w", err)
+		}
+		c := out[queue]
+		c.Add(jobs.State(state), int(n))
+		out[queue] = c
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("pgstore: counts: %w", err)
+	}
 	return out, nil
 }

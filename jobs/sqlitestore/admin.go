@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/troupe-go/troupe/jobs"
@@ -90,5 +91,67 @@ func (s *Store) Dead(ctx context.Context, queue string, limit int) ([]jobs.Job, 
 		}
 		out = append(out, j)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlitestore: dead jobs: %w", err)
+	}
+	rows.Close() // the one connection serves the next query
+	if err := s.withErrors(ctx, out); err != nil {
+		return nil, fmt.Errorf("sqlitestore: dead jobs' errors: %w", err)
+	}
+	return out, nil
+}
+
+// withErrors fills in the errors of js, in one query.
+func (s *Store) withErrors(ctx context.Context, js []jobs.Job) error {
+	if len(js) == 0 {
+		return nil
+	}
+	byID := make(map[int64]*jobs.Job, len(js))
+	args := make([]any, len(js))
+	for i := range js {
+		byID[js[i].ID] = &js[i]
+		args[i] = js[i].ID
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT job_id, attempt, at, error FROM job_errors
+		WHERE job_id IN (?`+strings.Repeat(", ?", len(js)-1)+`) ORDER BY rowid`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, at int64
+		var e jobs.AttemptError
+		if err := rows.Scan(&id, &e.Attempt, &at, &e.Error); err != nil {
+			return err
+		}
+		e.At = fromNanos(at)
+		j := byID[id]
+		j.Errors = append(j.Errors, e)
+	}
+	return rows.Err()
+}
+
+// Counts implements jobs.Store.
+func (s *Store) Counts(ctx context.Context) (map[string]jobs.Counts, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT queue, state, COUNT(*) FROM jobs GROUP BY queue, state`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlitestore: counts: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]jobs.Counts{}
+	for rows.Next() {
+		var queue string
+		var state jobs.State
+		var n int
+		if err := rows.Scan(&queue, &state, &n); err != nil {
+			return nil, fmt.Errorf("sqlitestore: counts: %w", err)
+		}
+		c := out[queue]
+		c.Add(state, n)
+		out[queue] = c
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlitestore: counts: %w", err)
+	}
+	return out, nil
 }
