@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/troupe-go/troupe/actors"
+	"github.com/troupe-go/troupe/internal/adminjson"
 	"github.com/troupe-go/troupe/jobs"
 	"go.uber.org/zap"
 )
@@ -15,15 +16,22 @@ import (
 // addJobAdminRoutes puts the dead letters on the admin listener:
 //
 //	GET  /jobs/dead?queue=Q&limit=N   the dead jobs, oldest first (limit 100 by default, at most 1000),
-//	                                  without their errors (GET /jobs/{id} on the app's listener has them)
+//	                                  each with every failed attempt's error (errors: [{attempt, at, error}])
 //	POST /jobs/{id}/replay            queue a dead or cancelled job again (200 with the job)
 //
 // Errors are problem+json documents: 404 for an unknown job, 409 for one
-// that is not dead or cancelled, 400 for a bad limit.
+// that is not dead or cancelled, 400 for a bad limit, 405 with
+// Allow for another method. The live page lists the same dead jobs, with
+// a button that posts the replay.
 func (a *App) addJobAdminRoutes() {
-	a.AdminHandle("GET /jobs/dead", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	a.AdminHandle("/jobs/dead", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			adminjson.MethodNotAllowed(w, r, "GET, HEAD")
+			return
+		}
+		q := r.URL.Query()
 		limit := 100
-		if s := r.URL.Query().Get("limit"); s != "" {
+		if s := q.Get("limit"); s != "" {
 			n, err := strconv.Atoi(s)
 			if err != nil || n < 1 || n > 1000 {
 				writeProblem(w, r, http.StatusBadRequest, "limit must be a whole number from 1 to 1000")
@@ -31,7 +39,7 @@ func (a *App) addJobAdminRoutes() {
 			}
 			limit = n
 		}
-		dead, err := a.jobs.Store().Dead(r.Context(), r.URL.Query().Get("queue"), limit)
+		dead, err := a.jobs.Store().Dead(r.Context(), q.Get("queue"), limit)
 		if err != nil {
 			a.log.Error("listing dead jobs", zap.Error(err))
 			writeProblem(w, r, http.StatusInternalServerError, "listing dead jobs failed")
@@ -42,7 +50,11 @@ func (a *App) addJobAdminRoutes() {
 		}
 		writeJSON(w, http.StatusOK, dead)
 	}))
-	a.AdminHandle("POST /jobs/{id}/replay", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	a.AdminHandle("/jobs/{id}/replay", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			adminjson.MethodNotAllowed(w, r, "POST")
+			return
+		}
 		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 		if err != nil || id <= 0 {
 			writeProblem(w, r, http.StatusNotFound, "no such job")

@@ -60,11 +60,17 @@ func TestDeadLetters(t *testing.T) {
 
 	r := s.adminGet(t, "/jobs/dead?queue=fragile")
 	var dead []struct {
-		ID    int64  `json:"id"`
-		State string `json:"state"`
+		ID     int64               `json:"id"`
+		State  string              `json:"state"`
+		Errors []jobs.AttemptError `json:"errors"`
 	}
 	if err := json.Unmarshal([]byte(r.body), &dead); err != nil || len(dead) != 1 || dead[0].ID != j.ID || dead[0].State != "dead" {
 		t.Fatalf("GET /jobs/dead = %d %s, want the one dead job", r.status, r.body)
+	}
+	// Both failed attempts' errors, oldest first.
+	if e := dead[0].Errors; len(e) != 2 || e[0].Attempt != 1 || e[1].Attempt != 2 ||
+		!strings.HasPrefix(e[0].Error, "500 ") || !strings.HasPrefix(e[1].Error, "500 ") {
+		t.Errorf("the dead job's errors = %+v, want attempts 1 and 2, each saying why", e)
 	}
 
 	post := func(path string) response {
@@ -96,8 +102,17 @@ func TestDeadLetters(t *testing.T) {
 	if r := post("/jobs/999999/replay"); r.status != http.StatusNotFound {
 		t.Errorf("replay of an unknown job = %d, want 404", r.status)
 	}
-	if r := s.adminGet(t, "/jobs/dead?limit=0"); r.status != http.StatusBadRequest {
-		t.Errorf("limit=0 = %d, want 400", r.status)
+	if r := s.adminGet(t, "/jobs/dead?limit=0"); r.status != http.StatusBadRequest ||
+		r.header.Get("Content-Type") != "application/problem+json" {
+		t.Errorf("limit=0 = %d %q, want 400 problem+json", r.status, r.header.Get("Content-Type"))
+	}
+	if r := post("/jobs/dead"); r.status != http.StatusMethodNotAllowed || r.header.Get("Allow") != "GET, HEAD" ||
+		r.header.Get("Content-Type") != "application/problem+json" {
+		t.Errorf("POST /jobs/dead = %d, Allow %q, %q; want 405 problem+json with Allow", r.status, r.header.Get("Allow"), r.header.Get("Content-Type"))
+	}
+	if r := s.adminGet(t, "/jobs/"+strconv.FormatInt(j.ID, 10)+"/replay"); r.status != http.StatusMethodNotAllowed ||
+		r.header.Get("Allow") != "POST" || r.header.Get("Content-Type") != "application/problem+json" {
+		t.Errorf("GET of a replay = %d, Allow %q, %q; want 405 problem+json with Allow", r.status, r.header.Get("Allow"), r.header.Get("Content-Type"))
 	}
 	if n := alertCount(); n != 2 {
 		t.Errorf("%d alerts, want one per death (2)", n)

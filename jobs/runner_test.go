@@ -192,6 +192,9 @@ func TestConcurrencyAndPriority(t *testing.T) {
 		if len(first) != 2 || !(first[0] == "high" && first[1] == "mid" || first[0] == "mid" && first[1] == "high") {
 			t.Fatalf("running = %v, want high and mid only", first)
 		}
+		if u := h.r.Usage(); len(u) != 1 || u[0] != (jobs.QueueUsage{Name: "q", Concurrency: 2, Busy: 2}) {
+			t.Errorf("Usage = %+v, want q with 2 of 2 busy", u)
+		}
 		release <- struct{}{}
 		synctest.Wait()
 		mu.Lock()
@@ -203,6 +206,9 @@ func TestConcurrencyAndPriority(t *testing.T) {
 		}
 		close(release)
 		synctest.Wait()
+		if u := h.r.Usage(); u[0].Busy != 0 {
+			t.Errorf("Usage = %+v once every job finished, want none busy", u)
+		}
 	})
 }
 
