@@ -37,8 +37,9 @@ func (a *App) mountLive(mux *http.ServeMux) {
 
 // liveSnapshot returns the app's state for the live page, and false once
 // the app has stopped. Everything it reads is an atomic counter, a value
-// set before serving, or (for an upstream) a message to its keeper actor:
-// it adds no lock to any request's path.
+// set before serving, (for an upstream) a message to its keeper actor, or
+// (for the job queues) the job store, read at most twice a second: it adds
+// no lock to any request's path.
 func (a *App) liveSnapshot() (livepage.Snapshot, bool) {
 	ready, reasons, degraded := a.readiness()
 	s := livepage.Snapshot{
@@ -56,6 +57,7 @@ func (a *App) liveSnapshot() (livepage.Snapshot, bool) {
 		Batchers:   []livepage.Batcher{},
 		Upstreams:  []livepage.Upstream{},
 		Limiters:   []livepage.Limiter{},
+		Jobs:       a.jobsLive.snapshot(a.jobs),
 	}
 	healths := a.tree.Health()
 	byName := make(map[string]*supervisor.Health, len(healths))

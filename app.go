@@ -58,6 +58,7 @@ type App struct {
 	jobs       *jobs.Runner  // jobs.go: made by the plan
 	jobPrefix  string        // jobs_http.go: where JobRoutes put the job routes
 	jobWebhook string        // jobs_admin.go: the alert webhook's URL, or ""
+	jobsLive   liveJobs      // jobs_live.go: the live page's reads of the store
 	enqueues   []string      // jobs_http.go: the queues enqueue routes name
 
 	componentsOnce sync.Once // components are stopped once

@@ -75,6 +75,11 @@ func TestStateFieldNames(t *testing.T) {
 		Batchers:  []Batcher{{Name: "b", Sizes: []Bucket{{LE: 1, Count: 2}}, Flushes: map[string]uint64{"size": 1}}},
 		Upstreams: []Upstream{{Name: "u", State: "open", OpenForMS: 1500, Targets: []Target{{URL: "http://t", Healthy: true}}}},
 		Limiters:  []Limiter{{Name: "ingress", Limit: 10}},
+		Jobs: Jobs{
+			Queues:    []JobQueue{{Name: "mail", Queued: 1, Running: 2, Succeeded: 3, Dead: 4, Cancelled: 5, Concurrency: 6, InUse: 2}},
+			Dead:      []DeadJob{{ID: 7, Queue: "mail", Attempts: 3, LastError: "boom", DiedAt: at, Replay: "/jobs/7/replay"}},
+			DeadShown: 50,
+		},
 	}
 	b, err := json.Marshal(snap)
 	if err != nil {
@@ -88,6 +93,8 @@ func TestStateFieldNames(t *testing.T) {
 		`"sizes":[{"le":1,"count":2}],"flushes":{"size":1}`,
 		`"state":"open","open_for_ms":1500`, `"targets":[{"url":"http://t","healthy":true,"in_flight":0}]`,
 		`"limiters":[{"name":"ingress","limit":10,"in_flight":0,"queued":0,"standing":false,"min_rtt_ms":0,"rtt_ms":0,"admitted":0,"rejected":0}]`,
+		`"jobs":{"queues":[{"name":"mail","queued":1,"running":2,"succeeded":3,"dead":4,"cancelled":5,"concurrency":6,"in_use":2}]`,
+		`"dead":[{"id":7,"queue":"mail","attempts":3,"last_error":"boom","died_at":"2026-12-05T18:00:00Z","replay":"/jobs/7/replay"}],"dead_shown":50}`,
 	} {
 		if !strings.Contains(string(b), key) {
 			t.Errorf("the JSON lacks %s:\n%s", key, b)

@@ -26,6 +26,9 @@ type Snapshot struct {
 	// ("ingress"), each stage's concurrency cap ("stage:NAME") and each
 	// upstream's bulkhead ("upstream:NAME").
 	Limiters []Limiter `json:"limiters"`
+	// Jobs are the durable job queues and their dead letters; empty lists
+	// for an app without queues.
+	Jobs Jobs `json:"jobs"`
 }
 
 // Server is the ingress's admission state and the server's readiness.
@@ -181,6 +184,55 @@ type Limiter struct {
 	// Admitted and Rejected count admissions and refusals since start.
 	Admitted uint64 `json:"admitted"`
 	Rejected uint64 `json:"rejected"`
+}
+
+// Jobs are the app's job queues, as its job store counts them, and the
+// dead-letter queue.
+type Jobs struct {
+	// Queues are the app's queues, in declaration order.
+	Queues []JobQueue `json:"queues"`
+	// Dead are the oldest dead jobs of every queue, at most DeadShown of
+	// them (each queue's Dead counts them all).
+	Dead []DeadJob `json:"dead"`
+	// DeadShown is the most dead jobs Dead lists.
+	DeadShown int `json:"dead_shown"`
+	// Error, if not empty, says why the store could not be read: the
+	// counts and the list are then empty.
+	Error string `json:"error,omitempty"`
+}
+
+// JobQueue is one job queue: its jobs by state, in the whole store (every
+// server sharing it), and the attempts running on this server.
+type JobQueue struct {
+	// Name is the queue's name.
+	Name string `json:"name"`
+	// Queued, Running, Succeeded, Dead and Cancelled count the queue's
+	// jobs in each state.
+	Queued    int `json:"queued"`
+	Running   int `json:"running"`
+	Succeeded int `json:"succeeded"`
+	Dead      int `json:"dead"`
+	Cancelled int `json:"cancelled"`
+	// Concurrency is how many of its attempts may run at once on this
+	// server; InUse how many do.
+	Concurrency int `json:"concurrency"`
+	InUse       int `json:"in_use"`
+}
+
+// DeadJob is one job of the dead-letter queue.
+type DeadJob struct {
+	// ID is the job's id.
+	ID int64 `json:"id"`
+	// Queue is its queue.
+	Queue string `json:"queue"`
+	// Attempts is how many attempts it had before it died.
+	Attempts int `json:"attempts"`
+	// LastError is why its last attempt failed.
+	LastError string `json:"last_error"`
+	// DiedAt is when it died.
+	DiedAt time.Time `json:"died_at"`
+	// Replay is the admin path a POST to which queues it again.
+	Replay string `json:"replay"`
 }
 
 // Millis returns d in milliseconds, for the _ms fields.
