@@ -142,6 +142,66 @@ function renderLimits(snap) {
         num(l.queued), num(ms(l.min_rtt_ms)), num(ms(l.rtt_ms)), num(l.admitted), num(l.rejected)))));
 }
 
+function renderJobs(snap) {
+  const j = snap.jobs;
+  if (j.error) {
+    replace("jobs", el("p", {class: "reason", id: "jobs-error"}, j.error));
+  } else {
+    replace("jobs", j.queues.length === 0 ? el("p", {class: "dim"}, "no queues") :
+      table(["queue", "#queued", "#running", "#succeeded", "#dead", "#cancelled", "concurrency in use", ""], j.queues.map(q =>
+        el("tr", {"data-queue": q.name},
+          el("td", {}, el("span", {class: "chip"}, q.name)),
+          num(q.queued, {class: "num queued"}), num(q.running, {class: "num running"}), num(q.succeeded, {class: "num succeeded"}),
+          num(q.dead, {class: "num dead" + (q.dead > 0 ? " down" : "")}), num(q.cancelled, {class: "num cancelled"}),
+          el("td", {class: "in-use"}, q.in_use + " / " + q.concurrency),
+          el("td", {}, meter(q.in_use, q.concurrency))))));
+  }
+  const total = j.queues.reduce((n, q) => n + q.dead, 0);
+  if (j.dead.length === 0) {
+    replace("dead", el("p", {class: "dim"}, j.error ? "" : "none"));
+    return;
+  }
+  replace("dead",
+    total > j.dead.length ? el("p", {class: "dim"}, "the oldest " + j.dead.length + " of " + total + " shown; all: GET /jobs/dead?limit=1000") : null,
+    table(["#job", "queue", "#attempts", "last error", "died", ""], j.dead.map(d =>
+      el("tr", {"data-dead-job": d.id},
+        num(d.id),
+        el("td", {}, el("span", {class: "chip"}, d.queue)),
+        num(d.attempts, {class: "num attempts"}),
+        el("td", {class: "reason"}, d.last_error),
+        el("td", {class: "died", title: d.died_at}, new Date(d.died_at).toLocaleString()),
+        el("td", {}, replayButton(d))))));
+}
+
+// replayButton posts the dead job's replay to the admin API (answered with
+// the job, or a problem document); the next snapshot takes the job off the
+// list.
+function replayButton(d) {
+  const b = el("button", {type: "button", class: "replay"}, "Replay");
+  b.addEventListener("click", () => {
+    b.disabled = true;
+    const msg = document.getElementById("jobs-message");
+    fetch(d.replay, {method: "POST", cache: "no-store"})
+      .then(r => r.text().then(text => {
+        let body = {};
+        try { body = JSON.parse(text); } catch (e) { body = {detail: text.trim()}; }
+        if (r.ok) {
+          msg.className = "up";
+          msg.textContent = "job " + d.id + " queued again (" + body.state + ")";
+        } else {
+          msg.className = "reason";
+          msg.textContent = "replay of job " + d.id + " refused: " + r.status + " " + (body.detail || body.title || "");
+        }
+      }))
+      .catch(e => {
+        msg.className = "reason";
+        msg.textContent = "replay of job " + d.id + " failed: " + e.message;
+        b.disabled = false;
+      });
+  });
+  return b;
+}
+
 function render(snap) {
   renderServer(snap);
   renderTree(snap);
@@ -149,6 +209,7 @@ function render(snap) {
   renderBatchers(snap);
   renderUpstreams(snap);
   renderLimits(snap);
+  renderJobs(snap);
   document.body.dataset.snapshot = snap.time;
   document.getElementById("status").textContent = "updated " + new Date(snap.time).toLocaleTimeString();
   document.title = "troupe live";
