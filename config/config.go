@@ -100,6 +100,7 @@
 //	global: [NAME, …]           # stages every route runs
 //	groups:                     # route groups; they nest
 //	  - prefix: /PATH           # required; starts with "/"
+//	    name: NAME              # optional, unique: a queue's group: NAME takes its stages (see Jobs)
 //	    stages: [NAME, …]       # stages of every route in the group
 //	    groups: [ … ]           # nested groups, same shape
 //	    routes: [ … ]           # routes, same shape as below, paths relative to prefix
@@ -217,6 +218,9 @@ type Log struct {
 
 // Group is a group of routes under a path prefix, with stages of its own.
 type Group struct {
+	// Name, if not empty, names the group for the queues that take its
+	// stages (see Jobs); unique in the file.
+	Name string
 	// Prefix is the group's prefix, relative to its parent group's.
 	Prefix string
 	// Stages are the stages of every route in the group.

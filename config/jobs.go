@@ -1,6 +1,7 @@
 package config
 
 import (
+	"maps"
 	"net/url"
 	"slices"
 
@@ -21,7 +22,8 @@ import (
 //	    - name: mail            # required: letters, digits, '-', '_', '.'
 //	      handler: KIND         # required: a registered handler kind, as a route's
 //	      options: {…}          # the handler's options
-//	      stages: [NAME, …]     # stages of this queue (and the global ones)
+//	      group: NAME           # the group (groups: - name: NAME) whose stages it travels; default none
+//	      stages: [NAME, …]     # stages of this queue (and the global ones, and its group's)
 //	      concurrency: 4        # attempts at once on this server
 //	      max_attempts: 10      # then the job is dead
 //	      backoff: {base: 1s, max: 1h, jitter: 0.2}
@@ -33,10 +35,18 @@ import (
 //	routes:
 //	  - {method: POST, path: /mail, enqueue: mail, max_body_bytes: 65536}
 //
+// A queue with group: NAME is declared in the group of that name, as
+// troupe.Group.Queue declares one in Go: each attempt travels the global
+// stages, the stages of that group and of the groups around it (outermost
+// first), then the queue's own, sorted by priority as a route's are; its
+// exchanges' path is the group's full prefix and /jobs/NAME. A name no
+// group has is an error at the queue's group line.
+//
 // A route with enqueue instead of handler enqueues its body (202 with
 // Location). A stage that only makes sense for HTTP (cors, compress,
 // security_headers) is refused in a queue, at the line that names it; a
-// global one too, at the queue's line: put such stages in a group.
+// global one too, at the queue's line, and a group's at the queue's group
+// line: put such stages in a group of their own that no queue names.
 type Jobs struct {
 	// Store is the SQLite file, or a postgres:// URL for PostgreSQL (the
 	// store of several servers). Defaults to "troupe-jobs.db".
@@ -57,8 +67,18 @@ type Queue struct {
 	Handler *actors.Spec
 	// Stages are the queue's own stages.
 	Stages []*actors.Spec
+	// Groups are the group the queue is declared in (group: NAME) and the
+	// groups around it, from the outermost; empty for a top-level queue.
+	Groups []*Group
 	// Line is the queue's line in the file.
 	Line int
+}
+
+// queueGroup is a queue's group: NAME, resolved once the groups are parsed.
+type queueGroup struct {
+	q    *Queue
+	name string
+	node *yaml.Node
 }
 
 // jobsSection parses the jobs section. It runs before the routes, which
@@ -98,7 +118,7 @@ func (p *parser) queue(n *yaml.Node, global []*actors.Spec, seen map[string]bool
 		p.errorf(n, "a queue must be a mapping with a name and a handler, got %s", describe(r))
 		return nil
 	}
-	f := p.fields(n, "a queue", "name", "handler", "options", "stages", "concurrency", "max_attempts", "backoff",
+	f := p.fields(n, "a queue", "name", "handler", "options", "group", "stages", "concurrency", "max_attempts", "backoff",
 		"attempt_timeout", "job_timeout", "lease", "poll", "max_queued")
 	q := &Queue{Line: n.Line}
 	name, ok := p.str(f.get("name"), "queue name")
@@ -132,6 +152,9 @@ func (p *parser) queue(n *yaml.Node, global []*actors.Spec, seen map[string]bool
 		}
 	}
 	q.Config = c
+	if g, ok := p.str(f.get("group"), what+" group"); ok && g != "" {
+		p.queueGroups = append(p.queueGroups, queueGroup{q: q, name: g, node: f.get("group")})
+	}
 	if v := f.get("stages"); v != nil {
 		q.Stages = p.refs(v, what+" stages")
 		for _, item := range p.list(v, what+" stages") {
@@ -167,6 +190,32 @@ func (p *parser) queue(n *yaml.Node, global []*actors.Spec, seen map[string]bool
 	return q
 }
 
+// resolveQueueGroups gives each queue that names a group that group's
+// chain, refusing an unknown name and a group stage that only makes sense
+// for HTTP, at the queue's group line.
+func (p *parser) resolveQueueGroups() {
+	for _, ref := range p.queueGroups {
+		chain, ok := p.namedGroups[ref.name]
+		if !ok {
+			known := slices.Sorted(maps.Keys(p.namedGroups))
+			if len(known) == 0 {
+				p.errorf(ref.node, "queue %s: no group is named %q (a group takes a name with name: NAME)", ref.q.Config.Name, ref.name)
+			} else {
+				p.errorf(ref.node, "queue %s: no group is named %q (named groups: %s)", ref.q.Config.Name, ref.name, names(known))
+			}
+			continue
+		}
+		ref.q.Groups = chain
+		for _, g := range chain {
+			for _, s := range g.Stages {
+				if s.HTTPOnly {
+					p.errorf(ref.node, "queue %s: stage %q of group %s only makes sense for HTTP requests", ref.q.Config.Name, s.Name, g.Prefix)
+				}
+			}
+		}
+	}
+}
+
 // enqueueRoute makes r a route that enqueues into the queue v names.
 func (p *parser) enqueueRoute(r *Route, v, handler *yaml.Node, what string) {
 	name, ok := p.str(v, what+" enqueue")
@@ -200,7 +249,17 @@ func (c *Config) declareJobs(app declarerApp) {
 		return
 	}
 	for _, q := range c.Jobs.Queues {
-		app.Queue(q.Config, q.Handler).With(q.Stages...)
+		if len(q.Groups) == 0 {
+			app.Queue(q.Config, q.Handler).With(q.Stages...)
+			continue
+		}
+		// Groups of its own, with the prefixes and stages of the named
+		// group's chain: a troupe.Group holds no routes until given some.
+		g := app.Group(q.Groups[0].Prefix, q.Groups[0].Stages...)
+		for _, inner := range q.Groups[1:] {
+			g = g.Group(inner.Prefix, inner.Stages...)
+		}
+		g.Queue(q.Config, q.Handler).With(q.Stages...)
 	}
 	app.JobRoutes(c.Jobs.Routes)
 }
@@ -208,5 +267,6 @@ func (c *Config) declareJobs(app declarerApp) {
 // declarerApp is what declareJobs needs of a troupe.App.
 type declarerApp interface {
 	Queue(cfg jobs.Queue, handler *actors.Spec) *troupe.JobQueue
+	Group(prefix string, stages ...*actors.Spec) *troupe.Group
 	JobRoutes(prefix string, stages ...*actors.Spec)
 }

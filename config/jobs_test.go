@@ -1,6 +1,10 @@
 package config_test
 
 import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -8,6 +12,8 @@ import (
 	"github.com/troupe-go/troupe"
 	"github.com/troupe-go/troupe/actors"
 	"github.com/troupe-go/troupe/config"
+	"github.com/troupe-go/troupe/jobs/sqlitestore"
+	"go.uber.org/zap"
 )
 
 // jobsRegistry is testRegistry with a stage kind "webonly", marked
@@ -107,6 +113,146 @@ func TestParseJobsErrors(t *testing.T) {
 		{"bad duration",
 			strings.Replace(jobsFile, "lease: 10s", "lease: soon", 1),
 			`t.yaml:15: queue mail lease: bad duration "soon"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := config.Parse("t.yaml", []byte(tt.give), jobsRegistry())
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Parse() = %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// groupJobsFile declares queue mail in the nested group v1: its attempts
+// travel the global stage, then api's, v1's and its own.
+const groupJobsFile = `stages:
+  g: {kind: tag, options: {value: global}}
+  outer: {kind: tag, options: {value: outer}}
+  inner: {kind: tag, options: {value: inner}}
+  own: {kind: tag, options: {value: own}}
+  web: {kind: webonly}
+global: [g]
+jobs:
+  queues:
+    - name: mail
+      handler: tags
+      group: v1
+      stages: [own]
+      poll: 20ms
+groups:
+  - prefix: /api
+    name: api
+    stages: [outer]
+    groups:
+      - prefix: /v1
+        name: v1
+        stages: [inner]
+        routes:
+          - {method: POST, path: /mail, enqueue: mail}
+`
+
+// TestQueueInGroup: a queue with group: NAME is declared in that group, as
+// Group.Queue is in Go: over real HTTP, a job enqueued by the group's
+// route runs along the global stage, the enclosing groups' stages from the
+// outermost, the queue's own, at the group's path.
+func TestQueueInGroup(t *testing.T) {
+	reg := jobsRegistry()
+	reg.RegisterHandler("tags", config.Kind{
+		Doc: "answers its path and the X-Tags the stages before it set",
+		New: func(name string, opts config.Options) (*actors.Spec, error) {
+			return troupe.Handler(name, func(ex *actors.Exchange) error {
+				ex.Respond(http.StatusOK, "text/plain", []byte(ex.Path+" "+strings.Join(ex.Response.Header().Values("X-Tags"), ",")))
+				return nil
+			}), nil
+		},
+	})
+	cfg, err := config.Parse("t.yaml", []byte(groupJobsFile), reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := cfg.Jobs.Queues[0]
+	if len(q.Groups) != 2 || q.Groups[0].Name != "api" || q.Groups[1].Name != "v1" || q.Groups[1].Prefix != "/v1" {
+		t.Fatalf("queue's groups = %+v, want api then v1", q.Groups)
+	}
+	store, err := sqlitestore.Open(t.Context(), filepath.Join(t.TempDir(), "jobs.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close() // after the app's shutdown, deferred below
+	cfg.App.HTTP.Addr, cfg.App.Admin.Addr = "127.0.0.1:0", "off"
+	app := cfg.Build(troupe.WithLogger(zap.NewNop()), troupe.WithJobStore(store))
+	if err := app.Start(); err != nil {
+		t.Fatal(err)
+	}
+	client := &http.Client{Transport: &http.Transport{}, Timeout: 10 * time.Second}
+	defer func() {
+		client.CloseIdleConnections()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := app.Shutdown(ctx); err != nil {
+			t.Errorf("Shutdown: %v", err)
+		}
+	}()
+	base := "http://" + app.Addr().String()
+	res, err := client.Post(base+"/api/v1/mail", "application/json", strings.NewReader(`{"to":"a"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusAccepted {
+		t.Fatalf("POST /api/v1/mail = %d, want 202", res.StatusCode)
+	}
+	loc := res.Header.Get("Location")
+	var job struct {
+		State      string `json:"state"`
+		ResultText string `json:"result_text"`
+	}
+	deadline := time.Now().Add(10 * time.Second) // the job runs within a poll (20 ms) of its enqueueing
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for job.State != "succeeded" {
+		if time.Now().After(deadline) {
+			t.Fatalf("job %s is %q after 10 s, want succeeded", loc, job.State)
+		}
+		<-tick.C
+		res, err := client.Get(base + loc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = json.NewDecoder(res.Body).Decode(&job)
+		res.Body.Close()
+		if err != nil {
+			t.Fatalf("GET %s: %v", loc, err)
+		}
+	}
+	if want := "/api/v1/jobs/mail global,outer,inner,own"; job.ResultText != want {
+		t.Errorf("the job's handler saw %q, want %q", job.ResultText, want)
+	}
+}
+
+func TestQueueGroupErrors(t *testing.T) {
+	file := strings.Replace(groupJobsFile, "handler: tags", "handler: ok", 1)
+	tests := []struct {
+		name string
+		give string
+		want string
+	}{
+		{"unknown group",
+			strings.Replace(file, "group: v1", "group: v2", 1),
+			`t.yaml:12: queue mail: no group is named "v2" (named groups: api, v1)`},
+		{"no named groups",
+			strings.NewReplacer("group: v1", "group: v2", "    name: api\n", "", "        name: v1\n", "").Replace(file),
+			`t.yaml:12: queue mail: no group is named "v2" (a group takes a name with name: NAME)`},
+		{"group name twice",
+			strings.Replace(file, "name: v1", "name: api", 1),
+			`t.yaml:21: group /v1: group name "api" is taken by the group at line 16`},
+		{"bad group name",
+			strings.Replace(file, "name: v1", "name: -v1", 1),
+			`t.yaml:21: group /v1: a group's name is letters, digits, '-', '_', '.', got "-v1"`},
+		{"HTTP-only stage in the group",
+			strings.Replace(file, "stages: [outer]", "stages: [outer, web]", 1),
+			`t.yaml:12: queue mail: stage "web" of group /api only makes sense for HTTP requests`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

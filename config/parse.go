@@ -71,6 +71,12 @@ type parser struct {
 	table   routing.Table[int]
 	first   map[string]int   // "METHOD PATTERN" → line of its first route
 	methods map[string]error // checkMethod's answers
+
+	// namedGroups are the groups with a name, each as the chain of groups
+	// from the outermost to it; queueGroups the queues that name one,
+	// resolved once the groups are parsed (jobs.go).
+	namedGroups map[string][]*Group
+	queueGroups []queueGroup
 }
 
 func newParser(file string, reg *Registry) *parser {
@@ -138,6 +144,7 @@ func (p *parser) parse(data []byte) (*Config, error) {
 	p.jobsSection(top.get("jobs"), p.cfg.Global, top.get("global")) // jobs.go: before the routes that name its queues
 	p.cfg.Routes = p.routeList(top.get("routes"), scope{d: p.scratch}, "routes")
 	p.cfg.Groups = p.groupList(top.get("groups"), scope{d: p.scratch}, "groups")
+	p.resolveQueueGroups()                  // jobs.go: the groups a queue names are declared by now
 	if p.routes == 0 && !p.patternsTooBig { // groups past the limit are not looked into
 		p.errorf(root, "no routes: declare at least one under routes or groups")
 	}
@@ -746,10 +753,12 @@ func (p *parser) refs(n *yaml.Node, what string) []*actors.Spec {
 }
 
 // scope is where groups and routes are declared: the throwaway app or one
-// of its groups, and the length of the group's full prefix.
+// of its groups, the length of the group's full prefix, and the groups
+// from the outermost to it.
 type scope struct {
 	d      declarer
 	prefix int
+	chain  []*Group
 }
 
 // patternRoom counts n more bytes of full prefixes and patterns, which
@@ -783,7 +792,7 @@ func (p *parser) group(n *yaml.Node, in scope) *Group {
 		p.errorf(n, "a group must be a mapping with a prefix, got %s", describe(r))
 		return nil
 	}
-	f := p.fields(n, "a group", "prefix", "stages", "groups", "routes", "criticality")
+	f := p.fields(n, "a group", "name", "prefix", "stages", "groups", "routes", "criticality")
 	g := &Group{Line: n.Line}
 	prefix, ok := p.str(f.get("prefix"), "group prefix")
 	switch {
@@ -803,7 +812,22 @@ func (p *parser) group(n *yaml.Node, in scope) *Group {
 	if c, ok := p.criticality(f.get("criticality"), what+" criticality"); ok {
 		g.Criticality = &c
 	}
-	sub := scope{d: in.d.Group(prefix), prefix: full}
+	chain := append(slices.Clip(in.chain), g)
+	if name, ok := p.str(f.get("name"), what+" name"); ok && name != "" {
+		switch {
+		case !stageName.MatchString(name):
+			p.errorf(f.get("name"), "%s: a group's name is letters, digits, '-', '_', '.', got %q", what, name)
+		case p.namedGroups[name] != nil:
+			p.errorf(f.get("name"), "%s: group name %q is taken by the group at line %d", what, name, p.namedGroups[name][len(p.namedGroups[name])-1].Line)
+		default:
+			if p.namedGroups == nil {
+				p.namedGroups = map[string][]*Group{}
+			}
+			p.namedGroups[name] = chain
+			g.Name = name
+		}
+	}
+	sub := scope{d: in.d.Group(prefix), prefix: full, chain: chain}
 	g.Routes = p.routeList(f.get("routes"), sub, what+" routes")
 	g.Groups = p.groupList(f.get("groups"), sub, what+" groups")
 	return g
