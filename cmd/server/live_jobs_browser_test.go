@@ -70,6 +70,9 @@ func TestLivePageJobsInBrowser(t *testing.T) {
 	if reason := b.eval(row + `.querySelector('.reason').textContent`); !strings.HasPrefix(reason, "503 ") || !strings.Contains(reason, "closed for the test") {
 		t.Errorf("the dead job's last error is shown as %q, want the 503 its stage answered", reason)
 	}
+	if first := b.eval(`document.getElementById("dead").firstChild.nodeName`); first != "TABLE" {
+		t.Errorf("the dead-letter list of one job starts with %s, want its table alone", first)
+	}
 	if dead := b.eval(`document.querySelector('[data-queue="doomed"] .dead').textContent`); dead != "1" {
 		t.Errorf("the queue's dead count is shown as %q, want 1", dead)
 	}

@@ -161,8 +161,9 @@ function renderJobs(snap) {
     replace("dead", el("p", {class: "dim"}, j.error ? "" : "none"));
     return;
   }
-  replace("dead",
-    total > j.dead.length ? el("p", {class: "dim"}, "the oldest " + j.dead.length + " of " + total + " shown; all: GET /jobs/dead?limit=1000") : null,
+  const more = total > j.dead.length ?
+    [el("p", {class: "dim"}, "the oldest " + j.dead.length + " of " + total + " shown; all: GET /jobs/dead?limit=1000")] : [];
+  replace("dead", ...more,
     table(["#job", "queue", "#attempts", "last error", "died", ""], j.dead.map(d =>
       el("tr", {"data-dead-job": d.id},
         num(d.id),
