@@ -4,6 +4,7 @@ import (
 	"maps"
 	"net/url"
 	"slices"
+	"time"
 
 	"github.com/troupe-go/troupe"
 	"github.com/troupe-go/troupe/actors"
@@ -18,6 +19,8 @@ import (
 //	  store: troupe-jobs.db     # the SQLite file, or a postgres:// URL; default troupe-jobs.db
 //	  routes: /jobs             # GET and DELETE /jobs/{id}; default /jobs
 //	  alert_webhook: URL        # posted each job that dies, once; default none
+//	  retention: 24h            # succeeded and cancelled jobs are deleted after this; "forever" keeps them
+//	  dead_retention: 168h      # dead jobs (the dead-letter list) are deleted after this; "forever" keeps them
 //	  queues:
 //	    - name: mail            # required: letters, digits, '-', '_', '.'
 //	      handler: KIND         # required: a registered handler kind, as a route's
@@ -55,6 +58,9 @@ type Jobs struct {
 	Routes string
 	// AlertWebhook, if set, is posted each job that dies, once.
 	AlertWebhook string
+	// Retention is how long finished jobs are kept (jobs.Retention's Done
+	// and Dead; zero is the default, negative keeps them: "forever").
+	Retention jobs.Retention
 	// Queues are the queues, in file order.
 	Queues []*Queue
 }
@@ -87,7 +93,7 @@ func (p *parser) jobsSection(n *yaml.Node, global []*actors.Spec, globalNode *ya
 	if isNull(n) {
 		return
 	}
-	f := p.fields(n, "jobs", "store", "routes", "alert_webhook", "queues")
+	f := p.fields(n, "jobs", "store", "routes", "alert_webhook", "retention", "dead_retention", "queues")
 	j := &Jobs{Store: "troupe-jobs.db", Routes: "/jobs"}
 	if s, ok := p.str(f.get("store"), "jobs store"); ok && s != "" {
 		j.Store = s
@@ -104,6 +110,8 @@ func (p *parser) jobsSection(n *yaml.Node, global []*actors.Spec, globalNode *ya
 		}
 		j.AlertWebhook = s
 	}
+	j.Retention.Done = p.retention(f.get("retention"), "jobs retention")
+	j.Retention.Dead = p.retention(f.get("dead_retention"), "jobs dead_retention")
 	seen := map[string]bool{}
 	for _, item := range p.list(f.get("queues"), "jobs queues") {
 		if q := p.queue(item, global, seen); q != nil {
@@ -111,6 +119,19 @@ func (p *parser) jobsSection(n *yaml.Node, global []*actors.Spec, globalNode *ya
 		}
 	}
 	p.cfg.Jobs = j
+}
+
+// retention returns a retention: a duration, "forever" (-1: keep), or
+// null (0: the default).
+func (p *parser) retention(n *yaml.Node, what string) time.Duration {
+	if r := resolve(n); r != nil && r.Kind == yaml.ScalarNode && r.Value == "forever" {
+		return -1
+	}
+	d := p.duration(n, what)
+	if d == 0 && n != nil && !isNull(n) {
+		p.errorf(n, "%s must be a positive duration or forever", what)
+	}
+	return d
 }
 
 func (p *parser) queue(n *yaml.Node, global []*actors.Spec, seen map[string]bool) *Queue {
@@ -237,10 +258,14 @@ func (p *parser) enqueueRoute(r *Route, v, handler *yaml.Node, what string) {
 
 // jobOptions returns the app options of the jobs section.
 func (c *Config) jobOptions() []troupe.Option {
-	if c.Jobs == nil || c.Jobs.AlertWebhook == "" {
+	if c.Jobs == nil {
 		return nil
 	}
-	return []troupe.Option{troupe.WithJobAlertWebhook(c.Jobs.AlertWebhook)}
+	opts := []troupe.Option{troupe.WithJobOptions(jobs.WithRetention(c.Jobs.Retention))}
+	if c.Jobs.AlertWebhook != "" {
+		opts = append(opts, troupe.WithJobAlertWebhook(c.Jobs.AlertWebhook))
+	}
+	return opts
 }
 
 // declareJobs declares the jobs section's queues and job routes on app.

@@ -95,6 +95,12 @@ func TestParseJobsErrors(t *testing.T) {
 		{"enqueue and handler",
 			strings.Replace(jobsFile, "enqueue: mail", "enqueue: mail, handler: ok", 1),
 			`t.yaml:18: route POST /mail has both enqueue and handler`},
+		{"zero retention",
+			strings.Replace(jobsFile, "  queues:\n", "  retention: 0s\n  queues:\n", 1),
+			`t.yaml:7: jobs retention must be a positive duration or forever`},
+		{"negative dead retention",
+			strings.Replace(jobsFile, "  queues:\n", "  dead_retention: -1h\n  queues:\n", 1),
+			`t.yaml:7: jobs dead_retention must not be negative, got -1h`},
 		{"enqueue with GET",
 			strings.Replace(jobsFile, "method: POST", "method: GET", 1),
 			`t.yaml:18: route GET /mail: an enqueue route's method must be POST, got GET`},
@@ -261,5 +267,25 @@ func TestQueueGroupErrors(t *testing.T) {
 				t.Errorf("Parse() = %v, want %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestParseJobsRetention: retention and dead_retention take a duration or
+// "forever"; left out, the runner's defaults apply (zero here).
+func TestParseJobsRetention(t *testing.T) {
+	file := strings.Replace(jobsFile, "  queues:\n", "  retention: 1h\n  dead_retention: forever\n  queues:\n", 1)
+	cfg, err := config.Parse("t.yaml", []byte(file), jobsRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := cfg.Jobs.Retention; r.Done != time.Hour || r.Dead >= 0 {
+		t.Errorf("retention = %+v, want Done 1h and Dead negative (forever)", r)
+	}
+	cfg, err = config.Parse("t.yaml", []byte(jobsFile), jobsRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := cfg.Jobs.Retention; r.Done != 0 || r.Dead != 0 {
+		t.Errorf("retention left out = %+v, want zero (the runner's defaults)", r)
 	}
 }

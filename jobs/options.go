@@ -43,4 +43,5 @@ func defaults(r *Runner) {
 	if r.random == nil {
 		r.random = rand.Float64
 	}
+	r.retention = r.retention.withDefaults()
 }

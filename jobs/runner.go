@@ -24,9 +24,10 @@ var errCancelled = errors.New("jobs: job cancelled")
 var ErrUnknownQueue = errors.New("jobs: unknown queue")
 
 // Runner claims the jobs of its queues from a store and runs them, each
-// queue with its own concurrency. It owns its goroutines: one loop per
-// queue and one per running attempt (with one for its heartbeat), all
-// started by Start and waited for by Stop. Its methods are safe for
+// queue with its own concurrency, and deletes finished jobs past their
+// Retention. It owns its goroutines: one loop per queue, one that prunes,
+// and one per running attempt (with one for its heartbeat), all started by
+// Start and waited for by Stop. Its methods are safe for
 // concurrent use.
 type Runner struct {
 	store  Store
@@ -36,6 +37,8 @@ type Runner struct {
 	log    *zap.Logger
 	random func() float64
 	alert  func(Job)
+	// retention is how long finished jobs are kept; defaults filled in.
+	retention Retention
 
 	base    context.Context // parent of every attempt's context
 	abort   context.CancelCauseFunc
@@ -94,6 +97,7 @@ func (r *Runner) Start() error {
 	for _, q := range r.order {
 		r.loops.Go(q.loop)
 	}
+	r.loops.Go(r.pruneLoop)
 	return nil
 }
 

@@ -31,6 +31,12 @@ type harness struct {
 
 func newHarness(t *testing.T, queues ...jobs.Queue) *harness {
 	t.Helper()
+	return newHarnessWith(t, nil, queues...)
+}
+
+// newHarnessWith is newHarness with more runner options.
+func newHarnessWith(t *testing.T, opts []jobs.Option, queues ...jobs.Queue) *harness {
+	t.Helper()
 	h := &harness{t: t, clock: fakeclock.New()}
 	h.start = h.clock.Now()
 	s, err := sqlitestore.Open(context.Background(), filepath.Join(t.TempDir(), "jobs.db"))
@@ -38,12 +44,12 @@ func newHarness(t *testing.T, queues ...jobs.Queue) *harness {
 		t.Fatal(err)
 	}
 	h.store = s
-	h.r, err = jobs.New(s, queues, jobs.WithClock(h.clock), jobs.WithRandom(func() float64 { return 0.5 }),
+	h.r, err = jobs.New(s, queues, append([]jobs.Option{jobs.WithClock(h.clock), jobs.WithRandom(func() float64 { return 0.5 }),
 		jobs.WithAlert(func(j jobs.Job) {
 			h.mu.Lock()
 			h.alerts = append(h.alerts, j)
 			h.mu.Unlock()
-		}))
+		})}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -354,6 +360,54 @@ func TestHeartbeatKeepsLease(t *testing.T) {
 		synctest.Wait()
 		if got := h.get(j.ID); got.State != jobs.Succeeded {
 			t.Errorf("job = %v, want succeeded", got.State)
+		}
+	})
+}
+
+// TestRetentionPrunes: finished jobs leave the store once their retention
+// has passed, at the runner's next pruning round — succeeded ones after
+// Done, dead ones after Dead — and not before; a negative retention keeps
+// them.
+func TestRetentionPrunes(t *testing.T) {
+	handler := func(ctx context.Context, j *jobs.Job) ([]byte, error) {
+		if string(j.Payload) == "fail" {
+			return nil, errors.New("down")
+		}
+		return []byte("ok"), nil
+	}
+	q := jobs.Queue{Name: "q", MaxAttempts: 1, Poll: time.Hour, Handler: handler}
+	gone := func(h *harness, id int64) bool {
+		_, err := h.store.Get(context.Background(), id)
+		if err != nil && !errors.Is(err, jobs.ErrNotFound) {
+			t.Fatal(err)
+		}
+		return errors.Is(err, jobs.ErrNotFound)
+	}
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarnessWith(t, []jobs.Option{jobs.WithRetention(jobs.Retention{Done: time.Hour, Dead: 2 * time.Hour, Every: 10 * time.Minute})}, q)
+		done, dead := h.enqueue("q", "ok", jobs.EnqueueOptions{}), h.enqueue("q", "fail", jobs.EnqueueOptions{})
+		if a, b := h.get(done.ID).State, h.get(dead.ID).State; a != jobs.Succeeded || b != jobs.Dead {
+			t.Fatalf("jobs are %v and %v, want succeeded and dead", a, b)
+		}
+		h.advance(50*time.Minute, 10*time.Minute) // within Done: both kept
+		if gone(h, done.ID) || gone(h, dead.ID) {
+			t.Fatal("a job was pruned within its retention")
+		}
+		h.advance(20*time.Minute, 10*time.Minute) // past Done, at most one round later
+		if !gone(h, done.ID) || gone(h, dead.ID) {
+			t.Fatalf("at 70 min: succeeded job gone %v (want true), dead job gone %v (want false)", gone(h, done.ID), gone(h, dead.ID))
+		}
+		h.advance(time.Hour, 10*time.Minute) // past Dead
+		if !gone(h, dead.ID) {
+			t.Fatal("the dead job outlived its 2h retention")
+		}
+	})
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarnessWith(t, []jobs.Option{jobs.WithRetention(jobs.Retention{Done: -1, Dead: -1})}, q)
+		done := h.enqueue("q", "ok", jobs.EnqueueOptions{})
+		h.advance(30*24*time.Hour, 24*time.Hour)
+		if gone(h, done.ID) {
+			t.Fatal("a job was pruned with retention off")
 		}
 	})
 }

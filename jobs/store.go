@@ -65,6 +65,11 @@ type Store interface {
 	// Counts returns how many jobs each queue holds in each state, for the
 	// queues that hold any.
 	Counts(ctx context.Context) (map[string]Counts, error)
+	// Prune deletes, with their errors, up to limit finished jobs: those
+	// that succeeded or were cancelled before done, and those that died
+	// before dead (a zero time deletes none of that kind), oldest first. It
+	// returns how many it deleted. An idempotency key goes with its job.
+	Prune(ctx context.Context, done, dead time.Time, limit int) (int, error)
 	// Replay queues a dead or cancelled job again at now, with its
 	// attempts counted from zero (its past errors are kept).
 	Replay(ctx context.Context, id int64, now time.Time) (Job, error)

@@ -42,6 +42,7 @@ func Run(t *testing.T, open Open) {
 		{"Cancel", testCancel},
 		{"Release", testRelease},
 		{"Counts", testCounts},
+		{"Prune", testPrune},
 		{"ConcurrentClaims", testConcurrentClaims},
 	}
 	for _, tt := range tests {
@@ -384,6 +385,80 @@ func testCounts(t *testing.T, s jobs.Store) {
 	}
 	if err != nil || fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("Counts = %v, %v; want %v", got, err, want)
+	}
+}
+
+// testPrune finishes jobs at three times and prunes: only finished jobs
+// past their retention go, with their errors and idempotency keys, oldest
+// first and at most limit a call; queued and running ones stay whatever
+// their age.
+func testPrune(t *testing.T, s jobs.Store) {
+	ctx := t.Context()
+	finish := func(at time.Time, how string) jobs.Job {
+		j := enqueue(t, s, jobs.NewJob{Queue: "q", IdempotencyKey: how + at.String()})
+		c := claimOne(t, s, "q", t0)
+		if c.ID != j.ID {
+			t.Fatalf("claimed job %d, want %d", c.ID, j.ID)
+		}
+		var err error
+		switch how {
+		case "done":
+			err = s.Complete(ctx, c.Lease(), nil, at)
+		case "dead":
+			if err = s.Fail(ctx, c.Lease(), "first", t0, at); err == nil {
+				c = claimOne(t, s, "q", t0)
+				err = s.Kill(ctx, c.Lease(), "second", at)
+			}
+		case "cancelled":
+			_, err = s.Cancel(ctx, c.ID, at)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return j
+	}
+	old, older := t0.Add(-48*time.Hour), t0.Add(-72*time.Hour)
+	oldDone, olderDone := finish(old, "done"), finish(older, "done")
+	oldCancelled := finish(old, "cancelled")
+	oldDead, recentDead := finish(older, "dead"), finish(t0, "dead")
+	recentDone := finish(t0, "done")
+	queued := enqueue(t, s, jobs.NewJob{Queue: "q", RunAt: t0.Add(time.Hour)}) // not due: stays queued
+	running := enqueue(t, s, jobs.NewJob{Queue: "other"})
+	claimOne(t, s, "other", t0)
+
+	if n, err := s.Prune(ctx, time.Time{}, time.Time{}, 100); err != nil || n != 0 {
+		t.Fatalf("Prune with no retention = %d, %v; want 0", n, err)
+	}
+	// Done retention 24 h, dead 7 days: two calls of at most two jobs.
+	done, dead := t0.Add(-24*time.Hour), t0.Add(-7*24*time.Hour)
+	if n, err := s.Prune(ctx, done, dead, 2); err != nil || n != 2 {
+		t.Fatalf("first Prune = %d, %v; want 2", n, err)
+	}
+	if _, err := s.Get(ctx, olderDone.ID); !errors.Is(err, jobs.ErrNotFound) {
+		t.Errorf("the oldest finished job survived the first prune: %v", err)
+	}
+	if n, err := s.Prune(ctx, done, dead, 2); err != nil || n != 1 {
+		t.Fatalf("second Prune = %d, %v; want 1", n, err)
+	}
+	for _, j := range []jobs.Job{oldDone, olderDone, oldCancelled} {
+		if _, err := s.Get(ctx, j.ID); !errors.Is(err, jobs.ErrNotFound) {
+			t.Errorf("job %d past its retention: Get = %v, want ErrNotFound", j.ID, err)
+		}
+	}
+	for _, j := range []jobs.Job{oldDead, recentDead, recentDone, queued, running} {
+		get(t, s, j.ID)
+	}
+	// Now past the dead retention too: the dead job goes with its errors.
+	if n, err := s.Prune(ctx, done, t0.Add(-time.Hour), 100); err != nil || n != 1 {
+		t.Fatalf("Prune of the old dead job = %d, %v; want 1", n, err)
+	}
+	if dl, err := s.Dead(ctx, "", 10); err != nil || fmt.Sprint(ids(dl)) != fmt.Sprint([]int64{recentDead.ID}) {
+		t.Errorf("dead jobs after pruning = %v, %v; want %d", ids(dl), err, recentDead.ID)
+	}
+	// A pruned job's key may be used again: a new job.
+	again, created, err := s.Enqueue(ctx, jobs.NewJob{Queue: "q", IdempotencyKey: "done" + old.String()}, t0)
+	if err != nil || !created || again.ID == oldDone.ID {
+		t.Errorf("the key of a pruned job: %d created %v, %v; want a new job", again.ID, created, err)
 	}
 }
 

@@ -33,6 +33,7 @@ CREATE TABLE IF NOT EXISTS troupe_jobs (
 CREATE UNIQUE INDEX IF NOT EXISTS troupe_jobs_idempotency ON troupe_jobs (queue, idempotency_key) WHERE idempotency_key IS NOT NULL;
 CREATE INDEX IF NOT EXISTS troupe_jobs_queued ON troupe_jobs (queue, state, priority DESC, run_at, id);
 CREATE INDEX IF NOT EXISTS troupe_jobs_leased ON troupe_jobs (queue, state, lease_until);
+CREATE INDEX IF NOT EXISTS troupe_jobs_finished ON troupe_jobs (state, updated_at);
 CREATE TABLE IF NOT EXISTS troupe_job_errors (
 	seq     BIGSERIAL PRIMARY KEY,
 	job_id  BIGINT  NOT NULL REFERENCES troupe_jobs (id),

@@ -23,6 +23,7 @@ CREATE TABLE IF NOT EXISTS jobs (
 CREATE UNIQUE INDEX IF NOT EXISTS jobs_idempotency ON jobs (queue, idempotency_key) WHERE idempotency_key IS NOT NULL;
 CREATE INDEX IF NOT EXISTS jobs_queued ON jobs (queue, state, priority DESC, run_at, id);
 CREATE INDEX IF NOT EXISTS jobs_leased ON jobs (queue, state, lease_until);
+CREATE INDEX IF NOT EXISTS jobs_finished ON jobs (state, updated_at);
 CREATE TABLE IF NOT EXISTS job_errors (
 	job_id  INTEGER NOT NULL REFERENCES jobs (id),
 	attempt INTEGER NOT NULL,
