@@ -12,6 +12,7 @@ type metrics struct {
 	activations prometheus.Counter
 	calls       *prometheus.HistogramVec
 	leases      *prometheus.CounterVec
+	breakers    *breakerMetrics
 }
 
 func newMetrics() *metrics {
@@ -41,11 +42,12 @@ func newMetrics() *metrics {
 			Name: "troupe_cluster_lease_refills_total",
 			Help: "Calls for leases of cluster-wide rate-limit tokens, by limiter and result: granted, empty (the bucket had none), returned (unspent tokens given back, none asked for) or error (its grain was not reached).",
 		}, []string{"limiter", "result"}),
+		breakers: newBreakerMetrics(),
 	}
 }
 
 func (m *metrics) collectors() []prometheus.Collector {
-	return []prometheus.Collector{m.members, m.up, m.active, m.activations, m.calls, m.leases}
+	return append([]prometheus.Collector{m.members, m.up, m.active, m.activations, m.calls, m.leases}, m.breakers.collectors()...)
 }
 
 // leased counts one call for a lease of the limiter named name.

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/troupe-go/troupe"
 	"github.com/troupe-go/troupe/actors"
+	"github.com/troupe-go/troupe/cluster/breakerlease"
 	"github.com/troupe-go/troupe/cluster/clusterpb"
 	"github.com/troupe-go/troupe/cluster/lease"
 	"go.uber.org/zap"
@@ -42,6 +43,8 @@ type Node struct {
 	offline bool
 	sys     *actor.ActorSystem
 	sub     *eventSubscription
+
+	breakers []*breakerlease.Member // guarded by mu; closed by Stop
 }
 
 // New returns a member of the cluster cfg describes, not yet started, or
@@ -106,6 +109,7 @@ func (n *Node) Start(*actors.System) (err error) {
 	cfg := cluster.Configure(n.cfg.Name, provider, disthash.New(),
 		remote.Configure(n.cfg.Host, n.cfg.Port),
 		cluster.WithKinds(cluster.NewKind(bucketKind, props)),
+		cluster.WithKinds(n.breakerGrainKind()),
 		cluster.WithRequestTimeout(n.cfg.RequestTimeout),
 	)
 	c := cluster.New(n.sys, cfg)
@@ -139,6 +143,9 @@ func (n *Node) Stop(context.Context) error {
 	n.stopped = true
 	for _, p := range n.pools {
 		p.Close()
+	}
+	for _, b := range n.breakers {
+		b.Close()
 	}
 	c := n.running.Swap(nil)
 	if c == nil {
