@@ -59,7 +59,9 @@ type Config struct {
 	// its first lease of a key. Defaults to 250ms.
 	RequestTimeout time.Duration `yaml:"request_timeout"`
 	// LeaseTTL is how long a lease of tokens lasts before unspent tokens
-	// go back. Defaults to one second.
+	// go back, and how long a lease of admission by a cluster-wide
+	// breaker lasts: every member learns of a trip or a close within it.
+	// Defaults to one second.
 	LeaseTTL time.Duration `yaml:"lease_ttl"`
 	// GrainIdle is how long a bucket's grain that is full again waits for
 	// a request before it stops (it starts full when next needed, so

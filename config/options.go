@@ -128,7 +128,9 @@ func (o Options) Keys() []string {
 
 // KeyErrorf returns an *Error at the line of the option key, or at the
 // options' line when key is not given: for a constructor that refuses an
-// option that is fine on its own but not beside another.
+// option that is fine on its own but not beside another. A key of a
+// nested mapping is a path, "breaker.scope"; when only its start is
+// given, the error is at that line.
 func (o Options) KeyErrorf(key, format string, args ...any) error {
 	line := o.line
 	if k, _ := o.lookup(key); k != nil {
@@ -137,11 +139,21 @@ func (o Options) KeyErrorf(key, format string, args ...any) error {
 	return &Error{File: o.file, Line: line, Err: fmt.Errorf(format, args...)}
 }
 
-// lookup returns the key and value nodes of option key, or nils.
+// lookup returns the key and value nodes of option key, or nils. A
+// dotted key that is not an option itself is a path into nested mappings;
+// the deepest part given is returned.
 func (o Options) lookup(key string) (k, v *yaml.Node) {
 	for _, kv := range optionPairs(o.node) {
 		if kv.key.Value == key {
 			return kv.key, kv.value
+		}
+	}
+	if head, rest, ok := strings.Cut(key, "."); ok {
+		if hk, hv := o.lookup(head); hk != nil {
+			if k, v := (Options{node: hv}).lookup(rest); k != nil {
+				return k, v
+			}
+			return hk, hv
 		}
 	}
 	return nil, nil

@@ -338,3 +338,22 @@ func TestOptionsKeys(t *testing.T) {
 		t.Errorf("Shared outside a file = %v", err)
 	}
 }
+
+// KeyErrorf takes a path into nested mappings, and falls back to the
+// deepest part of it that is given.
+func TestOptionsKeyErrorfPath(t *testing.T) {
+	var doc yaml.Node
+	src := "a: 1\nbreaker:\n  window: 1s\n  scope: x\nflow: {scope: y}\n\"dotted.key\": 2\n"
+	if err := yaml.Unmarshal([]byte(src), &doc); err != nil {
+		t.Fatal(err)
+	}
+	opts := config.NewOptions("k.yaml", &doc)
+	for key, want := range map[string]string{
+		"breaker.scope": "k.yaml:4: bad", "breaker.other": "k.yaml:2: bad", "flow.scope": "k.yaml:5: bad",
+		"dotted.key": "k.yaml:6: bad", "none.scope": "k.yaml:1: bad", "a.b": "k.yaml:1: bad",
+	} {
+		if err := opts.KeyErrorf(key, "bad"); err.Error() != want {
+			t.Errorf("KeyErrorf(%s) = %q, want %q", key, err, want)
+		}
+	}
+}

@@ -15,8 +15,9 @@ type message interface{ isKeeperMessage() }
 
 // admitMsg asks for an attempt; the answer comes on reply.
 type admitMsg struct {
-	first bool
-	reply chan admission // capacity 1: the actor never waits to answer
+	first     bool
+	clustered bool           // a cluster-wide breaker admitted it: the local one is not asked
+	reply     chan admission // capacity 1: the actor never waits to answer
 }
 
 // reportMsg reports an attempt. With wantRetry, the actor answers on reply
@@ -106,7 +107,7 @@ func (a *keeperActor) handle(m message) {
 	}()
 	switch m := m.(type) {
 	case *admitMsg:
-		m.reply <- a.k.admit(m.first)
+		m.reply <- a.k.admitWith(m.first, m.clustered)
 	case *reportMsg:
 		retry := a.k.report(m.ticket, m.result, m.outcome, m.wantRetry)
 		if m.wantRetry {

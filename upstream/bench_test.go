@@ -108,7 +108,7 @@ func BenchmarkAdmission(b *testing.B) {
 	u := start(b, Config{Targets: []string{"http://bench.invalid"}})
 	pid := u.pid.Load()
 	viaActor := func() {
-		a, err := u.admit(pid, true)
+		a, err := u.admit(context.Background(), pid, true)
 		if err != nil || !a.ok {
 			b.Fatalf("admit: %+v %v", a, err)
 		}

@@ -66,6 +66,21 @@ type BreakerConfig struct {
 	// IgnoreTimeouts makes timeouts (the attempt's or the request's
 	// deadline) neutral rather than failures.
 	IgnoreTimeouts bool `yaml:"ignore_timeouts"`
+	// Scope is "local" (the default: this server's breaker, its own
+	// counts) or "cluster": one breaker for every server of the cluster
+	// (the configuration's cluster section), owned by a grain that counts
+	// the outcomes of calls from all of them and trips on their sum. Each
+	// server admits on a lease of the breaker's state and reports its
+	// counts with each renewal, so every server learns of a trip, and of
+	// a close, within the cluster's lease_ttl (1s by default); see
+	// ScopeCluster. Give the upstream the same name and breaker options on
+	// every server.
+	Scope string `yaml:"scope"`
+	// OnClusterLoss is what a cluster-scoped breaker does while its grain
+	// cannot be reached: "open" (the default: this server's own breaker
+	// decides, as with scope local) or "closed" (every call is refused,
+	// 503 with Retry-After). See LossOpen and LossClosed.
+	OnClusterLoss string `yaml:"on_cluster_loss"`
 }
 
 func (b BreakerConfig) withDefaults() BreakerConfig {
@@ -77,6 +92,12 @@ func (b BreakerConfig) withDefaults() BreakerConfig {
 	b.HalfOpenRequests = orDefault(b.HalfOpenRequests, 1)
 	if b.FailureStatuses == nil {
 		b.FailureStatuses = []string{"5xx"}
+	}
+	if b.Scope == "" {
+		b.Scope = ScopeLocal
+	}
+	if b.OnClusterLoss == "" {
+		b.OnClusterLoss = LossOpen
 	}
 	return b
 }
@@ -94,6 +115,9 @@ func (b BreakerConfig) validate() error {
 	}
 	if _, err := httpstatus.Parse(b.FailureStatuses); err != nil {
 		errs = append(errs, fmt.Errorf("breaker: failure_statuses: %w", err))
+	}
+	if err := b.checkScope(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

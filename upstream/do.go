@@ -164,7 +164,7 @@ func (u *Upstream) call(ctx context.Context, req *Request, stream bool) (resp *R
 			}
 			break
 		}
-		adm, err := u.admit(pid, n == 1)
+		adm, err := u.admit(ctx, pid, n == 1)
 		if err != nil {
 			return nil, err
 		}

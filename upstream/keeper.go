@@ -35,8 +35,9 @@ type keeper struct {
 
 // ticket is an admitted attempt, to be reported exactly once.
 type ticket struct {
-	done   func(error) // the breaker's report; nil when the breaker is disabled
-	target int         // index into the targets
+	done    func(error)   // the breaker's report; nil when the breaker is disabled or the cluster's admitted
+	target  int           // index into the targets
+	cluster clusterTicket // the cluster-wide breaker's admission, if it admitted
 }
 
 // admission is the keeper's answer to a request for an attempt.
@@ -92,9 +93,14 @@ func (k *keeper) changed(_ string, from, to gobreaker.State) {
 // admit decides whether an attempt may start and, if so, on which target.
 // first says it is a request's first attempt, which the retry budget
 // counts.
-func (k *keeper) admit(first bool) admission {
+func (k *keeper) admit(first bool) admission { return k.admitWith(first, false) }
+
+// admitWith is admit; clustered says a cluster-wide breaker admitted the
+// attempt, so the local one is not asked (it decides only while the
+// cluster's grain is lost).
+func (k *keeper) admitWith(first, clustered bool) admission {
 	var done func(error)
-	if k.cb != nil {
+	if k.cb != nil && !clustered {
 		d, err := k.cb.Allow()
 		if errors.Is(err, gobreaker.ErrOpenState) {
 			k.m.rejects[rejectOpen].Inc()
@@ -150,7 +156,7 @@ func (k *keeper) report(t ticket, r result, o outcome, wantRetry bool) (retry bo
 	if !wantRetry {
 		return false
 	}
-	if k.cb != nil && k.cb.State() != gobreaker.StateClosed {
+	if k.cb != nil && t.done != nil && k.cb.State() != gobreaker.StateClosed {
 		k.m.breaker.Inc()
 		return false
 	}

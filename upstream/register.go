@@ -1,6 +1,7 @@
 package upstream
 
 import (
+	"cmp"
 	"errors"
 	"strings"
 
@@ -88,9 +89,13 @@ func Register(reg *config.Registry) {
 				if decodeErr != nil {
 					return nil, decodeErr
 				}
-				spec, up, err := Build(name, o.Options, WithLogger(opts.Logger()))
+				withCluster, clusterErr := clusterOptions(opts, cmp.Or(o.Name, name), &o.Breaker)
+				spec, up, err := Build(name, o.Options, append(withCluster, WithLogger(opts.Logger()))...)
 				if err != nil {
-					return nil, opts.Errorf("proxy: %s", strings.ReplaceAll(err.Error(), "\n", "; "))
+					err = opts.Errorf("proxy: %s", strings.ReplaceAll(err.Error(), "\n", "; "))
+				}
+				if err := errors.Join(clusterErr, err); err != nil {
+					return nil, err
 				}
 				opts.Add(up)
 				return spec, nil

@@ -48,9 +48,13 @@ func RegisterSection(reg *config.Registry) {
 				return nil, opts.KeyErrorf("name", "upstreams: %q: leave name out: an upstream's name is its key", name)
 			}
 			c.Name = name
-			up, err := New(c, WithLogger(opts.Logger()))
+			withCluster, clusterErr := clusterOptions(opts, name, &c.Breaker)
+			up, err := New(c, append(withCluster, WithLogger(opts.Logger()))...)
 			if err != nil {
-				return nil, opts.Errorf("%s", strings.ReplaceAll(err.Error(), "\n", "; "))
+				err = opts.Errorf("%s", strings.ReplaceAll(err.Error(), "\n", "; "))
+			}
+			if err := errors.Join(clusterErr, err); err != nil {
+				return nil, err
 			}
 			return up, nil // a component: the configuration adds it to the app, once
 		},

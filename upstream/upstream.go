@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/troupe-go/troupe"
 	"github.com/troupe-go/troupe/actors"
+	"github.com/troupe-go/troupe/cluster/breakerlease"
 	"github.com/troupe-go/troupe/internal/httpstatus"
 	"github.com/troupe-go/troupe/internal/pipeline"
 	"github.com/troupe-go/troupe/supervisor"
@@ -46,6 +47,8 @@ type Upstream struct {
 	pools     *pools
 	health    *supervisor.Health // from Supervise, or nil
 	jitter    func() float64
+	clusterOf Cluster              // WithCluster's, or nil
+	cluster   *breakerlease.Member // the lease of the cluster-wide breaker, with scope cluster; else nil
 
 	root     *actor.RootContext
 	pid      atomic.Pointer[actor.PID] // set by Start
@@ -109,6 +112,9 @@ func New(cfg Config, opts ...Option) (*Upstream, error) {
 			return nil, fmt.Errorf("upstream %q: %w", cfg.Name, err)
 		}
 		u.transport = t
+	}
+	if err := u.joinCluster(); err != nil {
+		return nil, fmt.Errorf("upstream %q: %w", cfg.Name, err)
 	}
 	u.bulkhead = newBulkhead(cfg.Bulkhead)
 	u.m = newMetrics(cfg.Name, u.bulkhead.limit)
@@ -195,6 +201,7 @@ func (u *Upstream) Status() Status {
 	u.root.Send(pid, m)
 	select {
 	case s := <-m.reply:
+		u.clusterStatus(&s)
 		return s
 	case <-u.stopped:
 		return Status{Name: u.name, StateName: Closed.String()}
@@ -213,16 +220,23 @@ func (u *Upstream) running() *actor.PID {
 	}
 }
 
-// admit asks the actor for an attempt.
-func (u *Upstream) admit(pid *actor.PID, first bool) (admission, error) {
+// admit asks the cluster-wide breaker, with scope cluster, then the
+// actor for an attempt.
+func (u *Upstream) admit(ctx context.Context, pid *actor.PID, first bool) (admission, error) {
+	ct, refusal := u.clusterAdmit(ctx)
+	if refusal != nil {
+		return *refusal, nil
+	}
 	m := u.pools.admits.Get().(*admitMsg)
-	m.first = first
+	m.first, m.clustered = first, ct.ok
 	u.root.Send(pid, m)
 	select {
 	case a := <-m.reply:
 		u.pools.admits.Put(m)
+		a.ticket.cluster = ct
 		return a, nil
 	case <-u.stopped: // m may still be answered: leave it to the collector
+		u.clusterDone(ct, neutral)
 		return admission{}, u.failure(ErrStopped, nil, time.Second)
 	}
 }
@@ -230,6 +244,13 @@ func (u *Upstream) admit(pid *actor.PID, first bool) (admission, error) {
 // report tells the actor how an attempt went and, with wantRetry, asks
 // whether the retry may go.
 func (u *Upstream) report(pid *actor.PID, t ticket, r result, o outcome, wantRetry bool) bool {
+	if t.cluster.ok {
+		u.clusterDone(t.cluster, o)
+		if wantRetry && !t.cluster.closed {
+			u.m.breaker.Inc()
+			wantRetry = false
+		}
+	}
 	m := u.pools.reports.Get().(*reportMsg)
 	m.ticket, m.result, m.outcome, m.wantRetry = t, r, o, wantRetry
 	u.root.Send(pid, m) // without wantRetry, the actor recycles m

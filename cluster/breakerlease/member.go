@@ -273,6 +273,29 @@ func (m *Member) State() State {
 	return m.state
 }
 
+// View is what a member knows of its breaker, for status pages.
+type View struct {
+	// State is the state of its last lease.
+	State State
+	// OpenFor, when Open, is how long it stays open.
+	OpenFor time.Duration
+	// Lost says the owner could not be reached at the last try (or no
+	// lease was ever granted): the caller's on_cluster_loss decides.
+	Lost bool
+}
+
+// View returns what the member knows of the breaker now.
+func (m *Member) View() View {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.now()
+	v := View{State: m.state, Lost: m.closed || !m.leased || now < m.lostUntil}
+	if m.state == Open {
+		v.OpenFor = max(time.Duration(m.openUntil-now), 0)
+	}
+	return v
+}
+
 // renewLocked starts a renewal that reports the counts since the last
 // one, and returns the channel closed when it has ended. Call it only when
 // none is in flight.
