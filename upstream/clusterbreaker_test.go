@@ -61,7 +61,7 @@ func clusterMember(t *testing.T, c *fakeCluster, target string, b BreakerConfig)
 	t.Helper()
 	b.Scope = ScopeCluster
 	p := proxy(t, Config{Name: "shared", Targets: []string{target}, Breaker: b, Retry: RetryConfig{MaxAttempts: 1}}, ProxyConfig{}, WithCluster(c))
-	t.Cleanup(p.up.cluster.Close)
+	t.Cleanup(p.up.cluster.Close) // Stop closes it too; twice is safe
 	return p
 }
 

@@ -31,6 +31,10 @@ const SectionKey = "upstreams"
 // target health and connection pool (and its metrics, labelled
 // upstream="scoring"). A declared upstream is built, checked and run with
 // the app (its health checks too) whether or not a route names it.
+//
+// With `breaker: {scope: cluster}` (and a cluster section), the servers
+// of the cluster share the upstream's breaker too: see ScopeCluster and
+// BreakerConfig.OnClusterLoss.
 func RegisterSection(reg *config.Registry) {
 	if _, ok := reg.Section(SectionKey); ok {
 		return

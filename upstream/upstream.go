@@ -162,6 +162,9 @@ func (u *Upstream) Stop(context.Context) error {
 	u.stopOnce.Do(func() {
 		close(u.stopped)
 		u.checks.Wait()
+		if u.cluster != nil {
+			u.cluster.Close() // its cluster's node would close it too, on leaving
+		}
 		if pid := u.pid.Load(); pid != nil {
 			u.root.Stop(pid)
 		}
