@@ -220,6 +220,9 @@ func (m *Member) decideLocked(now int64) (d Decision, ok bool) {
 			m.probesOut++
 			return Decision{Allowed: true, State: HalfOpen, Ticket: Ticket{gen: m.gen, probe: true}}, true
 		}
+		if m.done != nil && m.probesOut == 0 {
+			return Decision{}, false // the probes' report is on its way: wait for the owner's verdict
+		}
 		d.RetryAfter = max(time.Duration(m.expires-now), minRetryAfter)
 		return d, true
 	}

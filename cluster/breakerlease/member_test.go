@@ -136,13 +136,12 @@ func TestProbeClosesAndMembersLearn(t *testing.T) {
 	if d := ms[1].Admit(context.Background()); d.Allowed {
 		t.Fatalf("a second probe on the prober: %+v, want refused (half_open_requests 1)", d)
 	}
-	ms[1].Done(probe.Ticket, breakerlease.Success)
-	ms[1].WaitIdle()
+	ms[1].Done(probe.Ticket, breakerlease.Success) // reports at once
+	if d := call(t, ms[1], breakerlease.Success); !d.Allowed || d.State != breakerlease.Closed {
+		t.Fatalf("the prober right after its probe: %+v, want admitted, closed (it waits for the owner's verdict)", d)
+	}
 	if got := o.state("up", p); got != breakerlease.Closed {
 		t.Fatalf("owner after the probe's success: %v, want closed", got)
-	}
-	if d := call(t, ms[1], breakerlease.Success); !d.Allowed {
-		t.Fatalf("the prober after closing: %+v, want admitted", d)
 	}
 	clock.Advance(lease)
 	for i, m := range ms {
