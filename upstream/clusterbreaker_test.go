@@ -119,20 +119,30 @@ func TestClusterBreakerSharedByServers(t *testing.T) {
 }
 
 // While the grain cannot be reached, on_cluster_loss decides: open lets
-// the server's own breaker decide; closed answers 503 with Retry-After.
+// the server's own breaker decide (it trips on this server's failures
+// alone); closed answers 503 with Retry-After without calling.
 func TestClusterBreakerOnLoss(t *testing.T) {
-	srv := newUpstreamServer(t, status(http.StatusOK))
 	for _, tt := range []struct {
-		loss       string
-		wantStatus int
-	}{{LossOpen, http.StatusOK}, {LossClosed, http.StatusServiceUnavailable}} {
+		loss      string
+		wantCalls int64 // of 5 requests to a failing upstream
+	}{{LossOpen, 2}, {LossClosed, 0}} {
 		t.Run(tt.loss, func(t *testing.T) {
+			srv := newUpstreamServer(t, status(http.StatusBadGateway))
 			c := newFakeCluster(1)
 			c.down.Store(true)
-			p := clusterMember(t, c, srv.URL, BreakerConfig{OnClusterLoss: tt.loss})
-			a := get(t, p, "/x", 5*time.Second)
-			if a.status != tt.wantStatus || (tt.wantStatus == 503) != (a.header.Get("Retry-After") != "") {
-				t.Errorf("grain lost, on_cluster_loss %s: %d, Retry-After %q; want %d", tt.loss, a.status, a.header.Get("Retry-After"), tt.wantStatus)
+			p := clusterMember(t, c, srv.URL, BreakerConfig{ConsecutiveFailures: 2, OnClusterLoss: tt.loss})
+			var last answer
+			for range 5 {
+				last = get(t, p, "/x", 5*time.Second)
+			}
+			if got := srv.calls.Load(); got != tt.wantCalls {
+				t.Errorf("grain lost, on_cluster_loss %s: the upstream got %d calls of 5, want %d", tt.loss, got, tt.wantCalls)
+			}
+			if last.status != http.StatusServiceUnavailable || last.header.Get("Retry-After") == "" {
+				t.Errorf("grain lost, on_cluster_loss %s: last answer %d, Retry-After %q; want 503 with one", tt.loss, last.status, last.header.Get("Retry-After"))
+			}
+			if st := p.up.Status(); st.State != Open {
+				t.Errorf("Status().State = %v, want open (the local breaker's, or refusing all)", st.State)
 			}
 		})
 	}
