@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/sony/gobreaker/v2"
-	"github.com/troupe-go/troupe/internal/httpstatus"
+	"github.com/troupe-go/troupe/internal/breakerconf"
 )
 
 // BreakerConfig configures an upstream's circuit breaker, a gobreaker v2
@@ -29,7 +29,8 @@ type BreakerConfig struct {
 	Disabled bool `yaml:"disabled"`
 	// ConsecutiveFailures trips the breaker on the Nth failure in a row.
 	// Defaults to 5 (Envoy's consecutive_5xx; gobreaker's own default
-	// trips on the 6th).
+	// trips on the 6th). The defaults and checks of these options are
+	// internal/breakerconf's, shared with the breaker stage.
 	ConsecutiveFailures uint32 `yaml:"consecutive_failures"`
 	// FailureRatio, when positive, also trips the breaker once at least
 	// MinimumCalls calls in the window completed and this fraction of them
@@ -83,16 +84,19 @@ type BreakerConfig struct {
 	OnClusterLoss string `yaml:"on_cluster_loss"`
 }
 
-func (b BreakerConfig) withDefaults() BreakerConfig {
-	b.ConsecutiveFailures = orDefault(b.ConsecutiveFailures, 5)
-	b.MinimumCalls = orDefault(b.MinimumCalls, 20)
-	b.Window = orDefault(b.Window, 10*time.Second)
-	b.Buckets = orDefault(b.Buckets, 10)
-	b.OpenTimeout = orDefault(b.OpenTimeout, 30*time.Second)
-	b.HalfOpenRequests = orDefault(b.HalfOpenRequests, 1)
-	if b.FailureStatuses == nil {
-		b.FailureStatuses = []string{"5xx"}
+// rule returns b's options as the shared definition takes them.
+func (b BreakerConfig) rule() breakerconf.Rule {
+	return breakerconf.Rule{
+		ConsecutiveFailures: b.ConsecutiveFailures, FailureRatio: b.FailureRatio, MinimumCalls: b.MinimumCalls,
+		Window: b.Window, Buckets: b.Buckets, OpenTimeout: b.OpenTimeout, HalfOpenRequests: b.HalfOpenRequests,
+		SlowCallDuration: b.SlowCallDuration, FailureStatuses: b.FailureStatuses,
 	}
+}
+
+func (b BreakerConfig) withDefaults() BreakerConfig {
+	r := b.rule().WithDefaults()
+	b.ConsecutiveFailures, b.MinimumCalls, b.Window, b.Buckets = r.ConsecutiveFailures, r.MinimumCalls, r.Window, r.Buckets
+	b.OpenTimeout, b.HalfOpenRequests, b.FailureStatuses = r.OpenTimeout, r.HalfOpenRequests, r.FailureStatuses
 	if b.Scope == "" {
 		b.Scope = ScopeLocal
 	}
@@ -104,17 +108,9 @@ func (b BreakerConfig) withDefaults() BreakerConfig {
 
 func (b BreakerConfig) validate() error {
 	var errs []error
-	if b.FailureRatio < 0 || b.FailureRatio > 1 {
-		errs = append(errs, fmt.Errorf("breaker: failure_ratio must be from 0 to 1, got %v", b.FailureRatio))
-	}
-	if b.Window < 0 || b.OpenTimeout < 0 || b.SlowCallDuration < 0 {
-		errs = append(errs, errors.New("breaker: durations must not be negative"))
-	}
-	if b.Buckets < 0 || time.Duration(b.Buckets) > b.Window {
-		errs = append(errs, fmt.Errorf("breaker: buckets must be from 1 to the window in nanoseconds, got %d", b.Buckets))
-	}
-	if _, err := httpstatus.Parse(b.FailureStatuses); err != nil {
-		errs = append(errs, fmt.Errorf("breaker: failure_statuses: %w", err))
+	_, problems := b.rule().Problems()
+	for _, p := range problems {
+		errs = append(errs, fmt.Errorf("breaker: %s: %s", p.Key, p.Reason))
 	}
 	if err := b.checkScope(); err != nil {
 		errs = append(errs, err)
@@ -125,36 +121,7 @@ func (b BreakerConfig) validate() error {
 // settings returns the gobreaker settings of b; the caller adds the
 // callbacks that report to its owner.
 func (b BreakerConfig) settings(name string) gobreaker.Settings {
-	st := gobreaker.Settings{
-		Name:        name,
-		MaxRequests: b.HalfOpenRequests,
-		Interval:    b.Window,
-		Timeout:     b.OpenTimeout,
-		ReadyToTrip: b.readyToTrip,
-		IsSuccessful: func(err error) bool {
-			return err == nil
-		},
-		IsExcluded: func(err error) bool {
-			return err == errNeutral //nolint:errorlint // our own sentinel, never wrapped
-		},
-	}
-	if b.Buckets > 1 {
-		st.BucketPeriod = b.Window / time.Duration(b.Buckets)
-	}
-	return st
-}
-
-// readyToTrip is gobreaker's ReadyToTrip: called with the window's counts
-// after each failure of the closed breaker.
-func (b BreakerConfig) readyToTrip(c gobreaker.Counts) bool {
-	if c.ConsecutiveFailures >= b.ConsecutiveFailures {
-		return true
-	}
-	if b.FailureRatio <= 0 {
-		return false
-	}
-	n := c.TotalSuccesses + c.TotalFailures
-	return n >= b.MinimumCalls && float64(c.TotalFailures) >= b.FailureRatio*float64(n)
+	return b.rule().Settings(name, errNeutral)
 }
 
 // Outcomes as the breaker's done callback takes them: nil is a success.

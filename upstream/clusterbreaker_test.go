@@ -110,6 +110,11 @@ func TestClusterBreakerSharedByServers(t *testing.T) {
 	if a := get(t, servers[2], "/x", 5*time.Second); a.status != http.StatusOK {
 		t.Fatalf("server 2's probe: %d, want 200", a.status)
 	}
+	// The probe's report is on its way: server 2's next call waits for
+	// the verdict, so the grain has closed once it is answered.
+	if a := get(t, servers[2], "/x", 5*time.Second); a.status != http.StatusOK {
+		t.Fatalf("server 2 after its probe: %d, want 200", a.status)
+	}
 	c.clock.Advance(time.Second) // one lease
 	for i, p := range servers {
 		if a := get(t, p, "/x", 5*time.Second); a.status != http.StatusOK {

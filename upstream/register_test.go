@@ -106,7 +106,7 @@ func TestRegisterErrors(t *testing.T) {
 		{name: "unknown option", give: "{targets: [\"http://a\"], retries: 3}", want: []string{`test.yaml:7: unknown option "retries"`}},
 		{name: "unknown breaker option", give: "\n        targets: [\"http://a\"]\n        breaker: {threshold: 3}", want: []string{`test.yaml:9: unknown option "threshold" (want one of buckets, consecutive_failures,`}},
 		{name: "bad values", give: "{targets: [\"ftp://a\"], balance: random, breaker: {failure_ratio: 2, failure_statuses: [600]}, retry: {multiplier: 0.5}, strip_prefix: x}",
-			want: []string{`target "ftp://a": want http:// or https://`, `balance: "random" is neither`, "failure_ratio must be from 0 to 1", `"600" is neither a status code`, "multiplier must be at least 1"}},
+			want: []string{`target "ftp://a": want http:// or https://`, `balance: "random" is neither`, "failure_ratio: must be from 0 to 1", `"600" is neither a status code`, "multiplier must be at least 1"}},
 		{name: "bad rewrite", give: "{targets: [\"http://a\"], strip_prefix: x}", want: []string{`test.yaml:7: proxy: strip_prefix "x" must start with "/"`}},
 		{name: "bad duration", give: "{targets: [\"http://a\"], connect_timeout: soon}", want: []string{"test.yaml:7: bad option value"}},
 	}
@@ -263,7 +263,7 @@ routes:
   - {method: GET, path: /r, handler: proxy, options: {upstream: named, strip_prefix: r}}
 `,
 			want: []string{
-				`test.yaml:4: upstream "scoring": targets: at least one is required; breaker: failure_ratio must be from 0 to 1`,
+				`test.yaml:4: upstream "scoring": targets: at least one is required; breaker: failure_ratio: must be from 0 to 1`,
 				`test.yaml:6: upstreams: "named": leave name out: an upstream's name is its key`,
 				`test.yaml:11: proxy: strip_prefix "r" must start with "/"`,
 			},

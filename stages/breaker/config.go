@@ -6,12 +6,14 @@ import (
 	"time"
 
 	"github.com/sony/gobreaker/v2"
+	"github.com/troupe-go/troupe/internal/breakerconf"
 	"github.com/troupe-go/troupe/internal/httpstatus"
 )
 
 // Config configures a breaker stage. Its names and defaults are those of
 // upstream.BreakerConfig, so that a breaker means one thing wherever it is
-// declared.
+// declared: both take their defaults, checks and trip rule from
+// internal/breakerconf.
 //
 // Closed, the breaker counts outcomes over a rolling window and trips to
 // open when ConsecutiveFailures failures in a row are seen, or when
@@ -79,17 +81,20 @@ func (e *optionError) Error() string { return e.msg }
 // OptionKey returns the option the error is about.
 func (e *optionError) OptionKey() string { return e.key }
 
+// rule returns c's options as the shared definition takes them.
+func (c Config) rule() breakerconf.Rule {
+	return breakerconf.Rule{
+		ConsecutiveFailures: c.ConsecutiveFailures, FailureRatio: c.FailureRatio, MinimumCalls: c.MinimumCalls,
+		Window: c.Window, Buckets: c.Buckets, OpenTimeout: c.OpenTimeout, HalfOpenRequests: c.HalfOpenRequests,
+		SlowCallDuration: c.SlowCallDuration, FailureStatuses: c.FailureStatuses,
+	}
+}
+
 // withDefaults returns c with its zero values replaced by the defaults.
 func (c Config) withDefaults() Config {
-	c.ConsecutiveFailures = orDefault(c.ConsecutiveFailures, 5)
-	c.MinimumCalls = orDefault(c.MinimumCalls, 20)
-	c.Window = orDefault(c.Window, 10*time.Second)
-	c.Buckets = orDefault(c.Buckets, 10)
-	c.OpenTimeout = orDefault(c.OpenTimeout, 30*time.Second)
-	c.HalfOpenRequests = orDefault(c.HalfOpenRequests, 1)
-	if c.FailureStatuses == nil {
-		c.FailureStatuses = []string{"5xx"}
-	}
+	r := c.rule().WithDefaults()
+	c.ConsecutiveFailures, c.MinimumCalls, c.Window, c.Buckets = r.ConsecutiveFailures, r.MinimumCalls, r.Window, r.Buckets
+	c.OpenTimeout, c.HalfOpenRequests, c.FailureStatuses = r.OpenTimeout, r.HalfOpenRequests, r.FailureStatuses
 	if f := c.Fallback; f != nil {
 		fb := *f
 		fb.Status = orDefault(fb.Status, http.StatusOK)
@@ -105,23 +110,12 @@ func (c Config) check(name string) (httpstatus.Set, error) {
 	bad := func(key, format string, args ...any) (httpstatus.Set, error) {
 		return httpstatus.Set{}, &optionError{key: key, msg: fmt.Sprintf("breaker %q: %s: ", name, key) + fmt.Sprintf(format, args...)}
 	}
-	switch {
-	case c.FailureRatio < 0 || c.FailureRatio > 1:
-		return bad("failure_ratio", "must be from 0 to 1, got %v", c.FailureRatio)
-	case c.Window < 0:
-		return bad("window", "must not be negative, got %s", c.Window)
-	case c.OpenTimeout < 0:
-		return bad("open_timeout", "must not be negative, got %s", c.OpenTimeout)
-	case c.SlowCallDuration < 0:
-		return bad("slow_call_duration", "must not be negative, got %s", c.SlowCallDuration)
-	case c.Buckets < 0 || time.Duration(c.Buckets) > c.Window:
-		return bad("buckets", "must be from 1 to the window in nanoseconds, got %d", c.Buckets)
-	case c.Fallback != nil && (c.Fallback.Status < 200 || c.Fallback.Status > 599):
-		return bad("fallback", "status must be from 200 to 599, got %d", c.Fallback.Status)
+	set, problems := c.rule().Problems()
+	if len(problems) > 0 {
+		return bad(problems[0].Key, "%s", problems[0].Reason)
 	}
-	set, err := httpstatus.Parse(c.FailureStatuses)
-	if err != nil {
-		return bad("failure_statuses", "%v", err)
+	if c.Fallback != nil && (c.Fallback.Status < 200 || c.Fallback.Status > 599) {
+		return bad("fallback", "status must be from 200 to 599, got %d", c.Fallback.Status)
 	}
 	return set, nil
 }
@@ -129,34 +123,7 @@ func (c Config) check(name string) (httpstatus.Set, error) {
 // settings returns the gobreaker settings of c; the caller adds the
 // state-change callback.
 func (c Config) settings(name string) gobreaker.Settings {
-	st := gobreaker.Settings{
-		Name:         name,
-		MaxRequests:  c.HalfOpenRequests,
-		Interval:     c.Window,
-		Timeout:      c.OpenTimeout,
-		ReadyToTrip:  c.readyToTrip,
-		IsSuccessful: func(err error) bool { return err == nil },
-		IsExcluded: func(err error) bool {
-			return err == errNeutral //nolint:errorlint // our own sentinel, never wrapped
-		},
-	}
-	if c.Buckets > 1 {
-		st.BucketPeriod = c.Window / time.Duration(c.Buckets)
-	}
-	return st
-}
-
-// readyToTrip is gobreaker's ReadyToTrip: called with the window's counts
-// after each failure of the closed breaker.
-func (c Config) readyToTrip(n gobreaker.Counts) bool {
-	if n.ConsecutiveFailures >= c.ConsecutiveFailures {
-		return true
-	}
-	if c.FailureRatio <= 0 {
-		return false
-	}
-	total := n.TotalSuccesses + n.TotalFailures
-	return total >= c.MinimumCalls && float64(n.TotalFailures) >= c.FailureRatio*float64(total)
+	return c.rule().Settings(name, errNeutral)
 }
 
 // orDefault returns v, or def if v is the zero value.
