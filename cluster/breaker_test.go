@@ -29,6 +29,8 @@ func breakers(t *testing.T, nodes []*cluster.Node, p breakerlease.Policy) []*bre
 // most each member's share of them, spent before it heard), not three
 // times that; every member then refuses. Once the upstream is back, one
 // member probes, and every member admits again within a lease period.
+// When one member alone trips it again, the others refuse within a lease
+// period without having seen a failure.
 func TestThreeMembersShareOneBreaker(t *testing.T) {
 	clock := fakeclock.New()
 	nodes := startMembers(t, 3, clock.Now)
@@ -105,6 +107,31 @@ func TestThreeMembersShareOneBreaker(t *testing.T) {
 		}
 		m.Done(d.Ticket, breakerlease.Success)
 	}
+	// The upstream fails again, and only member 1 calls it: it trips the
+	// breaker alone, after consecutive_failures. Members 0 and 2 hold
+	// closed leases from above and hear nothing until they ask: within
+	// one lease period, they refuse too.
+	alone := 0
+	for {
+		d := ms[1].Admit(t.Context())
+		if !d.Allowed {
+			break
+		}
+		if alone++; alone > 100 {
+			t.Fatal("member 1 alone: 100 failures and the breaker still admits")
+		}
+		ms[1].Done(d.Ticket, breakerlease.Failure)
+	}
+	if alone != int(p.ConsecutiveFailures) {
+		t.Errorf("member 1 alone tripped the breaker after %d failures, want %d", alone, p.ConsecutiveFailures)
+	}
+	clock.Advance(leasePeriod)
+	for _, i := range []int{0, 2} {
+		if d := ms[i].Admit(t.Context()); d.Allowed || d.State != breakerlease.Open {
+			t.Errorf("member %d a lease period (%v) after member 1 tripped the breaker: %+v, want refused, open", i, leasePeriod, d)
+		}
+	}
+
 	var renewals, seconds float64
 	for _, n := range nodes {
 		renewals += sumCounter(t, n, "troupe_cluster_breaker_renewals_total")
