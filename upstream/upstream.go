@@ -228,6 +228,9 @@ func (u *Upstream) running() *actor.PID {
 func (u *Upstream) admit(ctx context.Context, pid *actor.PID, first bool) (admission, error) {
 	ct, refusal := u.clusterAdmit(ctx)
 	if refusal != nil {
+		if ctx.Err() != nil { // it ended while waiting for the cluster's breaker
+			return admission{}, u.ended(ctx)
+		}
 		return *refusal, nil
 	}
 	m := u.pools.admits.Get().(*admitMsg)
