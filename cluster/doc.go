@@ -3,7 +3,10 @@
 // token bucket per key for the whole cluster, kept by a grain (a virtual
 // actor that lives on exactly one member at a time) and spent by every
 // member through leases (package lease), with no call across the network
-// for most requests.
+// for most requests. An upstream's circuit breaker of scope cluster is
+// likewise one breaker for the whole cluster, kept by a grain that trips
+// on every member's counts, each member admitting on a lease of its state
+// (package breakerlease, Node.Breaker).
 //
 // A Node is one member. It is a troupe.Component: the app starts it before
 // serving and stops it after the last request. Without a Node (no cluster
@@ -24,7 +27,8 @@
 // their identity over the members (Proto.Actor's disthash identity lookup).
 // Only protobuf messages cross members (package clusterpb).
 //
-// A member that loses the others keeps serving: each rate limit then does
-// what its on_cluster_loss says (limit on this member alone, or refuse),
+// A member that loses the others keeps serving: each rate limit and
+// breaker then does what its on_cluster_loss says (limit on this member
+// alone or use its own breaker, or refuse),
 // and /readyz and /metrics say so (troupe_cluster_up 0).
 package cluster
