@@ -171,6 +171,10 @@ func jobHandler(it *pipeline.Itinerary, path string) jobs.Handler {
 				return nil, fmt.Errorf("reading the handler's streamed answer: %w", err)
 			}
 			body = b
+		} else {
+			// The body is the job's result, taken as written: stages
+			// that wait for the write (the access log) hear of it.
+			pipeline.Wrote(resp, int64(len(body)), nil)
 		}
 		if resp.Status >= 400 {
 			return nil, fmt.Errorf("%d %s: %s", resp.Status, http.StatusText(resp.Status), body)

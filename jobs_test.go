@@ -14,6 +14,9 @@ import (
 	"github.com/troupe-go/troupe/actors"
 	"github.com/troupe-go/troupe/jobs"
 	"github.com/troupe-go/troupe/jobs/sqlitestore"
+	"github.com/troupe-go/troupe/stages/accesslog"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 )
 
 func openJobStore(t *testing.T) *sqlitestore.Store {
@@ -142,5 +145,37 @@ func TestJobQueueNeedsStore(t *testing.T) {
 	}
 	if _, _, err := app.Enqueue(context.Background(), "q", nil, jobs.EnqueueOptions{}); err == nil || errors.Is(err, nil) {
 		t.Errorf("Enqueue on an unbuilt app = %v, want an error", err)
+	}
+}
+
+// TestJobAccessLog: an access log among a queue's stages logs each
+// attempt once its answer is taken as the job's result, as it logs a
+// request once the response is written.
+func TestJobAccessLog(t *testing.T) {
+	store := openJobStore(t)
+	core, logs := observer.New(zap.InfoLevel)
+	al, err := accesslog.New("access-log", accesslog.Config{Logger: zap.New(core)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := start(t, troupe.Config{}, func(app *troupe.App) {
+		app.GET("/", ok("root").Stage.Process)
+		app.Group("/api", al).Queue(jobs.Queue{Name: "mail"}, troupe.Handler("send", func(ex *actors.Exchange) error {
+			ex.Respond(http.StatusOK, "text/plain", []byte("sent"))
+			return nil
+		}))
+	}, troupe.WithJobStore(store))
+	j, _, err := s.app.Enqueue(t.Context(), "mail", []byte("hello"), jobs.EnqueueOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitJob(t, store, j.ID, jobs.Succeeded)
+	entries := logs.FilterMessage("request").All()
+	if len(entries) != 1 {
+		t.Fatalf("%d access log lines, want 1: %+v", len(entries), entries)
+	}
+	f := entries[0].ContextMap()
+	if f["route"] != "/api/jobs/mail" || f["status"] != int64(http.StatusOK) || f["bytes"] != int64(len("sent")) {
+		t.Errorf("access log line = %v, want route /api/jobs/mail, status 200, bytes 4", f)
 	}
 }
