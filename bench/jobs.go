@@ -42,9 +42,10 @@ type JobConsumer interface {
 	// Queue is the name of the queue it consumes.
 	Queue() string
 	// Drain enqueues the round's last job its own way (what wakes it)
-	// and runs the queue's jobs until n more have completed: the caller
-	// has enqueued the other n-1 on the store beforehand.
-	Drain(ctx context.Context, n int) error
+	// and runs the queue's jobs until done is closed: the caller armed
+	// it with CountingStore.Await for the round's n jobs, then enqueued
+	// the other n-1 on the store.
+	Drain(ctx context.Context, done <-chan struct{}) error
 	// Close stops it and waits for its goroutines.
 	Close(ctx context.Context) error
 }
@@ -85,9 +86,10 @@ func (s *CountingStore) Completed() int64 {
 	return s.completed
 }
 
-// await returns a channel closed once n more attempts have completed
-// than now. One waiter at a time: rounds run one after another.
-func (s *CountingStore) await(n int) <-chan struct{} {
+// Await returns a channel closed once n more attempts have completed
+// than now. Arm it before the round's jobs exist, so that none completes
+// uncounted. One waiter at a time: rounds run one after another.
+func (s *CountingStore) Await(n int) <-chan struct{} {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ch := make(chan struct{})
@@ -135,12 +137,12 @@ func enqueueOne(ctx context.Context, s jobs.Store, queue string) error {
 	return nil
 }
 
-// awaitDone waits for done or ctx, saying how far the queue got.
-func awaitDone(ctx context.Context, s *CountingStore, queue string, done <-chan struct{}, n int, start int64) error {
+// awaitDone waits for done or ctx.
+func awaitDone(ctx context.Context, s *CountingStore, queue string, done <-chan struct{}) error {
 	select {
 	case <-done:
 		return nil
 	case <-ctx.Done():
-		return fmt.Errorf("%s: %d of %d jobs completed: %w", queue, s.Completed()-start, n, ctx.Err())
+		return fmt.Errorf("%s: the round's jobs did not all complete (%d completed in all): %w", queue, s.Completed(), ctx.Err())
 	}
 }

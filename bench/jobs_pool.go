@@ -28,10 +28,8 @@ func NewJobsPool(store *CountingStore, queue string, concurrency int) *JobsPool 
 func (p *JobsPool) Queue() string { return p.queue }
 
 // Drain enqueues the last job on the store, then runs the queue dry with
-// its workers, and checks that n jobs completed.
-func (p *JobsPool) Drain(ctx context.Context, n int) error {
-	start := p.store.Completed()
-	done := p.store.await(n)
+// its workers, and checks that done is closed.
+func (p *JobsPool) Drain(ctx context.Context, done <-chan struct{}) error {
 	if err := enqueueOne(ctx, p.store, p.queue); err != nil {
 		return err
 	}
@@ -48,7 +46,7 @@ func (p *JobsPool) Drain(ctx context.Context, n int) error {
 	case <-done:
 		return nil
 	default:
-		return fmt.Errorf("%s: the queue ran dry after %d of %d jobs", p.queue, p.store.Completed()-start, n)
+		return fmt.Errorf("%s: the queue ran dry before the round's jobs had all completed (%d completed in all)", p.queue, p.store.Completed())
 	}
 }
 

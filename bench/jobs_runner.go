@@ -34,14 +34,12 @@ func NewJobsRunner(store *CountingStore, queue string, concurrency int) (*JobsRu
 func (p *JobsRunner) Queue() string { return p.queue }
 
 // Drain enqueues the last job through the runner, which wakes it, and
-// waits until n jobs have completed.
-func (p *JobsRunner) Drain(ctx context.Context, n int) error {
-	start := p.store.Completed()
-	done := p.store.await(n)
+// waits for done.
+func (p *JobsRunner) Drain(ctx context.Context, done <-chan struct{}) error {
 	if _, _, err := p.r.Enqueue(ctx, p.queue, []byte(JobPayload), jobs.EnqueueOptions{}); err != nil {
 		return err
 	}
-	return awaitDone(ctx, p.store, p.queue, done, n, start)
+	return awaitDone(ctx, p.store, p.queue, done)
 }
 
 // Close stops the runner.

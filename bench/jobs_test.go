@@ -1,11 +1,11 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"fmt"
-	"bytes"
-	"sync"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -69,10 +69,11 @@ func testJobConsumers(t *testing.T, s jobs.Store) {
 	for range rounds {
 		for _, c := range consumers {
 			before := store.Completed()
+			done := store.Await(n)
 			if err := EnqueueJobs(ctx, store, c.Queue(), n-1, concurrency); err != nil {
 				t.Fatal(err)
 			}
-			if err := c.Drain(ctx, n); err != nil {
+			if err := c.Drain(ctx, done); err != nil {
 				t.Fatalf("%s: %v", c.Queue(), err)
 			}
 			if got := store.Completed() - before; got != n {

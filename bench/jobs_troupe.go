@@ -60,13 +60,11 @@ func (p *JobsTroupe) Queue() string { return p.queue }
 
 // Drain enqueues the last job with app.Enqueue, which wakes the app's
 // runner, and waits until n jobs have completed.
-func (p *JobsTroupe) Drain(ctx context.Context, n int) error {
-	start := p.store.Completed()
-	done := p.store.await(n)
+func (p *JobsTroupe) Drain(ctx context.Context, done <-chan struct{}) error {
 	if _, _, err := p.app.Enqueue(ctx, p.queue, []byte(JobPayload), jobs.EnqueueOptions{}); err != nil {
 		return err
 	}
-	return awaitDone(ctx, p.store, p.queue, done, n, start)
+	return awaitDone(ctx, p.store, p.queue, done)
 }
 
 // Close shuts the app down.

@@ -10,8 +10,10 @@
 // called once per request, through a hand-written channel batcher and
 // through troupe's batcher, beside troupe's trivial peer as a reference;
 // "proxy", troupe's reverse proxy against httputil.ReverseProxy in
-// front of the same loopback upstream; or "overload", open-loop load past
-// a workload's capacity with vegeta instead of wrk (overload.go).
+// front of the same loopback upstream; "overload", open-loop load past
+// a workload's capacity with vegeta instead of wrk (overload.go); or
+// "jobs", durable jobs run through a troupe queue, a bare jobs.Runner and
+// a plain worker pool over the same store, without HTTP (jobs.go).
 // For each round it records wrk's throughput and latency percentiles and
 // the server's CPU time per request: this process's user+sys time during
 // the round, divided by the requests wrk completed.
@@ -20,6 +22,7 @@
 //
 //	go run ./cmd/httpbench [-scenario trivial|api|batch|proxy] [-conns 64,256] [-rounds 5] [-duration 5s] [-json FILE] [-cpuprofile FILE]
 //	go run ./cmd/httpbench -scenario overload [-duration 30s] [-rates 0.5,2,5,10] [-out DIR]
+//	go run ./cmd/httpbench -scenario jobs [-stores sqlite,postgres] [-conns 4,16] [-rounds 5] [-jobs 2000] [-json FILE]
 //
 // It needs wrk (Debian: apt-get install -y wrk), targets only 127.0.0.1,
 // and stops by itself: every wrk run is bounded, and so is the whole run.
@@ -73,6 +76,7 @@ type config struct {
 	cpuprofile string
 	jsonOut    string
 	overload   *overloadFlags // scenario overload's own flags
+	jobs       *jobsFlags     // scenario jobs' own flags
 }
 
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
@@ -81,8 +85,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.scenario, "scenario", scenarioTrivial, "what to load: "+scenarioTrivial+" (-stages trivial middleware, GET), "+scenarioTaught+" (the same as the README teaches it), "+
 		scenarioAPI+" (the api stack, POST /items), "+scenarioBatch+" (a simulated model, batched, POST /score), "+
-		scenarioProxy+" (a reverse proxy, GET /proxy/data), "+scenarioTracing+" (taught with tracing off, at 1% and at 100%) or "+scenarioOverload+" (open-loop load past capacity, with vegeta)")
-	conns := fs.String("conns", "", "comma-separated wrk connection counts, each measured in turn (default 64,256; 4,64,256 for -scenario batch)")
+		scenarioProxy+" (a reverse proxy, GET /proxy/data), "+scenarioTracing+" (taught with tracing off, at 1% and at 100%), "+scenarioJobs+" (durable jobs: a troupe queue vs a plain worker pool, no HTTP) or "+scenarioOverload+" (open-loop load past capacity, with vegeta)")
+	conns := fs.String("conns", "", "comma-separated wrk connection counts, each measured in turn (default 64,256; 4,64,256 for -scenario batch); for -scenario jobs, the concurrencies (default 4,16)")
 	fs.IntVar(&c.rounds, "rounds", 5, "measured rounds per peer and connection count")
 	fs.DurationVar(&c.duration, "duration", 5*time.Second, "length of each round (whole seconds; scenario overload: of each run, default 30s)")
 	fs.DurationVar(&c.warmup, "warmup", 2*time.Second, "unrecorded warm-up per peer and connection count (whole seconds; 0 for none)")
@@ -92,6 +96,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of troupe's measured rounds (only) to `file`")
 	fs.StringVar(&c.jsonOut, "json", "", "write every measured round, raw, as JSON to `file`")
 	c.overload = registerOverloadFlags(fs)
+	c.jobs = registerJobsFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -123,6 +128,10 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	}
 	switch c.scenario {
 	case scenarioTrivial, scenarioTaught, scenarioAPI, scenarioBatch, scenarioProxy, scenarioTracing:
+	case scenarioJobs:
+		if err := c.jobs.validate(); err != nil {
+			errs = append(errs, err)
+		}
 	case scenarioOverload:
 		if err := c.overload.validate(); err != nil {
 			errs = append(errs, err)
@@ -136,7 +145,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		errs = append(errs, errors.New("-threads must be at least 1 and -stages not negative"))
 	}
 	for _, n := range c.conns {
-		if n < c.threads {
+		if n < c.threads && c.scenario != scenarioJobs {
 			errs = append(errs, fmt.Errorf("-conns %d is fewer than -threads %d (wrk needs one per thread)", n, c.threads))
 		}
 	}
@@ -196,8 +205,11 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if c.scenario == scenarioOverload {
+	switch c.scenario {
+	case scenarioOverload:
 		return runOverload(ctx, c, stdout)
+	case scenarioJobs:
+		return runJobs(ctx, c, stdout)
 	}
 	if _, err := exec.LookPath(c.wrk); err != nil {
 		return fmt.Errorf("wrk not found at %s (%w): install it with `apt-get install -y wrk` (Debian), or pass -wrk PATH", c.wrk, err)

@@ -21,18 +21,24 @@ const (
 	scenarioBatch   = "batch"   // a simulated model, per request, hand-batched and troupe-batched, POST /score
 	scenarioProxy   = "proxy"   // troupe's reverse proxy vs httputil.ReverseProxy, GET /proxy/data
 	scenarioTracing = "tracing" // the taught app with tracing off, sampled at 1% and at 100%
+	// scenarioJobs is durable jobs through a troupe queue, a bare runner
+	// and a plain worker pool over one store, run by runJobs (no HTTP load).
+	scenarioJobs = "jobs"
 	// scenarioOverload is open-loop load past a workload's capacity, run by
 	// runOverload rather than as rounds of wrk.
 	scenarioOverload = "overload"
 )
 
 // scenarioNames lists the scenarios, as -h and the errors name them.
-const scenarioNames = scenarioTrivial + ", " + scenarioTaught + ", " + scenarioAPI + ", " + scenarioBatch + ", " + scenarioProxy + ", " + scenarioTracing + " or " + scenarioOverload
+const scenarioNames = scenarioTrivial + ", " + scenarioTaught + ", " + scenarioAPI + ", " + scenarioBatch + ", " + scenarioProxy + ", " + scenarioTracing + ", " + scenarioJobs + " or " + scenarioOverload
 
 // defaultConns returns the scenario's -conns when the flag is not given.
 func defaultConns(scenario string) string {
-	if scenario == scenarioBatch {
+	switch scenario {
+	case scenarioBatch:
 		return "4,64,256"
+	case scenarioJobs:
+		return "4,16"
 	}
 	return "64,256"
 }
