@@ -10,13 +10,15 @@ import (
 	"github.com/troupe-go/troupe/jobs"
 )
 
-// The jobs scenario runs the same trivial job three ways over one store:
+// The jobs scenario runs the same trivial job four ways over one store:
 // through a troupe app's queue (JobsTroupe: the runner, then an exchange
 // along the queue's stages to its handler), through a jobs.Runner whose
 // handler is the plain function (JobsRunner: the runner without the
-// pipeline), and through a plain worker pool (JobsPool: goroutines doing
-// Claim, the handler, Complete on the store, nothing else). Each consumes
-// a queue of its own, so that the three can share one store.
+// pipeline), and through two plain worker pools: JobsPool, goroutines
+// each doing Claim of one job, the handler, Complete on the store, and
+// JobsBatchedPool, which claims for all its free workers in one query as
+// the runner does. Each consumes a queue of its own, so that all share
+// one store.
 
 // JobPayload is every job's payload.
 const JobPayload = `{"to":"ada@example.com","template":"welcome"}`

@@ -17,7 +17,8 @@ const benchConcurrency = 4
 // BenchmarkJobs runs b.N jobs through each consumer of the jobs scenario
 // over a store in memory, so that ns/op and allocs/op are the consumer's
 // own cost per job, without a database: "direct" calls the handler
-// alone; "pool" is the plain worker pool; "runner" adds jobs.Runner's
+// alone; "pool" is the plain worker pool, "batched" the one that claims
+// in batches as the runner does; "runner" adds jobs.Runner's
 // machinery; "troupe" adds the pipeline (the exchange, access log,
 // timeout, handler) to the runner. The jobs are enqueued before the timer
 // starts.
@@ -37,6 +38,9 @@ func BenchmarkJobs(b *testing.B) {
 		make func(*CountingStore) (JobConsumer, error)
 	}{
 		{"pool", func(s *CountingStore) (JobConsumer, error) { return NewJobsPool(s, "pool", benchConcurrency), nil }},
+		{"batched", func(s *CountingStore) (JobConsumer, error) {
+			return NewJobsBatchedPool(s, "batched", benchConcurrency), nil
+		}},
 		{"runner", func(s *CountingStore) (JobConsumer, error) { return NewJobsRunner(s, "runner", benchConcurrency) }},
 		{"troupe", func(s *CountingStore) (JobConsumer, error) {
 			return NewJobsTroupe(s, "troupe", benchConcurrency, zap.NewNop(), NewAccessLogger(io.Discard))

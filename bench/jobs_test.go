@@ -58,7 +58,7 @@ func testJobConsumers(t *testing.T, s jobs.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	consumers := []JobConsumer{NewJobsPool(store, "plain", concurrency), rn, tr}
+	consumers := []JobConsumer{NewJobsPool(store, "plain", concurrency), NewJobsBatchedPool(store, "batched", concurrency), rn, tr}
 	defer func() {
 		for _, c := range consumers {
 			if err := c.Close(context.Background()); err != nil {

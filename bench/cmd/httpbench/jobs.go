@@ -32,17 +32,22 @@ const (
 
 // The jobs scenario's consumers, in the order of each cycle of rounds.
 const (
-	consumerPlain  = "plain"
-	consumerRunner = "runner"
-	consumerTroupe = "troupe"
+	consumerPlain   = "plain"
+	consumerBatched = "batched"
+	consumerRunner  = "runner"
+	consumerTroupe  = "troupe"
 )
 
-var jobConsumers = []string{consumerPlain, consumerRunner, consumerTroupe}
+var jobConsumers = []string{consumerPlain, consumerBatched, consumerRunner, consumerTroupe}
 
-// jobComparisons are the paired comparisons the jobs scenario reports.
+// jobComparisons are the paired comparisons the jobs scenario reports:
+// troupe against each plain pool, the runner against the pool that claims
+// as it does (the runner's machinery), and troupe against the runner (the
+// pipeline alone).
 var jobComparisons = []comparison{
 	{num: consumerTroupe, den: consumerPlain},
-	{num: consumerRunner, den: consumerPlain},
+	{num: consumerTroupe, den: consumerBatched},
+	{num: consumerRunner, den: consumerBatched},
 	{num: consumerTroupe, den: consumerRunner},
 }
 
@@ -143,13 +148,14 @@ func runJobs(ctx context.Context, c *config, stdout io.Writer) error {
 	m.Wrk = "(wrk not used)"
 	rep := &jobReport{Date: time.Now().UTC().Format(time.RFC3339), Machine: m,
 		Command: "cd bench && go run ./cmd/httpbench " + c.jobsCommand(), LoadAvg: loadAverage()}
-	fmt.Fprintln(stdout, "httpbench: durable jobs, a troupe app's queue vs a bare jobs.Runner vs a plain worker pool, over the same store")
+	fmt.Fprintln(stdout, "httpbench: durable jobs, a troupe app's queue vs a bare jobs.Runner vs plain worker pools, over the same store")
 	fmt.Fprintf(stdout, "machine:   %s\n", m)
 	fmt.Fprintf(stdout, "date:      %s (load average %s)\n", rep.Date, rep.LoadAvg)
 	fmt.Fprintf(stdout, "command:   %s\n", rep.Command)
 	fmt.Fprintf(stdout, "round:     %d jobs of %d bytes enqueued on the store (not timed with the drain), then one consumer drains them, timed until the last completes; runtime.GC() before each; cycles %s\n",
 		c.jobs.perRound, len(bench.JobPayload), strings.Join(jobConsumers, ", "))
 	fmt.Fprintln(stdout, "plain:     N goroutines: Claim(1) → handler → Complete on the store, until a claim finds none")
+	fmt.Fprintln(stdout, "batched:   one goroutine claims for all free workers in one query (as the runner does) → N workers: handler → Complete")
 	fmt.Fprintln(stdout, "runner:    jobs.Runner (claim loop, a goroutine + context + deadline + heartbeat per attempt), the same handler")
 	fmt.Fprintf(stdout, "troupe:    app.Queue: the runner, then an exchange along access_log (zap JSON to io.Discard) · timeout (%s) · troupe.Handler; enqueue route POST /QUEUE\n", bench.JobsTimeout)
 	fmt.Fprintln(stdout, "handler:   answers \"sent\" (the job's result); the stores: sqlitestore (temporary file), pgstore (a schema of its own)")
@@ -248,7 +254,10 @@ func runJobStore(ctx context.Context, c *config, kind string, log *zap.Logger, s
 // and runs the interleaved rounds.
 func runJobConcurrency(ctx context.Context, c *config, kind string, store *bench.CountingStore, conc int, log *zap.Logger, stdout io.Writer) (out []*jobRound, err error) {
 	queue := func(name string) string { return fmt.Sprintf("%s-c%d", name, conc) }
-	consumers := map[string]bench.JobConsumer{consumerPlain: bench.NewJobsPool(store, queue(consumerPlain), conc)}
+	consumers := map[string]bench.JobConsumer{
+		consumerPlain:   bench.NewJobsPool(store, queue(consumerPlain), conc),
+		consumerBatched: bench.NewJobsBatchedPool(store, queue(consumerBatched), conc),
+	}
 	defer func() {
 		for _, name := range jobConsumers {
 			if cons, ok := consumers[name]; ok {

@@ -43,6 +43,7 @@ func TestSummarizeJobs(t *testing.T) {
 	// paired ratios do not move, the differences double.
 	for r, slow := range []float64{1, 2, 1} {
 		add(r+1, consumerPlain, 1000/slow, 100*slow, 40)
+		add(r+1, consumerBatched, 1000/slow, 100*slow, 40)
 		add(r+1, consumerRunner, 800/slow, 120*slow, 50)
 		add(r+1, consumerTroupe, 500/slow, 150*slow, 70)
 	}
@@ -88,7 +89,7 @@ func TestJobsSmoke(t *testing.T) {
 	if err := runJobs(ctx, c, &out); err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
-	for _, want := range []string{"sqlite      2  plain", "sqlite      2  runner", "sqlite      2  troupe", "sqlite      2  troupe/plain",
+	for _, want := range []string{"sqlite      2  plain", "sqlite      2  batched", "sqlite      2  runner", "sqlite      2  troupe", "sqlite      2  troupe/plain",
 		"== postgres: SKIPPED, $TROUPE_TEST_POSTGRES is not set"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("the output lacks %q:\n%s", want, out.String())
