@@ -29,6 +29,9 @@ func TestJobConsumers(t *testing.T) {
 	t.Run("postgres", func(t *testing.T) {
 		dsn := os.Getenv("TROUPE_TEST_POSTGRES")
 		if dsn == "" {
+			if os.Getenv("CI") == "true" {
+				t.Fatal("TROUPE_TEST_POSTGRES is not set: CI runs the PostgreSQL store's tests (see .ci/postgres.sh)")
+			}
 			t.Skip("TROUPE_TEST_POSTGRES is not set (see .ci/postgres.sh)")
 		}
 		s, drop, err := OpenPostgresJobs(t.Context(), dsn, fmt.Sprintf("bench_test_%d", os.Getpid()))
