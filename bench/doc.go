@@ -24,6 +24,11 @@
 // and with its static limit written out (overload_troupe.go), and behind a
 // plain net/http semaphore, for an open-loop load beyond that capacity.
 //
+// The jobs scenario (jobs.go) runs a trivial durable job through a troupe
+// app's queue (jobs_troupe.go), a bare jobs.Runner (jobs_runner.go) and
+// two plain worker pools (jobs_pool.go, jobs_batched.go) over one store,
+// SQLite or PostgreSQL (jobs_store.go), without HTTP.
+//
 // The program that loads the peers with wrk and prints the comparison is
 // cmd/httpbench; README.md says how to run and read it.
 package bench
