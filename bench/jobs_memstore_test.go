@@ -72,4 +72,10 @@ func (s *memStore) Dead(context.Context, string, int) ([]jobs.Job, error) {
 func (s *memStore) Replay(context.Context, int64, time.Time) (jobs.Job, error) {
 	return jobs.Job{}, errMemStore
 }
-func (s *memStore) Close() error { return nil }
+func (s *memStore) Counts(context.Context) (map[string]jobs.Counts, error) {
+	return nil, errMemStore
+}
+
+// Prune has nothing to delete: a completed job is not kept.
+func (s *memStore) Prune(context.Context, time.Time, time.Time, int) (int, error) { return 0, nil }
+func (s *memStore) Close() error                                                  { return nil }
