@@ -37,6 +37,7 @@ import (
 type Batcher[In, Out any] struct {
 	cfg Config
 	fn  BatchFunc[In, Out]
+	fwd Forwarder // scope cluster: this member's way to the grains; nil for local
 	rej rejections
 	m   *metrics
 
@@ -62,15 +63,17 @@ type Batcher[In, Out any] struct {
 	stopOnce  sync.Once
 	abortOnce sync.Once
 	exitOnce  sync.Once
+	leaveOnce sync.Once
 	batches   sync.WaitGroup // the goroutines running batches
 }
 
 // The life of a Batcher, in Batcher.life.
 const (
-	lifeNew      int32 = iota // made, not started: Submit fails with ErrNotStarted
-	lifeRunning               // taking items
-	lifeStopping              // Stop was called: items refused, the queue drains
-	lifeExited                // the actor has been told to stop: nothing more is sent to it
+	lifeNew       int32 = iota // made, not started: Submit fails with ErrNotStarted
+	lifeRunning                // taking items
+	lifeStopping               // Stop was called: items refused, the queue drains
+	lifeExited                 // the actor has been told to stop: nothing more is sent to it
+	lifeUnstarted              // stopped before Start: there is no actor, and never will be
 )
 
 // New returns a batcher running fn on batches as cfg says, or an error if
@@ -83,7 +86,11 @@ func New[In, Out any](cfg Config, fn BatchFunc[In, Out]) (*Batcher[In, Out], err
 	if err != nil {
 		return nil, fmt.Errorf("batching: batcher %q: %w", cfg.Name, err)
 	}
-	b := &Batcher[In, Out]{cfg: c, fn: fn, rej: newRejections(c), m: newMetrics(c.Name), done: make(chan struct{}), quiet: make(chan struct{})}
+	fn, fwd, err := joinCluster(cfg, c, fn)
+	if err != nil {
+		return nil, fmt.Errorf("batching: batcher %q: %w", c.Name, err)
+	}
+	b := &Batcher[In, Out]{cfg: c, fn: fn, fwd: fwd, rej: newRejections(c), m: newMetrics(c.Name), done: make(chan struct{}), quiet: make(chan struct{})}
 	b.core = newCore[In, Out](c, (*actorSink[In, Out])(b))
 	b.running = map[*batch[In, Out]]struct{}{}
 	return b, nil
@@ -257,7 +264,8 @@ func (b *Batcher[In, Out]) send(m any) bool {
 // without waiting for those batches (their callers are answered when they
 // return); a later Stop waits for them again.
 func (b *Batcher[In, Out]) Stop(ctx context.Context) error {
-	if b.life.CompareAndSwap(lifeNew, lifeExited) {
+	if b.life.CompareAndSwap(lifeNew, lifeUnstarted) || b.life.Load() == lifeUnstarted {
+		b.leaveCluster()
 		return nil
 	}
 	b.stopOnce.Do(func() {
@@ -278,7 +286,16 @@ func (b *Batcher[In, Out]) Stop(ctx context.Context) error {
 		b.root.Send(b.pid, exitMsg{})
 	})
 	b.batches.Wait()
+	b.leaveCluster()
 	return nil
+}
+
+// leaveCluster unregisters a batcher of scope cluster from its cluster,
+// once.
+func (b *Batcher[In, Out]) leaveCluster() {
+	if b.fwd != nil {
+		b.leaveOnce.Do(b.fwd.Leave)
+	}
 }
 
 // Supervise puts the batcher under h, the health the app's supervision

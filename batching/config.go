@@ -103,6 +103,24 @@ type Config struct {
 	// RetryAfter is the Retry-After of rejections (queue full, stopped).
 	// Defaults to 1s.
 	RetryAfter time.Duration `yaml:"retry_after"`
+	// Scope is "local" (the default: this server's items form this
+	// server's batches) or "cluster": the items of every server of the
+	// cluster gather in one grain per batch key, which runs the batches
+	// (see ScopeCluster). With scope cluster, Cluster must be set (in a
+	// configuration file: a cluster section), every member must configure
+	// the batcher alike (its name, options and batch function), items and
+	// results cross members as bytes ([]byte as is, any other type as
+	// JSON), and MaxInFlight bounds each key's batches cluster-wide: the
+	// grain's, as each member's forwards.
+	Scope string `yaml:"scope"`
+	// OnClusterLoss is what a batcher of scope cluster does with a batch
+	// while its key's grain cannot be reached: "open" (the default: run it
+	// on this member, with this member's items) or "closed" (503 with
+	// Retry-After). See LossOpen and LossClosed.
+	OnClusterLoss string `yaml:"on_cluster_loss"`
+	// Cluster holds the grains of scope "cluster": package cluster's
+	// *Node. Configuration files get the server's own.
+	Cluster Cluster `yaml:"-"`
 	// Clock tells the time and runs the delay timer. Defaults to the
 	// system clock; tests inject a fake one or run in a synctest bubble.
 	Clock supervisor.Clock `yaml:"-"`
@@ -188,6 +206,7 @@ func (c Config) validate() error {
 			errs = append(errs, fmt.Errorf("reject status %d is not an HTTP error status (400 to 599)", s))
 		}
 	}
+	errs = append(errs, c.validateScope()...)
 	return errors.Join(errs...)
 }
 

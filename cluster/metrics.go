@@ -13,6 +13,7 @@ type metrics struct {
 	calls       *prometheus.HistogramVec
 	leases      *prometheus.CounterVec
 	breakers    *breakerMetrics
+	batchItems  *prometheus.CounterVec // see batchforward.go
 }
 
 func newMetrics() *metrics {
@@ -27,7 +28,7 @@ func newMetrics() *metrics {
 		}),
 		active: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "troupe_cluster_grains",
-			Help: "Grains (cluster-wide buckets) active on this member.",
+			Help: "Grains (cluster-wide buckets, batchers of scope cluster) active on this member.",
 		}),
 		activations: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "troupe_cluster_grain_activations_total",
@@ -43,11 +44,15 @@ func newMetrics() *metrics {
 			Help: "Calls for leases of cluster-wide rate-limit tokens, by limiter and result: granted, empty (the bucket had none), returned (unspent tokens given back, none asked for) or error (its grain was not reached).",
 		}, []string{"limiter", "result"}),
 		breakers: newBreakerMetrics(),
+		batchItems: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "troupe_cluster_batch_forwarded_items_total",
+			Help: "Items of batchers of scope cluster that this member sent to their key's grain, by batcher and result: ok (the grain answered them), expired (no answer before their deadline), lost (the grain was not reached: on_cluster_loss decided) or error.",
+		}, []string{"batcher", "result"}),
 	}
 }
 
 func (m *metrics) collectors() []prometheus.Collector {
-	return append([]prometheus.Collector{m.members, m.up, m.active, m.activations, m.calls, m.leases}, m.breakers.collectors()...)
+	return append([]prometheus.Collector{m.members, m.up, m.active, m.activations, m.calls, m.leases, m.batchItems}, m.breakers.collectors()...)
 }
 
 // leased counts one call for a lease of the limiter named name.

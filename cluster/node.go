@@ -38,6 +38,7 @@ type Node struct {
 
 	mu      sync.Mutex
 	pools   []*lease.Pool
+	batches *batchHost // batchers of scope cluster (batchhost.go)
 	started bool
 	stopped bool
 	offline bool
@@ -58,7 +59,7 @@ func New(cfg Config, log *zap.Logger) (*Node, error) {
 	if log == nil {
 		log = zap.NewNop()
 	}
-	return &Node{cfg: cfg, log: log, m: newMetrics()}, nil
+	return &Node{cfg: cfg, log: log, m: newMetrics(), batches: newBatchHost(log)}, nil
 }
 
 // Config returns the node's configuration, defaults filled in.
@@ -108,7 +109,7 @@ func (n *Node) Start(*actors.System) (err error) {
 	})
 	cfg := cluster.Configure(n.cfg.Name, provider, disthash.New(),
 		remote.Configure(n.cfg.Host, n.cfg.Port),
-		cluster.WithKinds(cluster.NewKind(bucketKind, props)),
+		cluster.WithKinds(cluster.NewKind(bucketKind, props), n.batchKind()),
 		cluster.WithKinds(n.breakerGrainKind()),
 		cluster.WithRequestTimeout(n.cfg.RequestTimeout),
 	)
@@ -131,7 +132,8 @@ func (n *Node) Start(*actors.System) (err error) {
 
 // Stop leaves the cluster gracefully (its grains re-activate on the other
 // members as they are next called), closes the lease pools and the
-// member's actor system. Proto.Actor's graceful leave takes 2–4 s and
+// member's actor system. Its batcher grains take no more items as it
+// begins, and send what they hold at once; Stop waits for their batches. Proto.Actor's graceful leave takes 2–4 s and
 // cannot be cut short; ctx is for the Component contract. Calling it twice
 // is safe.
 func (n *Node) Stop(context.Context) error {
@@ -148,6 +150,8 @@ func (n *Node) Stop(context.Context) error {
 		b.Close()
 	}
 	c := n.running.Swap(nil)
+	n.batches.leave()
+	defer n.batches.close()
 	if c == nil {
 		return nil
 	}
