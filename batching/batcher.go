@@ -90,6 +90,9 @@ func New[In, Out any](cfg Config, fn BatchFunc[In, Out]) (*Batcher[In, Out], err
 	if err != nil {
 		return nil, fmt.Errorf("batching: batcher %q: %w", c.Name, err)
 	}
+	if fwd != nil {
+		c = c.forwarding()
+	}
 	b := &Batcher[In, Out]{cfg: c, fn: fn, fwd: fwd, rej: newRejections(c), m: newMetrics(c.Name), done: make(chan struct{}), quiet: make(chan struct{})}
 	b.core = newCore[In, Out](c, (*actorSink[In, Out])(b))
 	b.running = map[*batch[In, Out]]struct{}{}

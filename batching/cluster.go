@@ -90,6 +90,21 @@ func joinCluster[In, Out any](raw, cfg Config, fn BatchFunc[In, Out]) (BatchFunc
 	return cb.run, fwd, nil
 }
 
+// forwarding returns c, defaulted, as the member's own batcher of scope
+// cluster uses it: its batches are forwards to the key's grain, which
+// applies c's rules (size, delay, eager, fair share) to the items of every
+// member. So the member waits for nothing: it sends what is waiting
+// whenever one of its forward slots is free, and gathers a local batch
+// only while they are all taken. It has twice c's slots, so that one
+// forward per grain slot can wait at the grain while another runs.
+func (c Config) forwarding() Config {
+	c.MaxInFlight *= 2
+	c.MaxInFlightPerKey *= 2
+	c.EagerInFlight = c.MaxInFlight
+	c.PreferredBatchSizes = nil
+	return c
+}
+
 // run forwards items to their key's grain and decodes its answers. While
 // the grain is lost it runs the batch here (open) or fails it (closed).
 func (cb *clusterBatches[In, Out]) run(ctx context.Context, items []Item[In]) ([]Result[Out], error) {
