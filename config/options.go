@@ -139,6 +139,23 @@ func (o Options) KeyErrorf(key, format string, args ...any) error {
 	return &Error{File: o.file, Line: line, Err: fmt.Errorf(format, args...)}
 }
 
+// Sub returns the options nested under option key (a mapping, such as a
+// batch_proxy's batch), so that a constructor can place an error at the
+// line of a nested key with KeyErrorf. Without that key, it holds no
+// options and stands at the options' line.
+func (o Options) Sub(key string) Options {
+	k, v := o.lookup(key)
+	sub := o
+	sub.node = nil
+	if k != nil {
+		sub.line = k.Line
+		if v = resolve(v); v != nil && !isNull(v) {
+			sub.node, sub.line = v, v.Line
+		}
+	}
+	return sub
+}
+
 // lookup returns the key and value nodes of option key, or nils. A
 // dotted key that is not an option itself is a path into nested mappings;
 // the deepest part given is returned.

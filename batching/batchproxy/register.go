@@ -6,9 +6,14 @@ import (
 	"strings"
 
 	"github.com/troupe-go/troupe/actors"
+	"github.com/troupe-go/troupe/batching"
 	"github.com/troupe-go/troupe/config"
 	"github.com/troupe-go/troupe/upstream"
 )
+
+// clusterBlock is the configuration's top-level block that package cluster
+// registers: the cluster that a batch of scope cluster gathers across.
+const clusterBlock = "cluster"
 
 // Register adds the handler kind batch_proxy to reg, and the section
 // upstreams (upstream.RegisterSection) unless reg has it: its options are
@@ -16,7 +21,11 @@ import (
 // Each route of this kind gets its own proxy, added to the app
 // (config.Options.Add), which starts it before serving, flushes it after
 // draining, and exports its troupe_batch_* metrics under the route's
-// handler name. With an upstream URL, the proxy has an upstream of its own,
+// handler name. With batch.scope cluster, the items of every server of
+// the configuration's cluster (its cluster section, package cluster's
+// Register) gather in shared batches, each key's on one member, which
+// calls the upstream; without a cluster section, scope cluster is an error
+// at its line. With an upstream URL, the proxy has an upstream of its own,
 // started, stopped and exported with it; with `upstream: NAME`, it goes
 // through the upstream of that name declared under upstreams, which the
 // configuration runs, and the upstream's options (breaker, retry, …,
@@ -27,7 +36,7 @@ func Register(reg *config.Registry) {
 		Doc: "gathers concurrent requests (one JSON item each) into batches POSTed to an upstream as one JSON array, and answers each with its own result. " +
 			"Options: upstream (required: a URL, or the name of one declared under upstreams, then with path), items_field, results_field, " +
 			"id_field (match by id; default by position), status_field, body_field, timeout (10s), headers, key_header, " +
-			"batch (the batching options: max_batch_size, max_delay, max_in_flight, max_queue, …); with a URL, the upstream's own options " +
+			"batch (the batching options: max_batch_size, max_delay, max_in_flight, max_queue, …, scope (local | cluster: gather the items of every server of the cluster; default local), on_cluster_loss (open | closed)); with a URL, the upstream's own options " +
 			"(breaker, retry, bulkhead, transport, connect_timeout, attempt_timeout, max_response_bytes (16 MiB), health, …).",
 		New: func(name string, opts config.Options) (*actors.Spec, error) {
 			var c Config
@@ -58,6 +67,15 @@ func Register(reg *config.Registry) {
 				}
 				c.Path, c.UpstreamConfig.Targets = "", nil
 				popts = append(popts, WithUpstreamOptions(upstream.WithLogger(opts.Logger())))
+			}
+			if c.Batch.Scope == batching.ScopeCluster {
+				if node, ok := opts.Block(clusterBlock); ok {
+					c.Batch.Cluster, _ = node.(batching.Cluster)
+				}
+				if c.Batch.Cluster == nil {
+					return nil, errors.Join(append(errs, opts.Sub("batch").KeyErrorf("scope",
+						"batch_proxy: batch.scope cluster needs a cluster: a top-level cluster section"))...)
+				}
 			}
 			p, err := New(name, c, popts...)
 			if err != nil {
