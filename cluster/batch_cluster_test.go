@@ -5,7 +5,10 @@ package cluster_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"os"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -27,7 +30,7 @@ type answer struct{ From, N, By, Batch int }
 // every server configures the same), recording the batches it runs.
 type memberBackend struct {
 	member int
-	cost   time.Duration // a batch's time: the model of a backend call
+	costOf func(items int) time.Duration // a batch's time: the model of a backend call; nil for none
 
 	mu      sync.Mutex
 	batches [][]item
@@ -55,14 +58,21 @@ func (m *memberBackend) fn(ctx context.Context, items []batching.Item[item]) ([]
 			return nil, ctx.Err()
 		}
 	}
-	if m.cost > 0 {
-		time.Sleep(m.cost) // the backend's own time, not synchronisation
+	if m.costOf != nil {
+		time.Sleep(m.costOf(len(items))) // the backend's own time, not synchronisation
 	}
 	out := make([]batching.Result[answer], len(items))
 	for i, it := range items {
 		out[i].Value = answer{From: it.Value.From, N: it.Value.N, By: m.member, Batch: len(items)}
 	}
 	return out, nil
+}
+
+// reset forgets the batches run so far.
+func (m *memberBackend) reset() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.batches = nil
 }
 
 func (m *memberBackend) seen() [][]item {
@@ -246,4 +256,124 @@ func TestBatchOwnerLeaves(t *testing.T) {
 		out, err := others[0].SubmitKey(t.Context(), "k", item{N: 99})
 		return err == nil && out.N == 99 && out.By != owner
 	}, "the grain to answer from a member that stayed")
+}
+
+// TestBatchFigures measures what scope cluster does to batches: the mean
+// batch size with one member and with three at the same load per member
+// (closed-loop callers, a backend of 1ms + 10µs per item, 4 batches at
+// once), and what forwarding adds to one item's latency at light load. It
+// runs only with TROUPE_CLUSTER_BATCH_FIGURES=1: its figures are for
+// docs/ARCHITECTURE.md, and it asserts nothing.
+func TestBatchFigures(t *testing.T) {
+	if os.Getenv("TROUPE_CLUSTER_BATCH_FIGURES") == "" {
+		t.Skip("set TROUPE_CLUSTER_BATCH_FIGURES=1 to measure")
+	}
+	const callers, period = 32, 3 * time.Second
+	cfg := batching.Config{Name: "score", MaxBatchSize: 64, MaxInFlight: 4}
+	cost := func(n int) time.Duration { return time.Millisecond + time.Duration(n)*10*time.Microsecond }
+	for _, members := range []int{1, 3} {
+		t.Run(fmt.Sprintf("%d members", members), func(t *testing.T) {
+			nodes := startMembers(t, members, time.Now)
+			backends := make([]*memberBackend, members)
+			bs := make([]*batching.Batcher[item, answer], members)
+			for i, n := range nodes {
+				backends[i] = &memberBackend{member: i, costOf: cost}
+				bs[i] = startBatcher(t, n, cfg, backends[i].fn)
+			}
+			// Light load: one caller, one item at a time, from each member
+			// in turn (the grain is on one of them).
+			var light []time.Duration
+			for i := range 300 {
+				b := bs[i%members]
+				begin := time.Now()
+				if _, err := b.SubmitKey(t.Context(), "k", item{}); err != nil {
+					t.Fatal(err)
+				}
+				light = append(light, time.Since(begin))
+			}
+			for _, be := range backends {
+				be.reset()
+			}
+			items, lat := closedLoop(t, bs, callers, period)
+			var batches, inBatches int
+			for _, be := range backends {
+				for _, b := range be.seen() {
+					batches++
+					inBatches += len(b)
+				}
+			}
+			t.Logf("%d members, %d callers each: %.0f items/s, mean batch %.1f items (%d batches), latency p50 %v p99 %v; one caller alone: p50 %v",
+				members, callers, float64(items)/period.Seconds(), float64(inBatches)/float64(batches), batches,
+				percentile(lat, 50), percentile(lat, 99), percentile(light, 50))
+		})
+	}
+	t.Run("local scope, 1 server", func(t *testing.T) {
+		be := &memberBackend{costOf: cost}
+		b, err := batching.New(cfg, be.fn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sys := actors.NewSystem(zap.NewNop())
+		if err := b.Start(sys); err != nil {
+			t.Fatal(err)
+		}
+		defer sys.Shutdown()
+		defer func() { _ = b.Stop(context.Background()) }()
+		var light []time.Duration
+		for range 300 {
+			begin := time.Now()
+			if _, err := b.SubmitKey(t.Context(), "k", item{}); err != nil {
+				t.Fatal(err)
+			}
+			light = append(light, time.Since(begin))
+		}
+		be.reset()
+		items, lat := closedLoop(t, []*batching.Batcher[item, answer]{b}, callers, period)
+		var batches, inBatches int
+		for _, b := range be.seen() {
+			batches++
+			inBatches += len(b)
+		}
+		t.Logf("local scope, %d callers: %.0f items/s, mean batch %.1f items, latency p50 %v p99 %v; one caller alone: p50 %v",
+			callers, float64(items)/period.Seconds(), float64(inBatches)/float64(batches), percentile(lat, 50), percentile(lat, 99), percentile(light, 50))
+	})
+}
+
+// closedLoop runs callers goroutines per batcher, each submitting one item
+// after another for period, and returns how many were answered and their
+// latencies.
+func closedLoop(t *testing.T, bs []*batching.Batcher[item, answer], callers int, period time.Duration) (int, []time.Duration) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), period)
+	defer cancel()
+	var mu sync.Mutex
+	var lat []time.Duration
+	var wg sync.WaitGroup
+	for i, b := range bs {
+		for range callers {
+			wg.Go(func() {
+				var mine []time.Duration
+				for ctx.Err() == nil {
+					begin := time.Now()
+					if _, err := b.SubmitKey(ctx, "k", item{From: i}); err == nil {
+						mine = append(mine, time.Since(begin))
+					}
+				}
+				mu.Lock()
+				lat = append(lat, mine...)
+				mu.Unlock()
+			})
+		}
+	}
+	wg.Wait()
+	return len(lat), lat
+}
+
+func percentile(ds []time.Duration, p int) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[min(len(s)-1, len(s)*p/100)].Round(10 * time.Microsecond)
 }
