@@ -110,8 +110,10 @@ type Config struct {
 	// configuration file: a cluster section), every member must configure
 	// the batcher alike (its name, options and batch function), items and
 	// results cross members as bytes ([]byte as is, any other type as
-	// JSON), and MaxInFlight bounds each key's batches cluster-wide: the
-	// grain's, as each member's forwards.
+	// JSON), and MaxInFlight bounds each key's batches cluster-wide (the
+	// grain's), while each member sends whenever one of its 2 ×
+	// MaxInFlight forwards per key is free, gathering a local batch only
+	// while they are all out.
 	Scope string `yaml:"scope"`
 	// OnClusterLoss is what a batcher of scope cluster does with a batch
 	// while its key's grain cannot be reached: "open" (the default: run it
