@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/asynkron/protoactor-go/actor"
 	"github.com/troupe-go/troupe/actors"
 	"github.com/troupe-go/troupe/batching"
 	"github.com/troupe-go/troupe/cluster/clusterpb"
@@ -360,4 +361,54 @@ func TestHostBatchers(t *testing.T) {
 	if _, err := host.batcher("b"); err == nil || host.refusing() == "" {
 		t.Error("a batcher while leaving")
 	}
+}
+
+// The grain as an actor, outside a cluster: it answers each forward's
+// sender once its items are answered, refuses a batcher not registered
+// here, and stops once idle, its batcher with it.
+func TestBatchGrainActor(t *testing.T) {
+	sys := actor.NewActorSystem()
+	defer sys.Shutdown()
+	host := newBatchHost(zap.NewNop())
+	defer host.close()
+	rec := &recorder{}
+	host.register("b", batching.Config{MaxBatchSize: 2, EagerInFlight: -1, DisableFairShare: true, MaxDelay: time.Hour}, rec.run)
+	stopped := make(chan struct{})
+	props := actor.PropsFromProducer(func() actor.Actor {
+		return &batchGrain{host: host, idle: 50 * time.Millisecond, m: newMetrics()}
+	}, actor.WithReceiverMiddleware(func(next actor.ReceiverFunc) actor.ReceiverFunc {
+		return func(c actor.ReceiverContext, env *actor.MessageEnvelope) {
+			next(c, env)
+			if _, ok := env.Message.(*actor.Stopped); ok {
+				close(stopped)
+			}
+		}
+	}))
+	pid := sys.Root.Spawn(props)
+	f1 := sys.Root.RequestFuture(pid, forwardOf("k", time.Minute, "x"), 10*time.Second)
+	f2 := sys.Root.RequestFuture(pid, forwardOf("k", time.Minute, "y"), 10*time.Second)
+	for i, f := range []*actor.Future{f1, f2} {
+		res, err := f.Result()
+		a, ok := res.(*clusterpb.BatchAnswer)
+		if err != nil || !ok || len(a.Results) != 1 || string(a.Results[0].Payload) != "r:"+[]string{"x", "y"}[i] {
+			t.Fatalf("forward %d answered %v, %v", i, res, err)
+		}
+	}
+	if batches := rec.seen(); len(batches) != 1 || len(batches[0]) != 2 {
+		t.Errorf("batches %v, want one of both forwards' items", batches)
+	}
+	<-stopped // idle: it stops by itself
+	host.mu.Lock()
+	live := len(host.live)
+	host.mu.Unlock()
+	if live != 0 {
+		t.Errorf("%d grain batchers still live after the grain stopped", live)
+	}
+
+	other := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return &batchGrain{host: host, idle: time.Minute, m: newMetrics()} }))
+	res, err := sys.Root.RequestFuture(other, &clusterpb.BatchForward{Batcher: "nope", Key: "k"}, 10*time.Second).Result()
+	if a, ok := res.(*clusterpb.BatchAnswer); err != nil || !ok || !strings.Contains(a.Unavailable, `no batcher "nope"`) {
+		t.Errorf("forward of an unregistered batcher answered %v, %v; want unavailable", res, err)
+	}
+	sys.Root.Stop(other)
 }

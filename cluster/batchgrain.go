@@ -53,6 +53,8 @@ func (g *batchGrain) Receive(ctx actor.Context) {
 	case *actor.Started:
 		g.m.activations.Inc()
 		g.m.active.Inc()
+		g.last = time.Now()
+		g.remind(ctx) // even a grain whose every forward is refused stops
 	case *actor.Stopped:
 		g.m.active.Dec()
 		if g.timer != nil {
