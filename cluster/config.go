@@ -65,7 +65,8 @@ type Config struct {
 	LeaseTTL time.Duration `yaml:"lease_ttl"`
 	// GrainIdle is how long a bucket's grain that is full again waits for
 	// a request before it stops (it starts full when next needed, so
-	// nothing is lost). Defaults to 30 seconds.
+	// nothing is lost), and a batcher's grain with nothing to answer.
+	// Defaults to 30 seconds.
 	GrainIdle time.Duration `yaml:"grain_idle"`
 
 	// InMem joins the members of one process that share it, for provider

@@ -11,8 +11,9 @@ const BlockKey = "cluster"
 
 // Register adds the block cluster to configuration files: with it, the
 // server is a member of a cluster (a Node, started before the app serves
-// and stopped after), and rate limits and upstreams' breakers may take
-// scope cluster (`breaker: {scope: cluster}`). Its options
+// and stopped after), and rate limits, upstreams' breakers
+// (`breaker: {scope: cluster}`) and batchers (a batch_proxy's batch) may
+// take scope cluster. Its options
 // are the yaml keys of Config:
 //
 //	cluster:
@@ -24,10 +25,10 @@ const BlockKey = "cluster"
 //	  seeds: [127.0.0.1:7201, 127.0.0.1:7202, 127.0.0.1:7203]
 func Register(reg *config.Registry) {
 	reg.RegisterBlock(BlockKey, config.Block{
-		Doc: "this server's membership of a Proto.Actor cluster, for limits that hold cluster-wide (rate_limit scope: cluster; an upstream's breaker: {scope: cluster}). " +
+		Doc: "this server's membership of a Proto.Actor cluster, for limits that hold cluster-wide (rate_limit scope: cluster; an upstream's breaker: {scope: cluster}) and batches shared by every server (batch_proxy batch.scope: cluster). " +
 			"Options: name (default troupe), host (default 127.0.0.1), port (for the other members), provider (automanaged | etcd; default automanaged), " +
 			"health_port and seeds (automanaged: this member's health port; every member's health address), endpoints and prefix (etcd; prefix default /troupe), " +
-			"identity_lookup (disthash), request_timeout (a call to a grain; default 250ms), lease_ttl (a rate limit's lease of tokens, a breaker's lease of admission: how stale a member's view of a breaker may be; default 1s), grain_idle (a full bucket's grain stops after this long idle; default 30s).",
+			"identity_lookup (disthash), request_timeout (a call to a grain; default 250ms), lease_ttl (a rate limit's lease of tokens, a breaker's lease of admission: how stale a member's view of a breaker may be; default 1s), grain_idle (a full bucket's grain, or a batcher's with nothing to answer, stops after this long idle; default 30s).",
 		New: func(opts config.Options) (any, error) {
 			var cfg Config
 			if err := opts.Decode(&cfg); err != nil {
