@@ -7,6 +7,9 @@
 // likewise one breaker for the whole cluster, kept by a grain that trips
 // on every member's counts, each member admitting on a lease of its state
 // (package breakerlease, Node.Breaker).
+// A batcher of scope cluster (package batching) gathers the items of
+// every member in one grain per batch key, which runs the batches on its
+// member and sends each member its items' answers.
 //
 // A Node is one member. It is a troupe.Component: the app starts it before
 // serving and stops it after the last request. Without a Node (no cluster
@@ -20,6 +23,7 @@
 //	…
 //	app.Add(node)
 //	rl, err := ratelimit.New("per-client", ratelimit.Config{Rate: 100, Scope: ratelimit.ScopeCluster, Cluster: node})
+//	b, err := batching.New(batching.Config{Name: "score", Scope: batching.ScopeCluster, Cluster: node}, score)
 //
 // Members find each other through a provider: automanaged (each member
 // polls the others' health port; no extra service), etcd, or, in one
@@ -27,8 +31,8 @@
 // their identity over the members (Proto.Actor's disthash identity lookup).
 // Only protobuf messages cross members (package clusterpb).
 //
-// A member that loses the others keeps serving: each rate limit and
-// breaker then does what its on_cluster_loss says (limit on this member
-// alone or use its own breaker, or refuse),
+// A member that loses the others keeps serving: each rate limit,
+// breaker and batcher then does what its on_cluster_loss says
+// (limit, use its own breaker or batch on this member alone, or refuse),
 // and /readyz and /metrics say so (troupe_cluster_up 0).
 package cluster
