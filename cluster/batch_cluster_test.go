@@ -176,6 +176,13 @@ func TestThreeMembersShareBatches(t *testing.T) {
 	if forwarded != 12 {
 		t.Errorf("troupe_cluster_batch_forwarded_items_total adds up to %v, want 12", forwarded)
 	}
+	var sized float64
+	for _, n := range nodes {
+		sized += histogramSum(t, n, "troupe_cluster_batch_size")
+	}
+	if sized != 12 {
+		t.Errorf("troupe_cluster_batch_size sums to %v, want one batch of 12", sized)
+	}
 }
 
 // The member holding a key's grain leaves while items of the other two

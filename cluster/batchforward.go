@@ -40,7 +40,11 @@ func (n *Node) JoinBatches(name string, cfg batching.Config, run batching.BatchF
 	}
 	f := newForwarder(name, n.batches, n.callBatchGrain)
 	f.count = func(result string, items int) { n.m.batchItems.WithLabelValues(name, result).Add(float64(items)) }
-	f.reg = n.batches.register(name, cfg, run)
+	size := n.m.batchSizes.WithLabelValues(name)
+	f.reg = n.batches.register(name, cfg, func(ctx context.Context, items []batching.Item[[]byte]) ([]batching.Result[[]byte], error) {
+		size.Observe(float64(len(items)))
+		return run(ctx, items)
+	})
 	return f, nil
 }
 

@@ -13,7 +13,8 @@ type metrics struct {
 	calls       *prometheus.HistogramVec
 	leases      *prometheus.CounterVec
 	breakers    *breakerMetrics
-	batchItems  *prometheus.CounterVec // see batchforward.go
+	batchItems  *prometheus.CounterVec   // see batchforward.go
+	batchSizes  *prometheus.HistogramVec // see batchforward.go
 }
 
 func newMetrics() *metrics {
@@ -48,11 +49,16 @@ func newMetrics() *metrics {
 			Name: "troupe_cluster_batch_forwarded_items_total",
 			Help: "Items of batchers of scope cluster that this member sent to their key's grain, by batcher and result: ok (the grain answered them), expired (no answer before their deadline), lost (the grain was not reached: on_cluster_loss decided) or error.",
 		}, []string{"batcher", "result"}),
+		batchSizes: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "troupe_cluster_batch_size",
+			Help:    "Items per batch that the grains of batchers of scope cluster on this member ran: every member's items together.",
+			Buckets: prometheus.ExponentialBuckets(1, 2, 11),
+		}, []string{"batcher"}),
 	}
 }
 
 func (m *metrics) collectors() []prometheus.Collector {
-	return append([]prometheus.Collector{m.members, m.up, m.active, m.activations, m.calls, m.leases, m.batchItems}, m.breakers.collectors()...)
+	return append([]prometheus.Collector{m.members, m.up, m.active, m.activations, m.calls, m.leases, m.batchItems, m.batchSizes}, m.breakers.collectors()...)
 }
 
 // leased counts one call for a lease of the limiter named name.
