@@ -31,7 +31,7 @@ type batchGrain struct {
 
 	b       *batching.Batcher[[]byte, []byte] // made on the first forward
 	pending int                               // forwards not answered yet
-	last    time.Time                         // of the last forward answered, on the wall clock
+	last    time.Time                         // of the start or the last forward answered (wall clock)
 	timer   *time.Timer                       // sends checkIdle; nil when none is due
 }
 
