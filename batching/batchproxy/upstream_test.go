@@ -168,7 +168,7 @@ func TestRegisterUpstreamErrors(t *testing.T) {
 			want: []string{"proxy.yaml:9: batch_proxy: path goes with the name of an upstream declared under upstreams"}},
 		{name: "targets beside a URL", options: "upstream: http://a/b\n      targets: [\"http://c\"]\n      breaker: {failure_ratio: 3}",
 			want: []string{
-				`proxy.yaml:8: batch_proxy: batch proxy "POST /p": upstream "POST /p": breaker: failure_ratio must be from 0 to 1`,
+				`proxy.yaml:8: batch_proxy: batch proxy "POST /p": upstream "POST /p": breaker: failure_ratio: must be from 0 to 1`,
 				"proxy.yaml:9: batch_proxy: targets goes with the name of an upstream",
 			}},
 		{name: "bad option too", options: "upstream: scorng\n      itemz: x",
