@@ -37,6 +37,8 @@ func (g *Group) EnqueueRoute(pattern, queue string) *Route {
 		switch {
 		case errors.Is(err, jobs.ErrConflict):
 			return &actors.Error{Status: http.StatusUnprocessableEntity, Detail: "Idempotency-Key was used with a different body", Err: err}
+		case errors.Is(err, jobs.ErrPayloadTooLarge):
+			return &actors.Error{Status: http.StatusRequestEntityTooLarge, Detail: "the body is larger than queue " + queue + " takes", Err: err}
 		case errors.Is(err, jobs.ErrQueueFull):
 			return &actors.Error{Status: http.StatusServiceUnavailable, Detail: "queue " + queue + " is full", RetryAfter: time.Second, Err: err}
 		case err != nil:

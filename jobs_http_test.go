@@ -35,7 +35,7 @@ func decodeJob(t *testing.T, r response) jobBody {
 func TestEnqueueOverHTTP(t *testing.T) {
 	store := openJobStore(t)
 	s := start(t, troupe.Config{}, func(app *troupe.App) {
-		app.Queue(jobs.Queue{Name: "mail"}, troupe.Handler("send", func(ex *actors.Exchange) error {
+		app.Queue(jobs.Queue{Name: "mail", MaxPayload: 8}, troupe.Handler("send", func(ex *actors.Exchange) error {
 			ex.Respond(http.StatusOK, "", append([]byte("sent "), ex.Body...))
 			return nil
 		}))
@@ -67,6 +67,11 @@ func TestEnqueueOverHTTP(t *testing.T) {
 	}
 	if big := s.do(t, "POST", "/mail", strings.Repeat("x", 17)); big.status != http.StatusRequestEntityTooLarge {
 		t.Errorf("17-byte payload over a 16-byte limit = %d, want 413", big.status)
+	}
+	// Within the route's body limit, past the queue's payload limit.
+	if big := s.do(t, "POST", "/mail", strings.Repeat("x", 9)); big.status != http.StatusRequestEntityTooLarge ||
+		!strings.Contains(big.body, "larger than queue mail takes") {
+		t.Errorf("9-byte payload over the queue's 8 = %d %s, want 413", big.status, big.body)
 	}
 	if nf := s.do(t, "GET", "/jobs/999999", ""); nf.status != http.StatusNotFound {
 		t.Errorf("GET unknown job = %d, want 404", nf.status)

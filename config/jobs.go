@@ -35,6 +35,7 @@ import (
 //	      lease: 30s            # a crashed server's jobs run again after this
 //	      poll: 1s              # how often to look for due jobs
 //	      max_queued: 10000     # the queue's budget of unfinished jobs; default none
+//	      max_payload_bytes: 1048576  # the largest payload it takes; default 1 MiB
 //	routes:
 //	  - {method: POST, path: /mail, enqueue: mail, max_body_bytes: 65536}
 //
@@ -140,7 +141,7 @@ func (p *parser) queue(n *yaml.Node, global []*actors.Spec, seen map[string]bool
 		return nil
 	}
 	f := p.fields(n, "a queue", "name", "handler", "options", "group", "stages", "concurrency", "max_attempts", "backoff",
-		"attempt_timeout", "job_timeout", "lease", "poll", "max_queued")
+		"attempt_timeout", "job_timeout", "lease", "poll", "max_queued", "max_payload_bytes")
 	q := &Queue{Line: n.Line}
 	name, ok := p.str(f.get("name"), "queue name")
 	switch {
@@ -159,6 +160,7 @@ func (p *parser) queue(n *yaml.Node, global []*actors.Spec, seen map[string]bool
 	c.Concurrency = int(p.count(f.get("concurrency"), what+" concurrency"))
 	c.MaxAttempts = int(p.count(f.get("max_attempts"), what+" max_attempts"))
 	c.MaxQueued = int(p.count(f.get("max_queued"), what+" max_queued"))
+	c.MaxPayload = int(p.count(f.get("max_payload_bytes"), what+" max_payload_bytes"))
 	c.AttemptTimeout = p.duration(f.get("attempt_timeout"), what+" attempt_timeout")
 	c.JobTimeout = p.duration(f.get("job_timeout"), what+" job_timeout")
 	c.Lease = p.duration(f.get("lease"), what+" lease")

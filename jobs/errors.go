@@ -15,6 +15,9 @@ var (
 	ErrLeaseLost = errors.New("jobs: lease lost")
 	// ErrQueueFull: the queue holds its budget of unfinished jobs.
 	ErrQueueFull = errors.New("jobs: queue full")
+	// ErrPayloadTooLarge: the payload is larger than the queue's
+	// MaxPayload. The HTTP API answers 413.
+	ErrPayloadTooLarge = errors.New("jobs: payload too large")
 	// ErrState: the job is not in a state that allows the operation
 	// (cancelling a finished job, replaying one that is not dead or
 	// cancelled).

@@ -44,7 +44,16 @@ type Queue struct {
 	// MaxQueued, if set, is the queue's budget: Enqueue fails with
 	// ErrQueueFull when it already holds that many unfinished jobs.
 	MaxQueued int
+	// MaxPayload is the largest payload Enqueue takes, in bytes; a larger
+	// one fails with ErrPayloadTooLarge. Defaults to DefaultMaxPayload.
+	// Over HTTP, the enqueue route's body limit (413) comes first.
+	MaxPayload int
 }
+
+// DefaultMaxPayload is Queue.MaxPayload's default: 1 MiB, the server's
+// default body limit. A job's payload is a row of the store, read back
+// for every attempt; large inputs belong in object storage, named by it.
+const DefaultMaxPayload = 1 << 20
 
 func (q Queue) withDefaults() Queue {
 	if q.Concurrency == 0 {
@@ -63,6 +72,9 @@ func (q Queue) withDefaults() Queue {
 	if q.Poll == 0 {
 		q.Poll = time.Second
 	}
+	if q.MaxPayload == 0 {
+		q.MaxPayload = DefaultMaxPayload
+	}
 	return q
 }
 
@@ -74,9 +86,9 @@ func (q Queue) validate() error {
 	if q.Handler == nil {
 		errs = append(errs, errors.New("no handler"))
 	}
-	if q.Concurrency < 0 || q.MaxAttempts < 0 || q.MaxQueued < 0 {
-		errs = append(errs, fmt.Errorf("concurrency (%d), max_attempts (%d) and max_queued (%d) must not be negative",
-			q.Concurrency, q.MaxAttempts, q.MaxQueued))
+	if q.Concurrency < 0 || q.MaxAttempts < 0 || q.MaxQueued < 0 || q.MaxPayload < 0 {
+		errs = append(errs, fmt.Errorf("concurrency (%d), max_attempts (%d), max_queued (%d) and max_payload_bytes (%d) must not be negative",
+			q.Concurrency, q.MaxAttempts, q.MaxQueued, q.MaxPayload))
 	}
 	if q.AttemptTimeout < 0 || q.JobTimeout < 0 || q.Lease < 0 || q.Poll < 0 {
 		errs = append(errs, errors.New("timeouts, lease and poll must not be negative"))

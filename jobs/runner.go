@@ -146,13 +146,16 @@ type EnqueueOptions struct {
 	RunAt time.Time
 }
 
-// Enqueue stores a job for queue, with the queue's attempts, deadline and
-// budget, and wakes the queue's loop. created is false when an idempotency
+// Enqueue stores a job for queue, with the queue's attempts, deadline,
+// budget and payload limit, and wakes the queue's loop. created is false when an idempotency
 // key gave an existing job.
 func (r *Runner) Enqueue(ctx context.Context, queue string, payload []byte, o EnqueueOptions) (j Job, created bool, err error) {
 	q, ok := r.queues[queue]
 	if !ok {
 		return Job{}, false, fmt.Errorf("%w %q", ErrUnknownQueue, queue)
+	}
+	if len(payload) > q.cfg.MaxPayload {
+		return Job{}, false, fmt.Errorf("%w: %d bytes for queue %q, which takes at most %d", ErrPayloadTooLarge, len(payload), queue, q.cfg.MaxPayload)
 	}
 	now := r.clock.Now()
 	n := NewJob{Queue: queue, Payload: payload, Priority: o.Priority, IdempotencyKey: o.IdempotencyKey,
