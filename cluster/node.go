@@ -33,8 +33,8 @@ type Node struct {
 	running atomic.Pointer[cluster.Cluster] // set while a member
 	members atomic.Int64
 	inTopo  atomic.Bool
-	lostAt  atomic.Int64                  // when a call to a grain last failed (UnixNano); 0: never, or since succeeded
-	health  atomic.Pointer[healthChecker] // set by Start; read by /metrics and /readyz at any time
+	lostAt  atomic.Int64                   // when a call to a grain last failed (UnixNano); 0: never, or since succeeded
+	health  atomic.Pointer[providerHealth] // set by Start; read by /metrics and /readyz at any time
 
 	mu      sync.Mutex
 	pools   []*lease.Pool
@@ -98,7 +98,7 @@ func (n *Node) Start(*actors.System) (err error) {
 		return err
 	}
 	if h, ok := provider.(healthChecker); ok {
-		n.health.Store(&h)
+		n.health.Store(&providerHealth{check: h})
 	}
 	n.sys = actor.NewActorSystem(
 		actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return newSlog(n.log) }),
@@ -148,6 +148,9 @@ func (n *Node) Stop(context.Context) error {
 	}
 	for _, b := range n.breakers {
 		b.Close()
+	}
+	if h := n.health.Load(); h != nil {
+		h.close()
 	}
 	c := n.running.Swap(nil)
 	n.batches.leave()
@@ -204,7 +207,7 @@ func (n *Node) down() string {
 		return "not in the cluster's topology yet"
 	}
 	if h := n.health.Load(); h != nil {
-		if err := (*h).GetHealthStatus(); err != nil {
+		if err := h.status(); err != nil {
 			return "provider: " + err.Error()
 		}
 	}

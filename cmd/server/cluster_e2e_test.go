@@ -25,12 +25,12 @@ import (
 // the test binary is its own server process.
 const serverArgsEnv = "TROUPE_TEST_SERVER_ARGS"
 
-// TestHelperServer is the server process of TestThreeServersShareALimit.
-// Run as a test on its own, it does nothing.
+// TestHelperServer is the server process of the tests that start cluster
+// members. Run as a test on its own, it does nothing.
 func TestHelperServer(t *testing.T) {
 	args := os.Getenv(serverArgsEnv)
 	if args == "" {
-		t.Skip("the server process of TestThreeServersShareALimit")
+		t.Skip("the server process of the cluster tests")
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()
@@ -39,6 +39,69 @@ func TestHelperServer(t *testing.T) {
 		os.Exit(1)
 	}
 	os.Exit(0) // Proto.Actor leaves goroutines behind: no leak check in this process
+}
+
+// clusterServer is one server process of a cluster test.
+type clusterServer struct {
+	cmd         *exec.Cmd
+	base, admin string // URLs of its HTTP and admin listeners
+	logs        *syncBuffer
+	waited      bool // its exit was collected (after a kill)
+}
+
+// startClusterServers starts len(ports)/4 server processes with the
+// configuration file at path: server i listens on ports[i] (HTTP),
+// ports[n+i] (admin), ports[2n+i] (cluster) and ports[3n+i] (health), so
+// the configuration's seeds are the last n ports. Cleanup stops each one
+// that is still running with SIGTERM and reports a failed exit.
+func startClusterServers(t *testing.T, path string, ports []int) []*clusterServer {
+	t.Helper()
+	n := len(ports) / 4
+	procs := make([]*clusterServer, n)
+	t.Cleanup(func() {
+		for _, p := range procs {
+			if p != nil && !p.waited {
+				_ = p.cmd.Process.Signal(syscall.SIGTERM)
+			}
+		}
+		for i, p := range procs {
+			if p == nil || p.waited {
+				continue
+			}
+			if err := p.cmd.Wait(); err != nil {
+				t.Errorf("server %d: %v; logs:\n%s", i, err, p.logs)
+			}
+		}
+	})
+	for i := range procs {
+		p := &clusterServer{base: fmt.Sprintf("http://127.0.0.1:%d", ports[i]), admin: fmt.Sprintf("http://127.0.0.1:%d", ports[n+i]), logs: &syncBuffer{}}
+		args := []string{"-config", path, "-addr", fmt.Sprintf("127.0.0.1:%d", ports[i]), "-admin-addr", fmt.Sprintf("127.0.0.1:%d", ports[n+i]),
+			"-cluster-port", fmt.Sprint(ports[2*n+i]), "-cluster-health-port", fmt.Sprint(ports[3*n+i]), "-log-format", "console"}
+		p.cmd = exec.Command(os.Args[0], "-test.run=^TestHelperServer$")
+		p.cmd.Env = append(os.Environ(), serverArgsEnv+"="+strings.Join(args, "\x1f"))
+		p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
+		if err := p.cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		procs[i] = p
+	}
+	return procs
+}
+
+// waitForMembers waits until every server in procs sees want members and
+// is up, looking every 50 ms for at most limit.
+func waitForMembers(t *testing.T, client *http.Client, procs []*clusterServer, want int, limit time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for i, p := range procs {
+		for metricValue(client, p.admin, "troupe_cluster_members") != fmt.Sprint(want) || metricValue(client, p.admin, "troupe_cluster_up") != "1" {
+			if time.Now().After(deadline) {
+				t.Fatalf("after %v, server %d sees %q members (want %d), up %q; logs:\n%s", limit, i,
+					metricValue(client, p.admin, "troupe_cluster_members"), want, metricValue(client, p.admin, "troupe_cluster_up"), p.logs)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
 }
 
 // freePorts returns n loopback ports that were free a moment ago.
@@ -65,50 +128,10 @@ func TestThreeServersShareALimit(t *testing.T) {
 	for i, readme := range []string{"7201", "7202", "7203"} {
 		yaml = strings.ReplaceAll(yaml, "127.0.0.1:"+readme, fmt.Sprintf("127.0.0.1:%d", ports[9+i]))
 	}
-	path := writeFile(t, "cluster.yaml", yaml)
-	type proc struct {
-		cmd         *exec.Cmd
-		base, admin string
-		logs        *syncBuffer
-	}
-	procs := make([]proc, 3)
-	for i := range procs {
-		p := proc{base: fmt.Sprintf("http://127.0.0.1:%d", ports[i]), admin: fmt.Sprintf("http://127.0.0.1:%d", ports[3+i]), logs: &syncBuffer{}}
-		args := []string{"-config", path, "-addr", fmt.Sprintf("127.0.0.1:%d", ports[i]), "-admin-addr", fmt.Sprintf("127.0.0.1:%d", ports[3+i]),
-			"-cluster-port", fmt.Sprint(ports[6+i]), "-cluster-health-port", fmt.Sprint(ports[9+i]), "-log-format", "console"}
-		p.cmd = exec.Command(os.Args[0], "-test.run=^TestHelperServer$")
-		p.cmd.Env = append(os.Environ(), serverArgsEnv+"="+strings.Join(args, "\x1f"))
-		p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
-		if err := p.cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		procs[i] = p
-	}
-	defer func() {
-		for _, p := range procs {
-			_ = p.cmd.Process.Signal(syscall.SIGTERM)
-		}
-		for i, p := range procs {
-			if err := p.cmd.Wait(); err != nil {
-				t.Errorf("server %d: %v; logs:\n%s", i, err, p.logs)
-			}
-		}
-	}()
+	procs := startClusterServers(t, writeFile(t, "cluster.yaml", yaml), ports)
 	client := &http.Client{Timeout: 10 * time.Second}
 	defer client.CloseIdleConnections()
-	// Members see each other within a few seconds (the automanaged
-	// provider polls every 2 s, Proto.Actor's start takes 1 s); look
-	// every 50 ms for at most 60 s on a loaded machine.
-	deadline := time.Now().Add(60 * time.Second)
-	for i, p := range procs {
-		for metricValue(client, p.admin, "troupe_cluster_members") != "3" || metricValue(client, p.admin, "troupe_cluster_up") != "1" {
-			if time.Now().After(deadline) {
-				t.Fatalf("after 60 s, server %d sees %q members, up %q; logs:\n%s", i,
-					metricValue(client, p.admin, "troupe_cluster_members"), metricValue(client, p.admin, "troupe_cluster_up"), p.logs)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-	}
+	waitForMembers(t, client, procs, 3, 60*time.Second)
 	const n = 60
 	admitted := 0
 	start := time.Now()
