@@ -132,11 +132,13 @@ func (n *Node) Start(*actors.System) (err error) {
 
 // Stop leaves the cluster gracefully (its grains re-activate on the other
 // members as they are next called), closes the lease pools and the
-// member's actor system. Its batcher grains take no more items as it
-// begins, and send what they hold at once; Stop waits for their batches. Proto.Actor's graceful leave takes 2–4 s and
-// cannot be cut short; ctx is for the Component contract. Calling it twice
-// is safe.
-func (n *Node) Stop(context.Context) error {
+// member's actor system. An automanaged member first leaves the others'
+// topology while its grains still answer (leaveFirst, 3 s, cut short by
+// ctx); its batcher grains take no more items as it begins, and send what
+// they hold at once, and Stop waits for their batches. Proto.Actor's
+// graceful leave then takes 2–4 s and cannot be cut short. Calling it
+// twice is safe.
+func (n *Node) Stop(ctx context.Context) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.stopped {
@@ -158,6 +160,7 @@ func (n *Node) Stop(context.Context) error {
 	if c == nil {
 		return nil
 	}
+	leaveFirst(ctx, c.Config.ClusterProvider)
 	n.sub.stop()
 	c.Shutdown(true)
 	n.log.Info("cluster member stopped", zap.String("cluster", n.cfg.Name))

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -24,6 +25,32 @@ func NewInMem() *InMem { return &InMem{agent: test.NewInMemAgent()} }
 // automanagedRefresh is how often an automanaged member polls the others'
 // health endpoints, and so about how soon it sees one leave.
 const automanagedRefresh = 2 * time.Second
+
+// leaveGrace is how long an automanaged member that leaves waits, its
+// health endpoint closed, before it stops its grains: every other member
+// polls within automanagedRefresh, and a poll of a closed port on a
+// reachable host fails at once; one more second for the poll itself.
+const leaveGrace = automanagedRefresh + time.Second
+
+// leaveFirst makes an automanaged member leave the others' topology before
+// its grains stop: it closes the member's health endpoint and waits
+// leaveGrace (or until ctx ends). Proto.Actor's own graceful Shutdown
+// stops the actor system first and closes the endpoint after, so that
+// calls to its grains fail until the others' next poll, each decided by
+// on_cluster_loss. Other providers are left to Shutdown.
+func leaveFirst(ctx context.Context, p cluster.ClusterProvider) {
+	a, ok := p.(*automanaged.AutoManagedProvider)
+	if !ok {
+		return
+	}
+	_ = a.Shutdown(true) // Cluster.Shutdown calls it again: it only closes the endpoint again
+	t := time.NewTimer(leaveGrace)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
 
 // healthChecker is a provider that can tell whether it still reaches the
 // cluster (automanaged and etcd can).
