@@ -460,8 +460,12 @@ func loseMemberMidLoad(t *testing.T, onLoss string, sig syscall.Signal) lossRepo
 	t.Logf("on_cluster_loss %s, %v: both survivors saw 2 members %v after it (%v, %v) and were up again %v after it; seen by survivors 0 and 1: troupe_cluster_up 0 %v, /readyz \"own state\" %v, /readyz \"2 of 3 members seen\" %v",
 		onLoss, sig, r.toTopology.Round(time.Millisecond), sawTwo[0].Round(time.Millisecond), sawTwo[1].Round(time.Millisecond),
 		r.toRecovered.Round(time.Millisecond), sawDown, sawOwnState, sawShort)
-	t.Logf("survivors answered %d requests %v, slowest %v (bound %v); %d 503s decided by on_cluster_loss after the signal; %v failed grain calls; %v grains activated on the survivors; after recovery, per key admitted %v in %v (at most %d)",
-		r.requests, r.statuses, r.slowest.Round(time.Millisecond), lossAnswerBound, r.lost, r.leaseErrors, activated,
+	decided := fmt.Sprintf("%d (503s)", r.lost)
+	if onLoss == "open" {
+		decided = "not seen by clients (open admits or refuses as usual)"
+	}
+	t.Logf("survivors answered %d requests %v, slowest %v (bound %v); decided by on_cluster_loss after the signal: %s; %v failed grain calls; %v grains activated on the survivors; after recovery, per key admitted %v in %v (at most %d)",
+		r.requests, r.statuses, r.slowest.Round(time.Millisecond), lossAnswerBound, decided, r.leaseErrors, activated,
 		admittedInWindow, windowEnd.Sub(windowStart).Round(time.Millisecond), most)
 	return r
 }
