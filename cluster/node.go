@@ -133,11 +133,11 @@ func (n *Node) Start(*actors.System) (err error) {
 // Stop leaves the cluster gracefully (its grains re-activate on the other
 // members as they are next called), closes the lease pools and the
 // member's actor system. An automanaged member first leaves the others'
-// topology while its grains still answer (leaveFirst, 3 s, cut short by
-// ctx); its batcher grains take no more items as it begins, and send what
-// they hold at once, and Stop waits for their batches. Proto.Actor's
-// graceful leave then takes 2–4 s and cannot be cut short. Calling it
-// twice is safe.
+// topology while its grains still answer (leaveFirst: 4 s and
+// RequestTimeout, cut short by ctx); its batcher grains take no more items
+// as it begins, and send what they hold at once, and Stop waits for their
+// batches. Proto.Actor's graceful leave then takes 2–4 s and cannot be cut
+// short. Calling it twice is safe.
 func (n *Node) Stop(ctx context.Context) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -160,7 +160,7 @@ func (n *Node) Stop(ctx context.Context) error {
 	if c == nil {
 		return nil
 	}
-	leaveFirst(ctx, c.Config.ClusterProvider)
+	leaveFirst(ctx, c.Config.ClusterProvider, leaveGrace(n.cfg.RequestTimeout))
 	n.sub.stop()
 	c.Shutdown(true)
 	n.log.Info("cluster member stopped", zap.String("cluster", n.cfg.Name))

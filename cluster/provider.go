@@ -26,25 +26,33 @@ func NewInMem() *InMem { return &InMem{agent: test.NewInMemAgent()} }
 // health endpoints, and so about how soon it sees one leave.
 const automanagedRefresh = 2 * time.Second
 
+// automanagedPollTimeout is how long an automanaged poll of one member's
+// health endpoint may take (Proto.Actor's fixed HTTP client timeout): a
+// poll of all members takes at most this long.
+const automanagedPollTimeout = 2 * time.Second
+
 // leaveGrace is how long an automanaged member that leaves waits, its
-// health endpoint closed, before it stops its grains: every other member
-// polls within automanagedRefresh, and a poll of a closed port on a
-// reachable host fails at once; one more second for the poll itself.
-const leaveGrace = automanagedRefresh + time.Second
+// health endpoint closed, before its grains stop: every other member's
+// next poll starts within automanagedRefresh plus one poll, and fails on
+// the closed port; a call routed here just before it has requestTimeout
+// to be answered.
+func leaveGrace(requestTimeout time.Duration) time.Duration {
+	return automanagedRefresh + automanagedPollTimeout + requestTimeout
+}
 
 // leaveFirst makes an automanaged member leave the others' topology before
-// its grains stop: it closes the member's health endpoint and waits
-// leaveGrace (or until ctx ends). Proto.Actor's own graceful Shutdown
-// stops the actor system first and closes the endpoint after, so that
-// calls to its grains fail until the others' next poll, each decided by
-// on_cluster_loss. Other providers are left to Shutdown.
-func leaveFirst(ctx context.Context, p cluster.ClusterProvider) {
+// its grains stop: it closes the member's health endpoint and waits grace
+// (or until ctx ends). Proto.Actor's own graceful Shutdown stops the actor
+// system first and closes the endpoint after, so that calls to its grains
+// failed until the others' next poll, each decided by on_cluster_loss.
+// Other providers are left to Shutdown.
+func leaveFirst(ctx context.Context, p cluster.ClusterProvider, grace time.Duration) {
 	a, ok := p.(*automanaged.AutoManagedProvider)
 	if !ok {
 		return
 	}
 	_ = a.Shutdown(true) // Cluster.Shutdown calls it again: it only closes the endpoint again
-	t := time.NewTimer(leaveGrace)
+	t := time.NewTimer(grace)
 	defer t.Stop()
 	select {
 	case <-t.C:
