@@ -50,6 +50,10 @@ type Limiter struct {
 	ctl  controller
 	pool sync.Pool // *waiter
 
+	// admissions, for a static limit (MinLimit = MaxLimit: a stage's
+	// cap), predicts when its slots free up; nil for an adaptive one.
+	admissions *admissions
+
 	// onAdmit, when set (by tests), is called with the in-flight count
 	// and the limit at every admission.
 	onAdmit func(inflight, limit int64)
@@ -75,6 +79,9 @@ func New(cfg Config, opts ...Option) (*Limiter, error) {
 	l.def.l = l
 	l.winGen = 1
 	l.pool.New = func() any { return &waiter{ch: make(chan grant, 1)} }
+	if cfg.MinLimit == cfg.MaxLimit {
+		l.admissions = newAdmissions(cfg.MaxLimit)
+	}
 	return l, nil
 }
 
@@ -145,6 +152,9 @@ func (l *Limiter) tryTake() (int64, bool) {
 // flight.
 func (l *Limiter) permit(now, n int64) Permit {
 	p := Permit{l: l, start: now, inflight: int32(min(n, 1<<30))}
+	if l.admissions != nil {
+		l.admissions.admitted(now)
+	}
 	if l.probing.Load() && n <= int64(l.cfg.MinLimit) {
 		p.probe = l.probeGen.Load()
 	}

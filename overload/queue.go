@@ -12,6 +12,12 @@ type waiter struct {
 	prev, next *waiter
 	class      Class
 	enq        int64 // when it was queued, ns
+	// allow is how long it may wait: its class's allowance when it was
+	// queued. A waiter queued before the queue stood keeps the longer
+	// one: refusing every such waiter at once when the queue turns
+	// standing would answer dozens of requests late at each onset of
+	// overload, after waits the short allowance exists to avoid.
+	allow int64
 	deadline   int64 // its context's deadline, ns; 0 for none
 	queued     bool
 	ch         chan grant // one answer per wait, sent under Limiter.mu
@@ -151,7 +157,7 @@ func (l *Limiter) queueBound(c Class, standing bool) int {
 		within /= 3
 	}
 	if c == Sheddable {
-		within /= 2
+		within /= 3
 	}
 	b := math.Floor(thr * within)
 	return int(min(max(b, 1), float64(l.cfg.MaxQueue)))
@@ -200,6 +206,7 @@ func (l *Limiter) acquireSlow(ctx context.Context, c Class, now, deadline int64)
 	}
 	w := l.pool.Get().(*waiter)
 	w.class, w.enq, w.deadline, w.queued = c, now, deadline, true
+	w.allow = l.allowance(c, standing)
 	if l.total() == 0 {
 		l.qs.lastGood = now
 	}
@@ -231,6 +238,15 @@ func (l *Limiter) admitToQueueLocked(c Class, standing bool, now, deadline int64
 	}
 	if ahead >= l.queueBound(c, standing) {
 		return ReasonLimit, true
+	}
+	// A static limit knows when its slots free up: a waiter that would
+	// not get one within half its allowance (service times vary, and a
+	// slot that frees as the allowance ends may come just after it) is
+	// refused now, not when the allowance ends (see admissions).
+	if standing && c != Critical && l.admissions != nil {
+		if free, ok := l.admissions.nextFree(ahead, l.inflight.Load(), l.rttEst.Load()); ok && free-now > l.allowance(c, standing)/2 {
+			return ReasonLimit, true
+		}
 	}
 	if l.total() < l.cfg.MaxQueue && l.total() < l.queueBound(Default, standing) {
 		return 0, false
@@ -278,8 +294,9 @@ func (l *Limiter) dispatchLocked(now int64) {
 	standing := l.standingLocked(now)
 	rtt := l.rttEst.Load()
 	for _, c := range classOrder {
-		allow := l.allowance(c, standing)
-		for w := l.q[c].head; w != nil && now-w.enq > allow; w = l.q[c].head {
+		// Heads past their allowance; one behind a head with a longer
+		// allowance is refused by its own timer (wait).
+		for w := l.q[c].head; w != nil && now-w.enq > w.allow; w = l.q[c].head {
 			l.refuseLocked(w, ReasonQueueDelay, now)
 		}
 	}
@@ -397,7 +414,7 @@ func (l *Limiter) wait(ctx context.Context, w *waiter) (Permit, error) {
 // allowance, or when the time left before its deadline falls under the
 // service time. Called with l.mu held.
 func (l *Limiter) expiry(w *waiter) int64 {
-	e := w.enq + l.allowance(w.class, l.qs.standing)
+	e := w.enq + w.allow
 	if w.deadline != 0 {
 		e = min(e, w.deadline-l.rttEst.Load())
 	}
