@@ -17,11 +17,11 @@ type waiter struct {
 	// one: refusing every such waiter at once when the queue turns
 	// standing would answer dozens of requests late at each onset of
 	// overload, after waits the short allowance exists to avoid.
-	allow int64
-	deadline   int64 // its context's deadline, ns; 0 for none
-	queued     bool
-	ch         chan grant // one answer per wait, sent under Limiter.mu
-	timer      *time.Timer
+	allow    int64
+	deadline int64 // its context's deadline, ns; 0 for none
+	queued   bool
+	ch       chan grant // one answer per wait, sent under Limiter.mu
+	timer    *time.Timer
 }
 
 // grant is the answer to a waiter: a slot, or a refusal.
