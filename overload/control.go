@@ -31,8 +31,9 @@ const (
 // window is what the permits that ended in one measurement window said.
 type window struct {
 	start       int64
-	count       int   // Release samples
-	sum         int64 // their total duration, ns
+	count       int     // Release samples
+	sum         int64   // their total duration, ns
+	sumSq       float64 // the sum of their squares, ns², for the spread (steady)
 	drops       int
 	maxInflight int
 	probeCount  int // samples of permits admitted during the current probe
@@ -49,6 +50,7 @@ func (l *Limiter) record(now, d int64, o outcome, p *Permit) {
 	} else {
 		w.count++
 		w.sum += d
+		w.sumSq += float64(d) * float64(d)
 		probe := p.probe != 0 && l.probing.Load() && p.probe == l.probeGen.Load()
 		if probe {
 			w.probeCount++
@@ -77,6 +79,9 @@ func (l *Limiter) record(now, d int64, o outcome, p *Permit) {
 		snap = *w
 		*w = window{start: now}
 		wls = l.takeWorkloads()
+		if l.admissions != nil && snap.count >= minSamples {
+			l.admissions.steady.Store(steady(snap))
+		}
 	}
 	l.winMu.Unlock()
 	if due {

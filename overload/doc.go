@@ -107,11 +107,16 @@
 // QueueInterval. Outside a standing queue a waiter may wait QueueInterval
 // (a burst that drains within it is served, not refused); in one,
 // QueueTarget. The queue's room is computed from the throughput (Little's
-// law: L/rtt): what is served within the allowance, and only half of
+// law: L/rtt): what is served within the allowance, and only a third of
 // QueueTarget's worth in a standing queue, so that under overload almost
-// every refusal is made at admission, without waiting (97-99.7% at 2×-10×
-// in the simulation, the rest after at most QueueTarget; p99 of the
-// served 38 ms, goodput 100% of capacity).
+// every refusal is made at admission, without waiting (more than 99% at
+// 2×-10× in the simulation, the rest after at most QueueTarget; p99 of the
+// served 37 ms, goodput 100% of capacity). A waiter keeps the allowance
+// it was queued with, so the onset of a standing queue does not refuse
+// those already waiting. A static limit (a stage's cap) whose service
+// times are steady also predicts when its slots free from the order of
+// its admissions, and refuses at once a waiter that would wait past half
+// its allowance (see admissions in nextfree.go).
 //
 // Adaptive LIFO (Facebook's "Fail at Scale": newest first while the queue
 // stands) is left out: in the simulation it did not change the p99 of the

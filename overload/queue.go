@@ -157,7 +157,7 @@ func (l *Limiter) queueBound(c Class, standing bool) int {
 		within /= 3
 	}
 	if c == Sheddable {
-		within /= 3
+		within /= 2
 	}
 	b := math.Floor(thr * within)
 	return int(min(max(b, 1), float64(l.cfg.MaxQueue)))
@@ -243,7 +243,7 @@ func (l *Limiter) admitToQueueLocked(c Class, standing bool, now, deadline int64
 	// not get one within half its allowance (service times vary, and a
 	// slot that frees as the allowance ends may come just after it) is
 	// refused now, not when the allowance ends (see admissions).
-	if standing && c != Critical && l.admissions != nil {
+	if standing && c == Default && l.admissions != nil {
 		if free, ok := l.admissions.nextFree(ahead, l.inflight.Load(), l.rttEst.Load()); ok && free-now > l.allowance(c, standing)/2 {
 			return ReasonLimit, true
 		}
@@ -405,7 +405,8 @@ func (l *Limiter) wait(ctx context.Context, w *waiter) (Permit, error) {
 				}
 			}
 			l.mu.Unlock()
-			// Answered meanwhile, or the allowance grew: go round.
+			// Answered meanwhile, or a new service-time estimate moved
+			// the deadline's part of the expiry: go round.
 		}
 	}
 }

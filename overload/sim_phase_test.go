@@ -38,3 +38,4 @@ func TestSimPhaseLockedCap(t *testing.T) {
 		})
 	}
 }
+
