@@ -38,4 +38,3 @@ func TestSimPhaseLockedCap(t *testing.T) {
 		})
 	}
 }
-
