@@ -158,7 +158,7 @@ func jobHandler(it *pipeline.Itinerary, path string) jobs.Handler {
 		ex.RequestID = "job-" + strconv.FormatInt(j.ID, 10) + "-" + strconv.Itoa(j.Attempt)
 		switch it.Serve(ex, func(*pipeline.Expiry) {}) {
 		case pipeline.Expired:
-			return nil, fmt.Errorf("attempt deadline passed: %w", context.DeadlineExceeded)
+			return nil, context.DeadlineExceeded // the runner says it was the attempt's deadline
 		case pipeline.Gone:
 			return nil, context.Cause(ctx)
 		}

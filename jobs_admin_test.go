@@ -118,3 +118,39 @@ func TestDeadLetters(t *testing.T) {
 		t.Errorf("%d alerts, want one per death (2)", n)
 	}
 }
+
+// TestAdminRefusesCrossSitePosts: a browser's cross-site POST to the admin
+// listener (a page the operator visits, posting to a loopback admin
+// address) is refused 403 before it replays anything; the same POST from a
+// client that is not a browser (no Sec-Fetch-Site) reaches the handler.
+func TestAdminRefusesCrossSitePosts(t *testing.T) {
+	store := openJobStore(t)
+	s := start(t, troupe.Config{}, func(app *troupe.App) {
+		app.Queue(jobs.Queue{Name: "fine"}, ok("fine"))
+		app.GET("/", ok("root").Stage.Process)
+	}, troupe.WithJobStore(store))
+	post := func(site string) int {
+		req, err := http.NewRequest(http.MethodPost, s.admin+"/jobs/999/replay", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if site != "" {
+			req.Header.Set("Sec-Fetch-Site", site)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := post("cross-site"); got != http.StatusForbidden {
+		t.Errorf("cross-site POST = %d, want 403", got)
+	}
+	if got := post(""); got != http.StatusNotFound {
+		t.Errorf("POST without browser headers = %d, want 404 (the handler's: no job 999)", got)
+	}
+	if got := post("same-origin"); got != http.StatusNotFound {
+		t.Errorf("same-origin POST = %d, want 404", got)
+	}
+}

@@ -45,12 +45,17 @@ func (a *App) AdminHandler() (http.Handler, error) {
 	return a.adminMux(), nil
 }
 
-// adminMux returns the admin endpoints.
-func (a *App) adminMux() *http.ServeMux {
+// adminMux returns the admin endpoints. A browser's cross-origin POST
+// to them (POST /reload, a job's replay) is refused 403: any page an
+// operator visits could otherwise send one to a loopback admin address,
+// since a form-like POST needs no preflight. Requests without the
+// browser's Sec-Fetch-Site or Origin headers (curl, scripts) and the live
+// page's own same-origin calls pass.
+func (a *App) adminMux() http.Handler {
 	mux := admin.Handler(a.metrics.Registry(), a.readiness)
 	a.mountLive(mux)
 	a.live.admin.mount(mux, a.adminRoutes) // through a table that Update changes
-	return mux
+	return http.NewCrossOriginProtection().Handler(mux)
 }
 
 // handler builds the app and returns its ingress, wrapped in its

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"go.uber.org/zap"
 )
@@ -42,7 +44,7 @@ func (q *queue) attempt(j Job) {
 	}
 	actx, acancel := context.WithTimeout(ctx, budget)
 	stopBeat := q.heartbeat(j, cancel)
-	result, err := call(actx, q.cfg.Handler, &j)
+	result, err := call(actx, q.r.log, q.cfg.Handler, &j)
 	acancel()
 	stopBeat()
 
@@ -59,11 +61,31 @@ func (q *queue) attempt(j Job) {
 		q.record(r.store.Complete(record, j.Lease(), result, now), j)
 	default:
 		msg := err.Error()
-		if errors.Is(actx.Err(), context.DeadlineExceeded) {
-			msg = "attempt deadline passed: " + msg
+		if errors.Is(actx.Err(), context.DeadlineExceeded) && !strings.HasPrefix(msg, deadlinePassed) {
+			msg = deadlinePassed + msg
 		}
-		q.failed(j, msg, now)
+		q.failed(j, clip(msg), now)
 	}
+}
+
+// deadlinePassed begins the error of an attempt that ran out of time.
+const deadlinePassed = "attempt deadline passed: "
+
+// maxErrorBytes is the most of an attempt's error text a store keeps: an
+// error may carry a whole response body, and the job's errors are stored
+// once per attempt and served by GET /jobs/{id} and the dead-letter list.
+const maxErrorBytes = 4 << 10
+
+// clip cuts msg to maxErrorBytes, on a UTF-8 boundary, saying so.
+func clip(msg string) string {
+	if len(msg) <= maxErrorBytes {
+		return msg
+	}
+	cut := maxErrorBytes
+	for cut > 0 && !utf8.RuneStart(msg[cut]) {
+		cut--
+	}
+	return msg[:cut] + fmt.Sprintf("… (%d bytes cut)", len(msg)-cut)
 }
 
 // failed records a failed attempt: the job is retried after its back-off,
@@ -103,10 +125,13 @@ func (q *queue) record(err error, j Job) {
 }
 
 // call runs h, turning a panic into an error.
-func call(ctx context.Context, h Handler, j *Job) (result []byte, err error) {
+func call(ctx context.Context, log *zap.Logger, h Handler, j *Job) (result []byte, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = fmt.Errorf("panic: %v\n%s", p, debug.Stack())
+			// The stack goes to the log, not into the job's errors,
+			// which GET /jobs/{id} shows to any client.
+			log.Error("job handler panicked", zap.Int64("job", j.ID), zap.Any("panic", p), zap.ByteString("stack", debug.Stack()))
+			err = fmt.Errorf("panic: %v", p)
 		}
 	}()
 	return h(ctx, j)
