@@ -18,6 +18,7 @@ import (
 //	jobs:
 //	  store: troupe-jobs.db     # the SQLite file, or a postgres:// URL; default troupe-jobs.db
 //	  routes: /jobs             # GET and DELETE /jobs/{id}; default /jobs
+//	  stages: [NAME, …]         # stages of those two routes (an API key, say), after the global ones
 //	  alert_webhook: URL        # posted each job that dies, once; default none
 //	  retention: 24h            # succeeded and cancelled jobs are deleted after this; "forever" keeps them
 //	  dead_retention: 168h      # dead jobs (the dead-letter list) are deleted after this; "forever" keeps them
@@ -57,6 +58,10 @@ type Jobs struct {
 	Store string
 	// Routes is the prefix of the job routes. Defaults to "/jobs".
 	Routes string
+	// Stages are the job routes' own stages: GET and DELETE /jobs/{id}
+	// show and cancel any job by its number, so a server whose listener
+	// others reach guards them (an api_key stage, say).
+	Stages []*actors.Spec
 	// AlertWebhook, if set, is posted each job that dies, once.
 	AlertWebhook string
 	// Retention is how long finished jobs are kept (jobs.Retention's Done
@@ -94,7 +99,7 @@ func (p *parser) jobsSection(n *yaml.Node, global []*actors.Spec, globalNode *ya
 	if isNull(n) {
 		return
 	}
-	f := p.fields(n, "jobs", "store", "routes", "alert_webhook", "retention", "dead_retention", "queues")
+	f := p.fields(n, "jobs", "store", "routes", "stages", "alert_webhook", "retention", "dead_retention", "queues")
 	j := &Jobs{Store: "troupe-jobs.db", Routes: "/jobs"}
 	if s, ok := p.str(f.get("store"), "jobs store"); ok && s != "" {
 		j.Store = s
@@ -111,6 +116,7 @@ func (p *parser) jobsSection(n *yaml.Node, global []*actors.Spec, globalNode *ya
 		}
 		j.AlertWebhook = s
 	}
+	j.Stages = p.refs(f.get("stages"), "jobs stages")
 	j.Retention.Done = p.retention(f.get("retention"), "jobs retention")
 	j.Retention.Dead = p.retention(f.get("dead_retention"), "jobs dead_retention")
 	seen := map[string]bool{}
@@ -288,7 +294,7 @@ func (c *Config) declareJobs(app declarerApp) {
 		}
 		g.Queue(q.Config, q.Handler).With(q.Stages...)
 	}
-	app.JobRoutes(c.Jobs.Routes)
+	app.JobRoutes(c.Jobs.Routes, c.Jobs.Stages...)
 }
 
 // declarerApp is what declareJobs needs of a troupe.App.

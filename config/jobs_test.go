@@ -289,3 +289,20 @@ func TestParseJobsRetention(t *testing.T) {
 		t.Errorf("retention left out = %+v, want zero (the runner's defaults)", r)
 	}
 }
+
+// TestParseJobsRouteStages: the jobs section's stages guard GET and
+// DELETE /jobs/{id}; an unknown one is an error at its line.
+func TestParseJobsRouteStages(t *testing.T) {
+	file := strings.Replace(jobsFile, "  queues:\n", "  stages: [tag]\n  queues:\n", 1)
+	cfg, err := config.Parse("t.yaml", []byte(file), jobsRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := cfg.Jobs.Stages; len(st) != 1 || st[0].Name != "tag" {
+		t.Errorf("jobs stages = %v, want [tag]", st)
+	}
+	bad := strings.Replace(jobsFile, "  queues:\n", "  stages: [nope]\n  queues:\n", 1)
+	if _, err := config.Parse("t.yaml", []byte(bad), jobsRegistry()); err == nil || !strings.Contains(err.Error(), "t.yaml:7:") {
+		t.Errorf("unknown jobs stage: %v, want an error at t.yaml:7", err)
+	}
+}

@@ -87,7 +87,10 @@ func (u *Upstream) joinCluster() error {
 	if u.clusterOf == nil {
 		return errNoCluster
 	}
-	m, err := u.clusterOf.Breaker(breakerlease.Config{Name: u.name, Policy: u.cfg.Breaker.policy()})
+	m, err := u.clusterOf.Breaker(breakerlease.Config{Name: u.name, Policy: u.cfg.Breaker.policy(),
+		// The state gauge follows what this member learns; the local
+		// breaker, which clustered calls skip, stays closed meanwhile.
+		OnState: func(s breakerlease.State) { u.m.setState(State(s)) }})
 	if err != nil {
 		return fmt.Errorf("breaker: %w", err)
 	}
@@ -193,5 +196,4 @@ func (u *Upstream) clusterStatus(s *Status) {
 		s.State = Open // on_cluster_loss closed: every call is refused
 	}
 	s.StateName = s.State.String()
-	u.m.setState(s.State)
 }

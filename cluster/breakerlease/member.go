@@ -47,6 +47,12 @@ type Config struct {
 	Now func() time.Time
 	// Observer, if set, is told about every renewal.
 	Observer Observer
+	// OnState, if set, is called with the breaker's state each time this
+	// member learns of a new one (its first lease included), so that a
+	// gauge follows the cluster's breaker without anyone asking. It is
+	// called with the member's lock held: it must not block nor call the
+	// member.
+	OnState func(State)
 }
 
 // Outcome is what an admitted call counts as.
@@ -340,6 +346,9 @@ func (m *Member) grantedLocked(sent int64, g Grant) {
 		// Counts made since the report belong to the old state.
 		m.successes, m.failures, m.trailing = 0, 0, 0
 		m.probesOut = 0
+	}
+	if m.cfg.OnState != nil && (!m.leased || g.State != m.state) {
+		m.cfg.OnState(g.State)
 	}
 	m.leased, m.state, m.gen = true, g.State, g.Generation
 	m.expires, m.renewAt = sent+int64(m.cfg.Lease), sent+int64(m.cfg.Lease)/2

@@ -3,6 +3,7 @@ package breakerlease_test
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -79,6 +80,25 @@ func TestMemberLearnsOfTripWithinLease(t *testing.T) {
 	clock := fakeclock.New()
 	o := newOwner(clock.Now)
 	ms := members(t, 3, o, clock, policy)
+	// a tells what it learns (the gauge of an upstream's breaker state).
+	var mu sync.Mutex
+	var states []breakerlease.State
+	a, err := breakerlease.New(breakerlease.Config{Name: "up", Policy: policy, Transport: o, Members: func() int { return 3 },
+		Lease: lease, Now: clock.Now, OnState: func(s breakerlease.State) {
+			mu.Lock()
+			states = append(states, s)
+			mu.Unlock()
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.Close)
+	ms[0] = a
+	learnt := func(int) string {
+		mu.Lock()
+		defer mu.Unlock()
+		return fmt.Sprint(states)
+	}
 	call(t, ms[0], breakerlease.Success) // a's lease runs from now
 	ms[0].WaitIdle()
 	for ms[1].Admit(context.Background()).Allowed || ms[2].Admit(context.Background()).Allowed {
@@ -105,6 +125,9 @@ func TestMemberLearnsOfTripWithinLease(t *testing.T) {
 	clock.Advance(lease / 2)
 	if d := call(t, ms[0], breakerlease.Success); d.Allowed || d.State != breakerlease.Open {
 		t.Fatalf("a past its lease: %+v, want refused as open", d)
+	}
+	if got := learnt(0); got != fmt.Sprint([]breakerlease.State{breakerlease.Closed, breakerlease.Open}) {
+		t.Errorf("a's OnState calls: %s, want closed then open", got)
 	}
 }
 
